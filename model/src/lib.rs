@@ -1,0 +1,1 @@
+//! Reference model, op scripts, traces and the `replay` tool (being built).

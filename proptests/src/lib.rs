@@ -1,0 +1,1 @@
+//! Proptest state machines (being built).

@@ -1,0 +1,493 @@
+//! The chain engine: the shared state behind every `Deferred<T>` handle and
+//! the loop that runs its handlers.
+//!
+//! # Design note
+//!
+//! 1. **One lock, never held across user code.** Each Deferred's state sits
+//!    behind one [`Mutex`]. The runner takes the next handler and the current
+//!    result out under the lock, releases it, runs the handler, and takes the
+//!    lock again to store what the handler returned. A handler may therefore
+//!    add handlers to its own Deferred, pause it, fire other Deferreds, or
+//!    block on another thread that touches this one.
+//! 2. **One runner at a time.** `running` is set, under the lock, by whoever
+//!    starts the loop (a fire, an add to a fired Deferred, the last unpause, a
+//!    chained Deferred handing over its result). Anyone else who finds it set
+//!    only queues: the running loop picks their handler up. The loop clears
+//!    `running` under the same lock in which it finds nothing more to do, so
+//!    no handler is ever left behind.
+//! 3. **No recursion.** A Deferred that reaches its continuation (the entry a
+//!    waiting Deferred left at the end of its chain) is finished: its result
+//!    is handed over and the loop goes on with the waiting Deferred
+//!    (a tail call, [`Next`]) instead of calling into it. Chains of any
+//!    length run in constant stack, and drops are flattened the same way
+//!    (see `drop_queue`).
+//! 4. **Pause takes effect before the next handler**, even when it comes from
+//!    inside a running handler (Twisted finishes the current run first).
+
+use std::collections::VecDeque;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use super::drop_queue;
+use super::outcome::Outcome;
+use super::unhandled;
+use super::DeferredState;
+use crate::failure::{AlreadyCalledError, AlreadyChainedError, CancelledError, Failure, NotPausedError};
+use crate::sync::{Arc, Mutex, MutexGuard, Weak};
+
+/// A handler pair, fused into one closure so that adding it costs one allocation.
+pub(crate) type Handler<T> = Box<dyn FnOnce(Result<T, Failure>) -> Outcome<T> + Send>;
+
+/// The last entry of a consumed chain: hands the result on and names the
+/// Deferred to run next. `Err` gives a failure back to the chain instead
+/// (the hand-over was refused), which then keeps it.
+pub(crate) type Transfer<T> = Box<dyn FnOnce(Result<T, Failure>) -> Result<Next, Failure> + Send>;
+
+/// A canceller set with `Deferred::with_canceller`.
+pub(crate) type Canceller<T> = Box<dyn FnOnce(&super::Deferred<T>) + Send>;
+
+/// The Deferred whose chain the runner goes on with (a tail call), if any.
+pub(crate) type Next = Option<Arc<dyn Resume>>;
+
+/// A Deferred of any result type whose loop can be resumed; lets a chain of
+/// Deferreds of different types run as one flat loop.
+pub(crate) trait Resume: Send + Sync {
+    fn resume(self: Arc<Self>) -> Next;
+}
+
+/// One entry of a chain.
+pub(crate) enum Entry<T: 'static> {
+    /// A callback/errback pair.
+    Handler(Handler<T>),
+    /// The end of the chain: the result goes to another Deferred.
+    Transfer(Transfer<T>),
+}
+
+/// Where the result is.
+pub(crate) enum Slot<T: 'static> {
+    /// Not fired yet, or (while `running`) out with the handler that runs now.
+    Empty,
+    /// Fired; this is the current result.
+    Ready(Result<T, Failure>),
+    /// A handler returned this Deferred, and the chain waits for its result.
+    /// Weak: the waited-on Deferred holds us (its continuation) strongly, and
+    /// we only need it back to pass a `cancel` on.
+    Waiting(Weak<Inner<T>>),
+    /// The result was handed to another Deferred (chaining, `then`, `chain_deferred`).
+    Consumed,
+}
+
+/// Everything the lock guards.
+pub(crate) struct State<T: 'static> {
+    /// The result, or where it went.
+    slot: Slot<T>,
+    /// Handlers not yet run, in order.
+    handlers: VecDeque<Entry<T>>,
+    /// `callback`/`errback` happened (or a `cancel` fired it).
+    called: bool,
+    /// A runner owns the loop (design note 2).
+    running: bool,
+    /// A `Transfer` is queued or done: handlers added from now on can never
+    /// run, and no other Deferred may chain this one.
+    chained: bool,
+    /// `pause` calls not yet matched by `unpause`.
+    pauses: usize,
+    /// `cancel` fired this Deferred without a canceller: the first late fire
+    /// is ignored (Twisted's `_suppressAlreadyCalled`).
+    suppress_already_called: bool,
+    /// Run once by the first `cancel` of an unfired Deferred; dropped on fire.
+    canceller: Option<Canceller<T>>,
+}
+
+/// The shared state of one Deferred.
+pub(crate) struct Inner<T: 'static> {
+    state: Mutex<State<T>>,
+}
+
+impl<T: Send + 'static> Inner<T> {
+    pub(crate) fn new(canceller: Option<Canceller<T>>) -> Self {
+        Inner {
+            state: Mutex::new(State {
+                slot: Slot::Empty,
+                handlers: VecDeque::new(),
+                called: false,
+                running: false,
+                chained: false,
+                pauses: 0,
+                suppress_already_called: false,
+                canceller,
+            }),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State<T>> {
+        self.state.lock()
+    }
+
+    /// `callback`/`errback`.
+    pub(crate) fn fire(self: &Arc<Self>, result: Result<T, Failure>) -> Result<(), AlreadyCalledError> {
+        let mut state = self.lock();
+        if state.called {
+            if state.suppress_already_called {
+                state.suppress_already_called = false;
+                return Ok(());
+            }
+            return Err(AlreadyCalledError);
+        }
+        let canceller = self.start(state, result);
+        drop(canceller);
+        Ok(())
+    }
+
+    /// Fires with `CancelledError` unless fired already; never touches the
+    /// late-fire suppression (that belongs to the user's fires).
+    fn fire_cancelled(self: &Arc<Self>) {
+        let state = self.lock();
+        if !state.called {
+            let canceller = self.start(state, Err(Failure::new(CancelledError)));
+            drop(canceller);
+        }
+    }
+
+    /// Records the first result and runs the chain if it can. Returns the
+    /// canceller, now useless, for the caller to drop after the lock.
+    fn start(
+        self: &Arc<Self>,
+        mut state: MutexGuard<'_, State<T>>,
+        result: Result<T, Failure>,
+    ) -> Option<Canceller<T>> {
+        state.called = true;
+        state.slot = Slot::Ready(result);
+        let canceller = state.canceller.take();
+        if state.pauses == 0 && !state.running && !state.handlers.is_empty() {
+            state.running = true;
+            drop(state);
+            self.drive();
+        }
+        canceller
+    }
+
+    /// Appends an entry; runs it at once if the Deferred holds a result and
+    /// nothing stops it (rule 2).
+    pub(crate) fn push(self: &Arc<Self>, entry: Entry<T>) {
+        let mut state = self.lock();
+        if state.chained {
+            // Rule 4: handlers added once the chain was handed on never run.
+            drop(state);
+            log::debug!("handler added to a chained or consumed Deferred is dropped");
+            drop(entry);
+            return;
+        }
+        if let Entry::Transfer(_) = entry {
+            state.chained = true;
+        }
+        state.handlers.push_back(entry);
+        if state.can_start() {
+            state.running = true;
+            drop(state);
+            self.drive();
+        }
+    }
+
+    pub(crate) fn pause(&self) {
+        self.lock().pauses += 1;
+    }
+
+    pub(crate) fn unpause(self: &Arc<Self>) -> Result<(), NotPausedError> {
+        let mut state = self.lock();
+        if state.pauses == 0 {
+            return Err(NotPausedError);
+        }
+        state.pauses -= 1;
+        if state.can_start() {
+            state.running = true;
+            drop(state);
+            self.drive();
+        }
+        Ok(())
+    }
+
+    /// Rule 5, iteratively: a waiting Deferred passes the cancel on to the one
+    /// it waits on, however long that line is.
+    pub(crate) fn cancel(self: &Arc<Self>) {
+        let mut target = Arc::clone(self);
+        loop {
+            let mut state = target.lock();
+            if !state.called {
+                let canceller = state.canceller.take();
+                if canceller.is_none() {
+                    state.suppress_already_called = true;
+                }
+                drop(state);
+                if let Some(canceller) = canceller {
+                    let handle = super::Deferred::from_inner(Arc::clone(&target));
+                    if let Err(panic) = catch_unwind(AssertUnwindSafe(|| canceller(&handle))) {
+                        // A canceller that panics fires the Deferred with its panic.
+                        let _ = target.fire(Err(Failure::from_panic(panic)));
+                    }
+                }
+                target.fire_cancelled();
+                return;
+            }
+            let next = match &state.slot {
+                Slot::Waiting(inner) => inner.upgrade(),
+                _ => None,
+            };
+            drop(state);
+            match next {
+                Some(next) => target = next,
+                None => return,
+            }
+        }
+    }
+
+    /// Runs this chain and whatever it hands over to, in one flat loop.
+    fn drive(self: &Arc<Self>) {
+        let mut next = self.run();
+        while let Some(deferred) = next {
+            next = deferred.resume();
+        }
+    }
+
+    /// The loop (design note 2). Precondition: the caller set `running`.
+    fn run(self: &Arc<Self>) -> Next {
+        let mut state = self.lock();
+        loop {
+            if state.pauses > 0 {
+                state.running = false;
+                return None;
+            }
+            let Some(entry) = state.handlers.pop_front() else {
+                state.running = false;
+                return None;
+            };
+            let input = match std::mem::replace(&mut state.slot, Slot::Empty) {
+                Slot::Ready(result) => result,
+                other => {
+                    // Unreachable by design note 2; keep the state rather than lose it.
+                    state.slot = other;
+                    state.handlers.push_front(entry);
+                    state.running = false;
+                    debug_assert!(false, "runner found no result");
+                    return None;
+                }
+            };
+            drop(state);
+            match entry {
+                Entry::Handler(handler) => {
+                    let outcome = catch_unwind(AssertUnwindSafe(move || handler(input)))
+                        .unwrap_or_else(|panic| Outcome::Failure(Failure::from_panic(panic)));
+                    state = match self.settle(outcome) {
+                        Some(state) => state,
+                        None => return None,
+                    };
+                }
+                Entry::Transfer(transfer) => {
+                    let handed = catch_unwind(AssertUnwindSafe(move || transfer(input)))
+                        .unwrap_or_else(|panic| Err(Failure::from_panic(panic)));
+                    state = self.lock();
+                    match handed {
+                        Ok(next) => {
+                            state.slot = Slot::Consumed;
+                            state.running = false;
+                            return next;
+                        }
+                        Err(failure) => state.slot = Slot::Ready(Err(failure)),
+                    }
+                }
+            }
+        }
+    }
+
+    /// Stores what a handler returned. `Some(guard)`: the loop goes on;
+    /// `None`: this chain now waits on another Deferred (and `running` is clear).
+    fn settle(self: &Arc<Self>, outcome: Outcome<T>) -> Option<MutexGuard<'_, State<T>>> {
+        let result = match outcome {
+            Outcome::Value(value) => Ok(value),
+            Outcome::Failure(failure) => Err(failure),
+            Outcome::Deferred(inner) => return self.wait_on(inner.into_inner()),
+        };
+        let mut state = self.lock();
+        state.slot = Slot::Ready(result);
+        Some(state)
+    }
+
+    /// Rule 4: a handler returned `inner`.
+    fn wait_on(self: &Arc<Self>, inner: Arc<Inner<T>>) -> Option<MutexGuard<'_, State<T>>> {
+        if Arc::ptr_eq(self, &inner) {
+            let mut state = self.lock();
+            state.slot = Slot::Ready(Err(Failure::new(AlreadyChainedError)));
+            return Some(state);
+        }
+        // Waiting first, so that a `cancel` from now on reaches `inner`, and a
+        // continuation that runs on another thread before we look again finds
+        // us waiting (it then leaves the loop to us: `running` is still set).
+        self.lock().slot = Slot::Waiting(Arc::downgrade(&inner));
+        let taken = {
+            let mut other = inner.lock();
+            let ready = if other.chained {
+                Some(Err(Failure::new(AlreadyChainedError)))
+            } else if other.called && !other.running && other.pauses == 0 {
+                match std::mem::replace(&mut other.slot, Slot::Consumed) {
+                    Slot::Ready(result) => {
+                        other.chained = true;
+                        Some(result)
+                    }
+                    waiting => {
+                        other.slot = waiting;
+                        None
+                    }
+                }
+            } else {
+                None
+            };
+            if ready.is_none() {
+                other.chained = true;
+                other
+                    .handlers
+                    .push_back(Entry::Transfer(continuation(Arc::clone(self))));
+                // `inner` cannot be startable here (else we would have taken
+                // its result), so nobody needs to drive it now.
+            }
+            ready
+        };
+        let mut state = self.lock();
+        match taken {
+            Some(result) => state.slot = Slot::Ready(result),
+            None => {
+                if let Slot::Waiting(_) = state.slot {
+                    state.running = false;
+                    return None;
+                }
+                // The result arrived from another thread meanwhile.
+            }
+        }
+        Some(state)
+    }
+
+    /// Takes over a result handed to a fresh Deferred by `then`: the
+    /// Deferred is fired, and its loop runs as the caller's next step.
+    pub(crate) fn accept(self: &Arc<Self>, outcome: Outcome<T>) -> Result<Next, Failure> {
+        {
+            let mut state = self.lock();
+            if state.called {
+                return Err(Failure::new(AlreadyCalledError));
+            }
+            state.called = true;
+            state.running = true;
+            drop(state.canceller.take());
+        }
+        match self.settle(outcome) {
+            Some(state) => {
+                drop(state);
+                Ok(Some(Arc::clone(self) as Arc<dyn Resume>))
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// Hands `result` to this Deferred as if `callback`/`errback` had been
+    /// called, but leaves the running of its chain to the caller's loop.
+    pub(crate) fn fire_deferred(self: &Arc<Self>, result: Result<T, Failure>) -> Result<Next, Failure> {
+        let mut state = self.lock();
+        if state.called {
+            if state.suppress_already_called {
+                state.suppress_already_called = false;
+                return Ok(None);
+            }
+            return Err(Failure::new(AlreadyCalledError));
+        }
+        state.called = true;
+        state.slot = Slot::Ready(result);
+        let canceller = state.canceller.take();
+        let startable = state.can_start();
+        if startable {
+            state.running = true;
+        }
+        drop(state);
+        drop(canceller);
+        Ok(startable.then(|| Arc::clone(self) as Arc<dyn Resume>))
+    }
+
+    pub(crate) fn state(&self) -> DeferredState {
+        let state = self.lock();
+        match &state.slot {
+            Slot::Empty if !state.called => DeferredState::Pending,
+            Slot::Empty => DeferredState::Running,
+            Slot::Waiting(_) => DeferredState::Waiting,
+            Slot::Consumed => DeferredState::Consumed,
+            Slot::Ready(_) if state.running => DeferredState::Running,
+            Slot::Ready(_) if state.pauses > 0 => DeferredState::Paused,
+            Slot::Ready(_) => DeferredState::Fired,
+        }
+    }
+
+    pub(crate) fn is_called(&self) -> bool {
+        self.lock().called
+    }
+
+    pub(crate) fn pause_count(&self) -> usize {
+        self.lock().pauses
+    }
+
+    pub(crate) fn result(&self) -> Option<Result<T, Failure>>
+    where
+        T: Clone,
+    {
+        match &self.lock().slot {
+            Slot::Ready(result) => Some(result.clone()),
+            _ => None,
+        }
+    }
+}
+
+impl<T: 'static> State<T> {
+    /// Holds a result, not paused, not running, with work queued.
+    fn can_start(&self) -> bool {
+        self.called
+            && !self.running
+            && self.pauses == 0
+            && !self.handlers.is_empty()
+            && matches!(self.slot, Slot::Ready(_))
+    }
+}
+
+impl<T: Send + 'static> Resume for Inner<T> {
+    fn resume(self: Arc<Self>) -> Next {
+        self.run()
+    }
+}
+
+/// The entry a waiting Deferred leaves at the end of the chain it waits on.
+fn continuation<T: Send + 'static>(waiter: Arc<Inner<T>>) -> Transfer<T> {
+    Box::new(move |result| {
+        let mut state = waiter.lock();
+        state.slot = Slot::Ready(result);
+        if state.running {
+            // The waiter's own loop is still deciding (see `wait_on`) and will
+            // find the result.
+            return Ok(None);
+        }
+        let startable = state.can_start();
+        if startable {
+            state.running = true;
+        }
+        drop(state);
+        Ok(startable.then(|| waiter as Arc<dyn Resume>))
+    })
+}
+
+impl<T: 'static> Drop for Inner<T> {
+    fn drop(&mut self) {
+        let mut state = self.state.lock();
+        let slot = std::mem::replace(&mut state.slot, Slot::Consumed);
+        let handlers = std::mem::take(&mut state.handlers);
+        let canceller = state.canceller.take();
+        drop(state);
+        if let Slot::Ready(Err(failure)) = &slot {
+            unhandled::report(failure);
+        }
+        // Handlers and values may hold other Deferreds whose drop would hold
+        // more: flatten the recursion.
+        drop_queue::defer_drop(Box::new((slot, handlers, canceller)));
+    }
+}

@@ -1,0 +1,360 @@
+//! [`Deferred`]: a result that is not there yet, and the chain of handlers
+//! waiting for it.
+
+mod drop_queue;
+mod engine;
+mod outcome;
+mod unhandled;
+
+use std::fmt;
+
+pub use outcome::{IntoOutcome, Outcome};
+pub use unhandled::{clear_unhandled_failure_hook, set_unhandled_failure_hook};
+
+use crate::failure::{AlreadyCalledError, Failure, NotPausedError};
+use crate::sync::Arc;
+use engine::{Entry, Inner};
+
+/// A result that is not there yet, and the chain of callbacks and errbacks
+/// that will handle it: Twisted's `Deferred`.
+///
+/// A `Deferred<T>` is a cheap handle (clone it freely; all clones are the same
+/// Deferred), `Send + Sync` when `T: Send`. The code that will produce the
+/// result keeps one handle and fires it once, with
+/// [`callback`](Deferred::callback) or [`errback`](Deferred::errback); the
+/// code that wants the result adds handlers to another. Handlers run in the
+/// order they were added, each getting the previous one's return: a value goes
+/// to the next callback, a [`Failure`] to the next errback. Handlers added
+/// after the Deferred fired run at once.
+///
+/// ```
+/// use deferred::Deferred;
+///
+/// let d = Deferred::new();
+/// let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+/// let seen = log.clone();
+/// d.add_callback(|n: u64| n * 2)
+///     .add_callback(move |n| { seen.lock().unwrap().push(n); n });
+/// d.callback(21).unwrap();
+/// assert_eq!(*log.lock().unwrap(), [42]);
+///
+/// // Deferreds are one-shot.
+/// assert!(d.callback(1).is_err());
+/// ```
+///
+/// See `docs/semantics.md` for every rule, with examples, and where this
+/// crate differs from Twisted.
+pub struct Deferred<T: 'static> {
+    inner: Arc<Inner<T>>,
+}
+
+/// Where a Deferred is in its life, as [`Deferred::state`] reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DeferredState {
+    /// Not fired yet.
+    Pending,
+    /// Fired, but a handler returned another Deferred and the chain waits for it.
+    Waiting,
+    /// Fired, holds a result, and [`pause`](Deferred::pause)d.
+    Paused,
+    /// Fired, holds a result, not paused: handlers added now run at once.
+    Fired,
+    /// A handler is running right now (seen from inside one, or from another thread).
+    Running,
+    /// Its result was taken by another Deferred that chained it.
+    Consumed,
+}
+
+impl<T: Send + 'static> Deferred<T> {
+    /// A new, unfired Deferred without a canceller.
+    pub fn new() -> Self {
+        Deferred {
+            inner: Arc::new(Inner::new(None)),
+        }
+    }
+
+    /// A new, unfired Deferred with a canceller: [`cancel`](Deferred::cancel)
+    /// calls it (once, and only while the Deferred is unfired) to stop the
+    /// work that would fire it. A canceller may fire the Deferred itself; if
+    /// it does not, `cancel` errbacks it with [`CancelledError`](crate::CancelledError).
+    ///
+    /// ```
+    /// use deferred::{Deferred, CancelledError};
+    ///
+    /// let d = Deferred::<u32>::with_canceller(|d| { d.callback(0).unwrap(); });
+    /// d.cancel();
+    /// assert_eq!(d.result().unwrap().unwrap(), 0);
+    /// ```
+    pub fn with_canceller<F>(canceller: F) -> Self
+    where
+        F: FnOnce(&Deferred<T>) + Send + 'static,
+    {
+        Deferred {
+            inner: Arc::new(Inner::new(Some(Box::new(canceller)))),
+        }
+    }
+
+    pub(crate) fn from_inner(inner: Arc<Inner<T>>) -> Self {
+        Deferred { inner }
+    }
+
+    pub(crate) fn into_inner(self) -> Arc<Inner<T>> {
+        self.inner
+    }
+
+    /// Fires the Deferred with a value: runs the callback chain.
+    ///
+    /// # Errors
+    ///
+    /// [`AlreadyCalledError`] if it was fired before, and then nothing
+    /// changes. After a [`cancel`](Deferred::cancel) that fired it (without a
+    /// canceller), the first late fire is instead ignored and returns `Ok`.
+    pub fn callback(&self, value: T) -> Result<(), AlreadyCalledError> {
+        self.inner.fire(Ok(value))
+    }
+
+    /// Fires the Deferred with a failure: runs the errback chain.
+    ///
+    /// # Errors
+    ///
+    /// As [`callback`](Deferred::callback).
+    pub fn errback(&self, failure: impl Into<Failure>) -> Result<(), AlreadyCalledError> {
+        self.inner.fire(Err(failure.into()))
+    }
+
+    /// Fires with `Ok` as [`callback`](Deferred::callback), `Err` as
+    /// [`errback`](Deferred::errback).
+    ///
+    /// # Errors
+    ///
+    /// As [`callback`](Deferred::callback).
+    pub fn fire<E: Into<Failure>>(&self, result: Result<T, E>) -> Result<(), AlreadyCalledError> {
+        self.inner.fire(result.map_err(Into::into))
+    }
+
+    /// Adds a callback and an errback at the same point of the chain
+    /// (Twisted's `addCallbacks`): the callback gets a value, the errback a
+    /// failure, never both. Each returns anything [`IntoOutcome`]: a `T`, a
+    /// `Result<T, E>`, or a `Deferred<T>` to wait for. A panic in either
+    /// becomes a [`PanicError`](crate::PanicError) failure.
+    ///
+    /// If the Deferred holds a result and is not paused, the handler runs
+    /// before this returns. Returns `self`, to add more.
+    pub fn add_callbacks<C, E, RC, RE>(&self, callback: C, errback: E) -> &Self
+    where
+        C: FnOnce(T) -> RC + Send + 'static,
+        E: FnOnce(Failure) -> RE + Send + 'static,
+        RC: IntoOutcome<T>,
+        RE: IntoOutcome<T>,
+    {
+        self.push_handler(move |result| match result {
+            Ok(value) => callback(value).into_outcome(),
+            Err(failure) => errback(failure).into_outcome(),
+        })
+    }
+
+    /// Adds a callback; failures pass it by (Twisted's `addCallback`).
+    pub fn add_callback<C, R>(&self, callback: C) -> &Self
+    where
+        C: FnOnce(T) -> R + Send + 'static,
+        R: IntoOutcome<T>,
+    {
+        self.push_handler(move |result| match result {
+            Ok(value) => callback(value).into_outcome(),
+            Err(failure) => Outcome::Failure(failure),
+        })
+    }
+
+    /// Adds an errback; values pass it by (Twisted's `addErrback`). Return a
+    /// `T` (or `Ok`) to recover, `Err` to go on failing.
+    ///
+    /// ```
+    /// use deferred::{Deferred, Failure};
+    ///
+    /// let d = Deferred::<i32>::new();
+    /// d.add_errback(|_f: Failure| -1);
+    /// d.errback(std::fmt::Error).unwrap();
+    /// assert_eq!(d.result().unwrap().unwrap(), -1);
+    /// ```
+    pub fn add_errback<E, R>(&self, errback: E) -> &Self
+    where
+        E: FnOnce(Failure) -> R + Send + 'static,
+        R: IntoOutcome<T>,
+    {
+        self.push_handler(move |result| match result {
+            Ok(value) => Outcome::Value(value),
+            Err(failure) => errback(failure).into_outcome(),
+        })
+    }
+
+    /// Adds one handler for both sides (Twisted's `addBoth`); it gets the
+    /// result as a `Result`.
+    pub fn add_both<H, R>(&self, handler: H) -> &Self
+    where
+        H: FnOnce(Result<T, Failure>) -> R + Send + 'static,
+        R: IntoOutcome<T>,
+    {
+        self.push_handler(move |result| handler(result).into_outcome())
+    }
+
+    fn push_handler<H>(&self, handler: H) -> &Self
+    where
+        H: FnOnce(Result<T, Failure>) -> Outcome<T> + Send + 'static,
+    {
+        self.inner.push(Entry::Handler(Box::new(handler)));
+        self
+    }
+
+    /// Stops the chain: no handler runs until a matching
+    /// [`unpause`](Deferred::unpause). Pauses count. A paused Deferred can
+    /// still be fired; its handlers wait. Called from inside a running
+    /// handler, it takes effect before the next handler.
+    pub fn pause(&self) {
+        self.inner.pause();
+    }
+
+    /// Undoes one [`pause`](Deferred::pause); the last one runs the handlers
+    /// that waited, before it returns.
+    ///
+    /// ```
+    /// use deferred::Deferred;
+    ///
+    /// let d = Deferred::new();
+    /// d.pause();
+    /// d.callback(1).unwrap();
+    /// d.add_callback(|v: i32| v + 1); // queued, not run
+    /// assert_eq!(d.result().unwrap().unwrap(), 1);
+    /// d.unpause().unwrap();
+    /// assert_eq!(d.result().unwrap().unwrap(), 2);
+    /// assert!(d.unpause().is_err()); // unbalanced: refused, nothing changes
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`NotPausedError`] if the pause count is zero; nothing changes.
+    pub fn unpause(&self) -> Result<(), NotPausedError> {
+        self.inner.unpause()
+    }
+
+    /// Cancels the operation behind the Deferred (Twisted's `cancel`).
+    ///
+    /// - Unfired: runs the canceller, if any; if the Deferred is still unfired
+    ///   after it, errbacks it with [`CancelledError`](crate::CancelledError).
+    ///   Without a canceller, the first later `callback`/`errback` (the
+    ///   operation finishing late) is ignored silently; a second one is
+    ///   [`AlreadyCalledError`].
+    /// - Waiting on another Deferred: cancels that one instead.
+    /// - Holding a result: does nothing.
+    pub fn cancel(&self) {
+        self.inner.cancel();
+    }
+
+    /// Feeds `other` with this Deferred's result (Twisted's `chainDeferred`):
+    /// when this chain reaches this point, `other` fires with the result, and
+    /// this Deferred is [`Consumed`](DeferredState::Consumed); handlers added
+    /// to it afterwards never run. If `other` was fired already, this
+    /// Deferred keeps an [`AlreadyCalledError`] failure instead.
+    pub fn chain_deferred(&self, other: &Deferred<T>) {
+        let target = Arc::clone(&other.inner);
+        self.inner.push(Entry::Transfer(Box::new(move |result| target.fire_deferred(result))));
+    }
+
+    /// A new `Deferred<U>` fed by this one: `f` turns this chain's result
+    /// (value or failure) into the new one's, returning anything
+    /// [`IntoOutcome<U>`]. This Deferred is consumed at that point, as with
+    /// [`chain_deferred`](Deferred::chain_deferred). The way to change a
+    /// chain's result type.
+    ///
+    /// ```
+    /// use deferred::Deferred;
+    ///
+    /// let d = Deferred::<u32>::new();
+    /// let text = d.then(|r| r.map(|n| format!("got {n}")));
+    /// d.callback(7).unwrap();
+    /// assert_eq!(text.result().unwrap().unwrap(), "got 7");
+    /// ```
+    pub fn then<U, F, R>(&self, f: F) -> Deferred<U>
+    where
+        U: Send + 'static,
+        F: FnOnce(Result<T, Failure>) -> R + Send + 'static,
+        R: IntoOutcome<U>,
+    {
+        let next = Deferred::<U>::new();
+        let target = Arc::clone(&next.inner);
+        self.inner.push(Entry::Transfer(Box::new(move |result| {
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(result).into_outcome()))
+                .unwrap_or_else(|panic| Outcome::Failure(Failure::from_panic(panic)));
+            target.accept(outcome)
+        })));
+        next
+    }
+
+    /// [`then`](Deferred::then) for the callback side only: `f` maps a value,
+    /// failures pass to the new Deferred unchanged.
+    pub fn map<U, F, R>(&self, f: F) -> Deferred<U>
+    where
+        U: Send + 'static,
+        F: FnOnce(T) -> R + Send + 'static,
+        R: IntoOutcome<U>,
+    {
+        self.then(move |result| match result {
+            Ok(value) => f(value).into_outcome(),
+            Err(failure) => Outcome::Failure(failure),
+        })
+    }
+
+    /// Where the Deferred is in its life.
+    pub fn state(&self) -> DeferredState {
+        self.inner.state()
+    }
+
+    /// Whether it was fired (Twisted's `called`).
+    pub fn is_called(&self) -> bool {
+        self.inner.is_called()
+    }
+
+    /// How many [`pause`](Deferred::pause)s are not yet undone.
+    pub fn pause_count(&self) -> usize {
+        self.inner.pause_count()
+    }
+
+    /// A copy of the result it holds now, if it holds one (fired, not
+    /// waiting, not consumed, no handler running).
+    ///
+    /// The clone runs under the Deferred's lock: `T::clone` must not touch
+    /// this Deferred.
+    pub fn result(&self) -> Option<Result<T, Failure>>
+    where
+        T: Clone,
+    {
+        self.inner.result()
+    }
+
+    /// Whether two handles are the same Deferred.
+    pub fn ptr_eq(&self, other: &Deferred<T>) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+}
+
+impl<T: Send + 'static> Default for Deferred<T> {
+    fn default() -> Self {
+        Deferred::new()
+    }
+}
+
+impl<T: 'static> Clone for Deferred<T> {
+    fn clone(&self) -> Self {
+        Deferred {
+            inner: Arc::clone(&self.inner),
+        }
+    }
+}
+
+impl<T: Send + 'static> fmt::Debug for Deferred<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Deferred").field("state", &self.state()).finish()
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,60 @@
+//! Reporting failures that nothing handled.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
+
+use crate::failure::Failure;
+use crate::sync::GlobalRwLock;
+
+type Hook = Arc<dyn Fn(&Failure) + Send + Sync + 'static>;
+
+static HOOK: GlobalRwLock<Option<Hook>> = GlobalRwLock::new(None);
+
+/// Sets the function called with every failure that a Deferred still held,
+/// unhandled, when its last handle was dropped, replacing any earlier hook;
+/// returns whether there was one.
+///
+/// Without a hook the failure is logged at `error` level through the `log`
+/// facade, as Twisted logs "Unhandled error in Deferred". The hook runs on the
+/// thread that dropped the Deferred; a hook that panics is contained.
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// use deferred::{set_unhandled_failure_hook, Deferred, CancelledError};
+///
+/// let seen = Arc::new(Mutex::new(Vec::new()));
+/// let sink = Arc::clone(&seen);
+/// set_unhandled_failure_hook(move |f| sink.lock().unwrap().push(f.to_string()));
+///
+/// let d = Deferred::<u8>::new();
+/// d.errback(CancelledError).unwrap();
+/// drop(d); // nothing handled it
+/// assert!(seen.lock().unwrap().contains(&"the Deferred was cancelled".to_string()));
+/// # deferred::clear_unhandled_failure_hook();
+/// ```
+pub fn set_unhandled_failure_hook<F>(hook: F) -> bool
+where
+    F: Fn(&Failure) + Send + Sync + 'static,
+{
+    let mut slot = HOOK.write().unwrap_or_else(|p| p.into_inner());
+    slot.replace(Arc::new(hook)).is_some()
+}
+
+/// Removes the hook set by [`set_unhandled_failure_hook`]: reports go to the
+/// `log` facade again. Returns whether there was one.
+pub fn clear_unhandled_failure_hook() -> bool {
+    let mut slot = HOOK.write().unwrap_or_else(|p| p.into_inner());
+    slot.take().is_some()
+}
+
+pub(crate) fn report(failure: &Failure) {
+    let hook = HOOK.read().unwrap_or_else(|p| p.into_inner()).clone();
+    match hook {
+        Some(hook) => {
+            if catch_unwind(AssertUnwindSafe(|| hook(failure))).is_err() {
+                log::error!("the unhandled-failure hook panicked on: {failure}");
+            }
+        }
+        None => log::error!("Unhandled error in Deferred: {failure}"),
+    }
+}

@@ -1,0 +1,302 @@
+//! [`Failure`], the error value that travels down a Deferred's errback chain,
+//! and the error types the crate itself raises.
+
+use std::any::Any;
+use std::backtrace::{Backtrace, BacktraceStatus};
+use std::error::Error;
+use std::fmt;
+use std::sync::Arc;
+
+type BoxError = Box<dyn Error + Send + Sync + 'static>;
+
+/// An error travelling down a Deferred's chain: Twisted's `Failure`.
+///
+/// A `Failure` wraps any `Error + Send + Sync + 'static` (or a panic, as a
+/// [`PanicError`]). Errbacks test it by type with [`check`](Failure::check),
+/// borrow the inner error with [`downcast_ref`](Failure::downcast_ref), or
+/// [`trap`](Failure::trap) it: keep handling a failure they expect and pass
+/// on one they don't. Cloning is cheap (the error is shared).
+///
+/// `Failure` does not itself implement [`Error`] (as with `anyhow::Error`), so
+/// that every error converts into it with `?` or `.into()`.
+///
+/// A backtrace is captured when the failure is made if `RUST_BACKTRACE` (or
+/// `RUST_LIB_BACKTRACE`) asks for one, as with [`std::backtrace::Backtrace::capture`].
+///
+/// ```
+/// use deferred::{Failure, CancelledError};
+///
+/// let failure = Failure::new(CancelledError);
+/// assert!(failure.check::<CancelledError>());
+/// assert!(!failure.check::<std::io::Error>());
+/// assert_eq!(failure.to_string(), "the Deferred was cancelled");
+/// ```
+#[derive(Clone)]
+pub struct Failure {
+    inner: Arc<FailureInner>,
+}
+
+struct FailureInner {
+    /// The error itself; its `source()` chain is part of `Display`.
+    error: BoxError,
+    /// Captured at construction, disabled unless the environment asks.
+    backtrace: Backtrace,
+}
+
+impl Failure {
+    /// Wraps an error.
+    pub fn new<E>(error: E) -> Self
+    where
+        E: Error + Send + Sync + 'static,
+    {
+        Failure::from_boxed(Box::new(error))
+    }
+
+    /// Wraps an already boxed error.
+    pub fn from_boxed(error: Box<dyn Error + Send + Sync + 'static>) -> Self {
+        Failure {
+            inner: Arc::new(FailureInner {
+                error,
+                backtrace: Backtrace::capture(),
+            }),
+        }
+    }
+
+    /// Turns a caught panic payload (from `std::panic::catch_unwind`) into a
+    /// failure holding a [`PanicError`] with the panic's message.
+    pub fn from_panic(payload: Box<dyn Any + Send + 'static>) -> Self {
+        Failure::new(PanicError::from_payload(payload))
+    }
+
+    /// Whether the inner error is an `E` (Twisted's `Failure.check`).
+    pub fn check<E: Error + 'static>(&self) -> bool {
+        self.inner.error.is::<E>()
+    }
+
+    /// The inner error, if it is an `E`.
+    pub fn downcast_ref<E: Error + 'static>(&self) -> Option<&E> {
+        self.inner.error.downcast_ref::<E>()
+    }
+
+    /// Twisted's `Failure.trap`: `Ok` with the failure itself when the inner
+    /// error is an `E`, so the errback can handle it; `Err` with the same
+    /// failure otherwise, for the errback to hand on unchanged (`?` does it).
+    ///
+    /// ```
+    /// use deferred::{Deferred, Failure, CancelledError};
+    ///
+    /// let d = Deferred::<i32>::new();
+    /// d.add_errback(|f: Failure| -> Result<i32, Failure> {
+    ///     f.trap::<CancelledError>()?; // anything else goes on down the chain
+    ///     Ok(0)
+    /// });
+    /// d.cancel();
+    /// assert_eq!(d.result().unwrap().unwrap(), 0);
+    /// ```
+    pub fn trap<E: Error + 'static>(self) -> Result<Failure, Failure> {
+        if self.check::<E>() {
+            Ok(self)
+        } else {
+            Err(self)
+        }
+    }
+
+    /// The inner error.
+    pub fn error(&self) -> &(dyn Error + Send + Sync + 'static) {
+        &*self.inner.error
+    }
+
+    /// The backtrace captured when the failure was made, if one was.
+    pub fn backtrace(&self) -> Option<&Backtrace> {
+        match self.inner.backtrace.status() {
+            BacktraceStatus::Captured => Some(&self.inner.backtrace),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Failure {
+    /// The error, then each `source()` in turn, joined by `": "`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.inner.error)?;
+        let mut source = self.inner.error.source();
+        while let Some(cause) = source {
+            write!(f, ": {cause}")?;
+            source = cause.source();
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Failure")
+            .field("error", &self.inner.error)
+            .field("captured_backtrace", &self.backtrace().is_some())
+            .finish()
+    }
+}
+
+impl<E> From<E> for Failure
+where
+    E: Error + Send + Sync + 'static,
+{
+    fn from(error: E) -> Self {
+        Failure::new(error)
+    }
+}
+
+macro_rules! unit_error {
+    ($(#[$doc:meta])* $name:ident, $msg:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+        pub struct $name;
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str($msg)
+            }
+        }
+
+        impl Error for $name {}
+    };
+}
+
+unit_error!(
+    /// `callback` or `errback` on a Deferred that has already been fired.
+    ///
+    /// Deferreds are one-shot. The one exception, as in Twisted: after
+    /// [`cancel`](crate::Deferred::cancel) fired a Deferred that has no
+    /// canceller, the first late fire is ignored silently (the cancelled
+    /// operation finishing late); only a second one is this error.
+    AlreadyCalledError,
+    "the Deferred has already been fired"
+);
+
+unit_error!(
+    /// The failure a cancelled Deferred carries (Twisted's `CancelledError`).
+    CancelledError,
+    "the Deferred was cancelled"
+);
+
+unit_error!(
+    /// [`unpause`](crate::Deferred::unpause) on a Deferred that is not paused.
+    /// The call changed nothing.
+    NotPausedError,
+    "unpause of a Deferred that is not paused"
+);
+
+unit_error!(
+    /// The failure a chain gets when a handler returns a Deferred that cannot be
+    /// chained: one that another Deferred already waits on or has consumed, or
+    /// the handler's own Deferred (which would wait on itself forever).
+    AlreadyChainedError,
+    "the returned Deferred is already chained, consumed, or is the handler's own Deferred"
+);
+
+/// A panic caught in a handler, a canceller or a pool job, as an error.
+///
+/// Panics are failures: the chain goes on and errbacks see this.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PanicError {
+    message: String,
+}
+
+impl PanicError {
+    /// A panic with this message.
+    pub fn new(message: impl Into<String>) -> Self {
+        PanicError {
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn from_payload(payload: Box<dyn Any + Send + 'static>) -> Self {
+        let message = if let Some(s) = payload.downcast_ref::<&'static str>() {
+            (*s).to_owned()
+        } else if let Some(s) = payload.downcast_ref::<String>() {
+            s.clone()
+        } else {
+            "Box<dyn Any>".to_owned()
+        };
+        PanicError { message }
+    }
+
+    /// The panic's message (`"Box<dyn Any>"` when the payload was not a string).
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for PanicError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "panicked: {}", self.message)
+    }
+}
+
+impl Error for PanicError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug)]
+    struct Outer(std::io::Error);
+    impl fmt::Display for Outer {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("reading config")
+        }
+    }
+    impl Error for Outer {
+        fn source(&self) -> Option<&(dyn Error + 'static)> {
+            Some(&self.0)
+        }
+    }
+
+    #[test]
+    fn display_includes_the_cause_chain() {
+        let f = Failure::new(Outer(std::io::Error::other("disk on fire")));
+        assert_eq!(f.to_string(), "reading config: disk on fire");
+    }
+
+    #[test]
+    fn trap_keeps_a_matching_failure_and_hands_back_another() {
+        let f = Failure::new(CancelledError);
+        assert!(f.clone().trap::<CancelledError>().is_ok());
+        let back = f.trap::<AlreadyCalledError>().unwrap_err();
+        assert!(back.check::<CancelledError>());
+    }
+
+    #[test]
+    fn downcast_ref_reaches_the_inner_error() {
+        let f = Failure::new(std::io::Error::other("x"));
+        assert_eq!(f.downcast_ref::<std::io::Error>().unwrap().to_string(), "x");
+        assert!(f.downcast_ref::<CancelledError>().is_none());
+    }
+
+    #[test]
+    fn panic_payloads_become_panic_errors_with_their_message() {
+        let caught = std::panic::catch_unwind(|| panic!("boom {}", 7)).unwrap_err();
+        let f = Failure::from_panic(caught);
+        assert_eq!(f.downcast_ref::<PanicError>().unwrap().message(), "boom 7");
+        let caught = std::panic::catch_unwind(|| std::panic::panic_any(5u8)).unwrap_err();
+        assert_eq!(
+            Failure::from_panic(caught)
+                .downcast_ref::<PanicError>()
+                .unwrap()
+                .message(),
+            "Box<dyn Any>"
+        );
+    }
+
+    #[test]
+    fn errors_have_clear_messages() {
+        assert_eq!(
+            AlreadyCalledError.to_string(),
+            "the Deferred has already been fired"
+        );
+        assert_eq!(
+            NotPausedError.to_string(),
+            "unpause of a Deferred that is not paused"
+        );
+    }
+}

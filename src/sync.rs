@@ -1,0 +1,115 @@
+#![allow(dead_code, unused_imports)] // the thread pool and reactor use the rest
+//! The one door to synchronisation primitives: `std` normally, `loom` under
+//! `--cfg deferred_loom`, so the loom models check the code that ships.
+//!
+//! Every lock, condition variable, atomic, thread spawn and thread-local in the
+//! crate comes from here. Two deliberate exceptions, both argued below:
+//!
+//! 1. [`Arc`] and [`Weak`] are always `std`'s. Loom's `Arc` has no `Weak` and
+//!    cannot hold unsized values (`Arc<dyn Trait>`), and we need both. The
+//!    reference count is not the protocol under test: every hand-off of state
+//!    between threads still goes through a loom [`Mutex`] or atomic, which is
+//!    what orders one thread against another in the models.
+//! 2. [`GlobalRwLock`] guards process-wide configuration (the unhandled-failure
+//!    hook). It lives in a `static`, which loom cannot model (its objects must be
+//!    created inside a model run), and it is never part of a cross-thread
+//!    protocol: it is read once per report.
+
+pub(crate) use std::sync::{Arc, Weak};
+
+#[cfg(deferred_loom)]
+pub(crate) use loom::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+#[cfg(not(deferred_loom))]
+pub(crate) use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+
+#[cfg(deferred_loom)]
+pub(crate) use loom::thread_local;
+#[cfg(not(deferred_loom))]
+pub(crate) use std::thread_local;
+
+/// Thread spawning, sleeping and identity, from loom under the model.
+pub(crate) mod thread {
+    #[cfg(deferred_loom)]
+    pub(crate) use loom::thread::{current, yield_now, Builder, JoinHandle, ThreadId};
+    #[cfg(not(deferred_loom))]
+    pub(crate) use std::thread::{current, yield_now, Builder, JoinHandle, ThreadId};
+}
+
+#[cfg(deferred_loom)]
+use loom::sync as imp;
+#[cfg(not(deferred_loom))]
+use std::sync as imp;
+
+use std::time::Duration;
+
+/// A mutex without poisoning.
+///
+/// No user code ever runs while one of ours is held (a design rule of the
+/// crate), so a panic cannot leave the guarded state half-changed; recovering
+/// the guard from a poisoned lock is therefore always sound and saves every
+/// caller an `unwrap`.
+#[derive(Debug, Default)]
+pub(crate) struct Mutex<T>(imp::Mutex<T>);
+
+/// The guard of a [`Mutex`].
+pub(crate) type MutexGuard<'a, T> = imp::MutexGuard<'a, T>;
+
+impl<T> Mutex<T> {
+    pub(crate) fn new(value: T) -> Self {
+        Mutex(imp::Mutex::new(value))
+    }
+
+    pub(crate) fn lock(&self) -> MutexGuard<'_, T> {
+        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// A condition variable that pairs with [`Mutex`].
+#[derive(Debug, Default)]
+pub(crate) struct Condvar(imp::Condvar);
+
+impl Condvar {
+    pub(crate) fn new() -> Self {
+        Condvar(imp::Condvar::new())
+    }
+
+    pub(crate) fn wait<'a, T>(&self, guard: MutexGuard<'a, T>) -> MutexGuard<'a, T> {
+        self.0.wait(guard).unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Waits at most `timeout`; returns the guard and whether it timed out.
+    ///
+    /// Under loom, time does not exist: a timed wait is a plain wait, so a
+    /// model must always supply the notification it waits for.
+    pub(crate) fn wait_timeout<'a, T>(
+        &self,
+        guard: MutexGuard<'a, T>,
+        timeout: Duration,
+    ) -> (MutexGuard<'a, T>, bool) {
+        #[cfg(deferred_loom)]
+        {
+            let _ = timeout;
+            (self.wait(guard), false)
+        }
+        #[cfg(not(deferred_loom))]
+        {
+            let (guard, result) = self
+                .0
+                .wait_timeout(guard, timeout)
+                .unwrap_or_else(|p| p.into_inner());
+            (guard, result.timed_out())
+        }
+    }
+
+    pub(crate) fn notify_one(&self) {
+        self.0.notify_one()
+    }
+
+    pub(crate) fn notify_all(&self) {
+        self.0.notify_all()
+    }
+}
+
+/// A read-write lock for process-wide configuration kept in a `static`
+/// (always `std`: see the module docs).
+pub(crate) type GlobalRwLock<T> = std::sync::RwLock<T>;
