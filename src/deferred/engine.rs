@@ -31,7 +31,9 @@ use super::drop_queue;
 use super::outcome::Outcome;
 use super::unhandled;
 use super::DeferredState;
-use crate::failure::{AlreadyCalledError, AlreadyChainedError, CancelledError, Failure, NotPausedError};
+use crate::failure::{
+    AlreadyCalledError, AlreadyChainedError, CancelledError, Failure, NotPausedError,
+};
 use crate::sync::{Arc, Mutex, MutexGuard, Weak};
 
 /// A handler pair, fused into one closure so that adding it costs one allocation.
@@ -124,7 +126,10 @@ impl<T: Send + 'static> Inner<T> {
     }
 
     /// `callback`/`errback`.
-    pub(crate) fn fire(self: &Arc<Self>, result: Result<T, Failure>) -> Result<(), AlreadyCalledError> {
+    pub(crate) fn fire(
+        self: &Arc<Self>,
+        result: Result<T, Failure>,
+    ) -> Result<(), AlreadyCalledError> {
         let mut state = self.lock();
         if state.called {
             if state.suppress_already_called {
@@ -387,7 +392,10 @@ impl<T: Send + 'static> Inner<T> {
 
     /// Hands `result` to this Deferred as if `callback`/`errback` had been
     /// called, but leaves the running of its chain to the caller's loop.
-    pub(crate) fn fire_deferred(self: &Arc<Self>, result: Result<T, Failure>) -> Result<Next, Failure> {
+    pub(crate) fn fire_deferred(
+        self: &Arc<Self>,
+        result: Result<T, Failure>,
+    ) -> Result<Next, Failure> {
         let mut state = self.lock();
         if state.called {
             if state.suppress_already_called {

@@ -256,7 +256,9 @@ impl<T: Send + 'static> Deferred<T> {
     /// Deferred keeps an [`AlreadyCalledError`] failure instead.
     pub fn chain_deferred(&self, other: &Deferred<T>) {
         let target = Arc::clone(&other.inner);
-        self.inner.push(Entry::Transfer(Box::new(move |result| target.fire_deferred(result))));
+        self.inner.push(Entry::Transfer(Box::new(move |result| {
+            target.fire_deferred(result)
+        })));
     }
 
     /// A new `Deferred<U>` fed by this one: `f` turns this chain's result
@@ -282,8 +284,9 @@ impl<T: Send + 'static> Deferred<T> {
         let next = Deferred::<U>::new();
         let target = Arc::clone(&next.inner);
         self.inner.push(Entry::Transfer(Box::new(move |result| {
-            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(result).into_outcome()))
-                .unwrap_or_else(|panic| Outcome::Failure(Failure::from_panic(panic)));
+            let outcome =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(result).into_outcome()))
+                    .unwrap_or_else(|panic| Outcome::Failure(Failure::from_panic(panic)));
             target.accept(outcome)
         })));
         next
@@ -352,7 +355,9 @@ impl<T: 'static> Clone for Deferred<T> {
 
 impl<T: Send + 'static> fmt::Debug for Deferred<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Deferred").field("state", &self.state()).finish()
+        f.debug_struct("Deferred")
+            .field("state", &self.state())
+            .finish()
     }
 }
 

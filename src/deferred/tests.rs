@@ -1,0 +1,728 @@
+//! Unit tests of the chain engine. Several are ported from Twisted's
+//! `twisted/test/test_defer.py` (MIT licence, Copyright Twisted Matrix
+//! Laboratories), rewritten for Rust's types; those name the Twisted test
+//! they follow.
+
+use std::sync::{Arc, Mutex};
+
+use crate::{
+    fail, maybe_deferred, succeed, AlreadyCalledError, AlreadyChainedError, CancelledError,
+    Deferred, DeferredState, Failure, NotPausedError, Outcome, PanicError,
+};
+
+#[derive(Debug, Clone, PartialEq)]
+struct Tag(&'static str);
+impl std::fmt::Display for Tag {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0)
+    }
+}
+impl std::error::Error for Tag {}
+
+/// A shared log that handlers write to.
+#[derive(Clone, Default)]
+struct Log(Arc<Mutex<Vec<String>>>);
+impl Log {
+    fn push(&self, s: impl Into<String>) {
+        self.0.lock().unwrap().push(s.into());
+    }
+    fn take(&self) -> Vec<String> {
+        std::mem::take(&mut *self.0.lock().unwrap())
+    }
+}
+
+fn value<T: Clone + Send + 'static>(d: &Deferred<T>) -> T {
+    d.result().expect("holds a result").expect("holds a value")
+}
+
+fn failure<T: Clone + Send + 'static>(d: &Deferred<T>) -> Failure {
+    match d.result().expect("holds a result") {
+        Ok(_) => panic!("holds a value"),
+        Err(f) => f,
+    }
+}
+
+#[test]
+fn callbacks_run_in_order_each_getting_the_previous_return() {
+    let d = Deferred::new();
+    d.add_callback(|v: i64| v + 1).add_callback(|v| v * 10);
+    d.callback(1).unwrap();
+    assert_eq!(value(&d), 20);
+}
+
+#[test]
+fn a_value_goes_to_the_callback_side_and_a_failure_to_the_errback_side() {
+    let log = Log::default();
+    let d = Deferred::<i64>::new();
+    let (l1, l2) = (log.clone(), log.clone());
+    d.add_callbacks(
+        move |v| {
+            l1.push(format!("cb {v}"));
+            Err::<i64, _>(Tag("bad"))
+        },
+        |_f| -> i64 { unreachable!() },
+    )
+    .add_callbacks(
+        |_v| -> i64 { unreachable!() },
+        move |f| {
+            l2.push(format!("eb {f}"));
+            7
+        },
+    );
+    d.callback(3).unwrap();
+    assert_eq!(log.take(), ["cb 3", "eb bad"]);
+    assert_eq!(value(&d), 7);
+}
+
+#[test]
+fn failures_skip_callbacks_and_values_skip_errbacks() {
+    let d = Deferred::<i64>::new();
+    d.add_errback(|_| 100).add_callback(|v| v + 1);
+    d.callback(1).unwrap();
+    assert_eq!(value(&d), 2);
+
+    let d = Deferred::<i64>::new();
+    d.add_callback(|v| v + 1).add_errback(|f: Failure| {
+        assert!(f.check::<Tag>());
+        -1
+    });
+    d.errback(Tag("x")).unwrap();
+    assert_eq!(value(&d), -1);
+}
+
+#[test]
+fn add_both_gets_either_side() {
+    let d = Deferred::<i64>::new();
+    d.add_both(|r: Result<i64, Failure>| match r {
+        Ok(v) => v,
+        Err(_) => 0,
+    });
+    d.errback(Tag("x")).unwrap();
+    assert_eq!(value(&d), 0);
+}
+
+#[test]
+fn handlers_added_after_firing_run_before_the_add_returns() {
+    let d = succeed(5i64);
+    let log = Log::default();
+    let l = log.clone();
+    d.add_callback(move |v| {
+        l.push("ran");
+        v
+    });
+    assert_eq!(log.take(), ["ran"]);
+}
+
+#[test]
+fn firing_twice_is_already_called_and_changes_nothing() {
+    // test_defer.py: DeferredTests.testAlreadyCalled_CC / _CE / _EC / _EE
+    let d = Deferred::<i64>::new();
+    d.callback(1).unwrap();
+    assert_eq!(d.callback(2), Err(AlreadyCalledError));
+    assert_eq!(d.errback(Tag("x")), Err(AlreadyCalledError));
+    assert_eq!(value(&d), 1);
+
+    let d = Deferred::<i64>::new();
+    d.add_errback(|_| 0);
+    d.errback(Tag("x")).unwrap();
+    assert_eq!(d.callback(2), Err(AlreadyCalledError));
+    assert_eq!(d.errback(Tag("y")), Err(AlreadyCalledError));
+}
+
+#[test]
+fn pause_queues_handlers_until_the_last_unpause() {
+    // test_defer.py: DeferredTests.testPausedFailure / test_pause
+    let d = Deferred::<i64>::new();
+    d.pause();
+    d.pause();
+    d.callback(1).unwrap();
+    d.add_callback(|v| v + 1);
+    assert_eq!(d.state(), DeferredState::Paused);
+    assert_eq!(value(&d), 1);
+    d.unpause().unwrap();
+    assert_eq!(value(&d), 1);
+    d.unpause().unwrap();
+    assert_eq!(value(&d), 2);
+    assert_eq!(d.state(), DeferredState::Fired);
+}
+
+#[test]
+fn unpause_at_zero_is_refused_and_changes_nothing() {
+    let d = Deferred::<i64>::new();
+    assert_eq!(d.unpause(), Err(NotPausedError));
+    d.pause();
+    d.unpause().unwrap();
+    assert_eq!(d.unpause(), Err(NotPausedError));
+    assert_eq!(d.pause_count(), 0);
+    d.callback(1).unwrap();
+    d.add_callback(|v| v + 1);
+    assert_eq!(value(&d), 2);
+}
+
+#[test]
+fn pause_inside_a_handler_stops_before_the_next_handler() {
+    // Twisted keeps running to the end of the current run; we stop at once.
+    let d = Deferred::<i64>::new();
+    let inner = d.clone();
+    d.add_callback(move |v| {
+        inner.pause();
+        v + 1
+    })
+    .add_callback(|v| v * 100);
+    d.callback(1).unwrap();
+    assert_eq!(value(&d), 2);
+    assert_eq!(d.state(), DeferredState::Paused);
+    d.unpause().unwrap();
+    assert_eq!(value(&d), 200);
+}
+
+#[test]
+fn a_handler_that_adds_handlers_to_its_own_deferred_appends_them() {
+    let log = Log::default();
+    let d = Deferred::<i64>::new();
+    let (me, l1, l2) = (d.clone(), log.clone(), log.clone());
+    d.add_callback(move |v| {
+        let l = l1.clone();
+        me.add_callback(move |v| {
+            l.push(format!("added {v}"));
+            v * 2
+        });
+        l1.push("first");
+        v + 1
+    })
+    .add_callback(move |v| {
+        l2.push(format!("second {v}"));
+        v + 1
+    });
+    d.callback(1).unwrap();
+    assert_eq!(log.take(), ["first", "second 2", "added 3"]);
+    assert_eq!(value(&d), 6);
+}
+
+#[test]
+fn a_handler_may_fire_another_deferred() {
+    let other = Deferred::<i64>::new();
+    other.add_callback(|v| v + 1);
+    let d = Deferred::<i64>::new();
+    let o = other.clone();
+    d.add_callback(move |v| {
+        o.callback(v * 2).unwrap();
+        v
+    });
+    d.callback(5).unwrap();
+    assert_eq!(value(&other), 11);
+}
+
+#[test]
+fn a_returned_fired_deferred_is_taken_at_once_and_consumed() {
+    let inner = succeed(10i64);
+    let d = Deferred::<i64>::new();
+    let i = inner.clone();
+    d.add_callback(move |_| i).add_callback(|v| v + 1);
+    d.callback(0).unwrap();
+    assert_eq!(value(&d), 11);
+    assert_eq!(inner.state(), DeferredState::Consumed);
+}
+
+#[test]
+fn a_returned_unfired_deferred_makes_the_outer_wait() {
+    // test_defer.py: DeferredTests.test_chainedDeferred (shape)
+    let inner = Deferred::<i64>::new();
+    let d = Deferred::<i64>::new();
+    let i = inner.clone();
+    d.add_callback(move |_| i).add_callback(|v| v + 1);
+    d.callback(0).unwrap();
+    assert_eq!(d.state(), DeferredState::Waiting);
+    assert_eq!(d.result().is_none(), true);
+    inner.callback(41).unwrap();
+    assert_eq!(value(&d), 42);
+    assert_eq!(inner.state(), DeferredState::Consumed);
+}
+
+#[test]
+fn the_inner_chain_runs_its_own_handlers_before_handing_over() {
+    let inner = Deferred::<i64>::new();
+    inner.add_callback(|v| v * 3);
+    let d = Deferred::<i64>::new();
+    let i = inner.clone();
+    d.add_callback(move |_| i);
+    d.callback(0).unwrap();
+    inner.callback(2).unwrap();
+    assert_eq!(value(&d), 6);
+}
+
+#[test]
+fn handlers_added_to_a_chained_deferred_never_run() {
+    let inner = Deferred::<i64>::new();
+    let d = Deferred::<i64>::new();
+    let i = inner.clone();
+    d.add_callback(move |_| i);
+    d.callback(0).unwrap();
+    let log = Log::default();
+    let l = log.clone();
+    inner.add_callback(move |v| {
+        l.push("never");
+        v
+    });
+    inner.callback(1).unwrap();
+    assert!(log.take().is_empty());
+    assert_eq!(value(&d), 1);
+}
+
+#[test]
+fn a_paused_inner_hands_over_only_when_unpaused() {
+    let inner = Deferred::<i64>::new();
+    inner.pause();
+    inner.callback(5).unwrap();
+    let d = Deferred::<i64>::new();
+    let i = inner.clone();
+    d.add_callback(move |_| i);
+    d.callback(0).unwrap();
+    assert_eq!(d.state(), DeferredState::Waiting);
+    inner.unpause().unwrap();
+    assert_eq!(value(&d), 5);
+}
+
+#[test]
+fn a_paused_outer_keeps_the_handed_over_result_until_unpaused() {
+    let inner = Deferred::<i64>::new();
+    let d = Deferred::<i64>::new();
+    let i = inner.clone();
+    d.add_callback(move |_| i).add_callback(|v| v + 1);
+    d.callback(0).unwrap();
+    d.pause();
+    inner.callback(5).unwrap();
+    assert_eq!(d.state(), DeferredState::Paused);
+    assert_eq!(value(&d), 5);
+    d.unpause().unwrap();
+    assert_eq!(value(&d), 6);
+}
+
+#[test]
+fn chaining_a_deferred_twice_gives_already_chained() {
+    let inner = Deferred::<i64>::new();
+    let (a, b) = (Deferred::<i64>::new(), Deferred::<i64>::new());
+    let (i1, i2) = (inner.clone(), inner.clone());
+    a.add_callback(move |_| i1);
+    b.add_callback(move |_| i2);
+    a.callback(0).unwrap();
+    b.callback(0).unwrap();
+    assert!(failure(&b).check::<AlreadyChainedError>());
+    inner.callback(3).unwrap();
+    assert_eq!(value(&a), 3);
+}
+
+#[test]
+fn chaining_a_consumed_deferred_gives_already_chained() {
+    let inner = succeed(1i64);
+    let (a, b) = (Deferred::<i64>::new(), Deferred::<i64>::new());
+    let (i1, i2) = (inner.clone(), inner.clone());
+    a.add_callback(move |_| i1);
+    a.callback(0).unwrap();
+    b.add_callback(move |_| i2);
+    b.callback(0).unwrap();
+    assert_eq!(value(&a), 1);
+    assert!(failure(&b).check::<AlreadyChainedError>());
+}
+
+#[test]
+fn returning_its_own_deferred_is_a_failure_not_a_deadlock() {
+    let d = Deferred::<i64>::new();
+    let me = d.clone();
+    d.add_callback(move |_| me);
+    d.callback(0).unwrap();
+    assert!(failure(&d).check::<AlreadyChainedError>());
+    d.add_errback(|_| 0);
+}
+
+#[test]
+fn cancel_without_canceller_errbacks_and_ignores_one_late_fire() {
+    // test_defer.py: DeferredCancellerTests.test_noCanceller,
+    // test_raisesAfterCancelAndCallback
+    let d = Deferred::<i64>::new();
+    d.cancel();
+    assert!(failure(&d).check::<CancelledError>());
+    assert_eq!(d.callback(1), Ok(()));
+    assert_eq!(d.callback(1), Err(AlreadyCalledError));
+    assert_eq!(d.errback(Tag("x")), Err(AlreadyCalledError));
+    d.add_errback(|_| 0);
+}
+
+#[test]
+fn cancel_runs_the_canceller_which_may_fire() {
+    // test_defer.py: DeferredCancellerTests.test_cancellerArg,
+    // test_cancellerThatCallbacks
+    let d = Deferred::<i64>::with_canceller(|d| d.callback(9).unwrap());
+    d.cancel();
+    assert_eq!(value(&d), 9);
+    assert_eq!(d.callback(1), Err(AlreadyCalledError));
+}
+
+#[test]
+fn a_canceller_that_does_not_fire_leaves_cancelled_and_no_suppression() {
+    // As Twisted: with a canceller, a late fire is a bug and is reported.
+    let called = Arc::new(Mutex::new(0));
+    let c = called.clone();
+    let d = Deferred::<i64>::with_canceller(move |_| *c.lock().unwrap() += 1);
+    d.cancel();
+    d.cancel();
+    assert_eq!(*called.lock().unwrap(), 1);
+    assert!(failure(&d).check::<CancelledError>());
+    assert_eq!(d.callback(1), Err(AlreadyCalledError));
+    d.add_errback(|_| 0);
+}
+
+#[test]
+fn a_panicking_canceller_fires_with_its_panic() {
+    let d = Deferred::<i64>::with_canceller(|_| panic!("canceller broke"));
+    d.cancel();
+    let f = failure(&d);
+    assert_eq!(
+        f.downcast_ref::<PanicError>().unwrap().message(),
+        "canceller broke"
+    );
+    d.add_errback(|_| 0);
+}
+
+#[test]
+fn cancel_of_a_waiting_deferred_cancels_the_one_it_waits_on() {
+    let inner = Deferred::<i64>::new();
+    let d = Deferred::<i64>::new();
+    let i = inner.clone();
+    d.add_callback(move |_| i).add_errback(|f| {
+        assert!(f.check::<CancelledError>());
+        -1
+    });
+    d.callback(0).unwrap();
+    d.cancel();
+    assert_eq!(value(&d), -1);
+    assert_eq!(inner.state(), DeferredState::Consumed);
+}
+
+#[test]
+fn cancel_of_a_fired_deferred_does_nothing() {
+    let d = succeed(1i64);
+    d.cancel();
+    assert_eq!(value(&d), 1);
+    assert_eq!(d.callback(2), Err(AlreadyCalledError));
+}
+
+#[test]
+fn a_panicking_handler_becomes_a_failure_and_the_chain_goes_on() {
+    let d = Deferred::<i64>::new();
+    d.add_callback(|_| -> i64 { panic!("handler broke") })
+        .add_callback(|_| -> i64 { unreachable!() })
+        .add_errback(|f| {
+            assert_eq!(
+                f.downcast_ref::<PanicError>().unwrap().message(),
+                "handler broke"
+            );
+            5
+        });
+    d.callback(0).unwrap();
+    assert_eq!(value(&d), 5);
+    // Nothing is poisoned: the Deferred still works.
+    d.add_callback(|v| v + 1);
+    assert_eq!(value(&d), 6);
+}
+
+#[test]
+fn a_handler_can_choose_an_outcome_at_run_time() {
+    let d = Deferred::<i64>::new();
+    d.add_callback(|v| {
+        if v > 0 {
+            Outcome::Value(v)
+        } else {
+            Outcome::Failure(Failure::new(Tag("neg")))
+        }
+    });
+    d.callback(-1).unwrap();
+    assert!(failure(&d).check::<Tag>());
+    d.add_errback(|_| 0);
+}
+
+fn with_reports<R>(tag: &'static str, body: impl FnOnce() -> R) -> (R, usize) {
+    // The hook is process-wide; count only this test's tag.
+    static COUNTS: Mutex<Vec<String>> = Mutex::new(Vec::new());
+    crate::set_unhandled_failure_hook(|f| COUNTS.lock().unwrap().push(f.to_string()));
+    let r = body();
+    let n = COUNTS.lock().unwrap().iter().filter(|s| *s == tag).count();
+    (r, n)
+}
+
+#[test]
+fn an_unhandled_failure_is_reported_once_when_dropped() {
+    let ((), n) = with_reports("unhandled-once", || {
+        let d = Deferred::<i64>::new();
+        let d2 = d.clone();
+        d.errback(Tag("unhandled-once")).unwrap();
+        drop(d);
+        drop(d2);
+    });
+    assert_eq!(n, 1);
+}
+
+#[test]
+fn a_paused_deferred_holding_a_failure_is_reported_too() {
+    let ((), n) = with_reports("unhandled-paused", || {
+        let d = Deferred::<i64>::new();
+        d.pause();
+        d.errback(Tag("unhandled-paused")).unwrap();
+    });
+    assert_eq!(n, 1);
+}
+
+#[test]
+fn a_handled_or_taken_failure_is_not_reported() {
+    let ((), n) = with_reports("handled", || {
+        let d = Deferred::<i64>::new();
+        d.add_errback(|_| 0);
+        d.errback(Tag("handled")).unwrap();
+        let inner = fail::<i64>(Tag("handled"));
+        let outer = succeed(0i64);
+        outer.add_callback(move |_| inner).add_errback(|_| 1);
+    });
+    assert_eq!(n, 0);
+}
+
+#[test]
+fn chain_deferred_feeds_the_other_and_consumes_this_one() {
+    let a = Deferred::<i64>::new();
+    let b = Deferred::<i64>::new();
+    b.add_callback(|v| v + 1);
+    a.chain_deferred(&b);
+    a.callback(1).unwrap();
+    assert_eq!(value(&b), 2);
+    assert_eq!(a.state(), DeferredState::Consumed);
+}
+
+#[test]
+fn chain_deferred_into_a_fired_deferred_keeps_an_already_called_failure() {
+    let a = Deferred::<i64>::new();
+    let b = succeed(0i64);
+    a.chain_deferred(&b);
+    a.callback(1).unwrap();
+    assert!(failure(&a).check::<AlreadyCalledError>());
+    // Handlers added from now on never run: `a` was handed on.
+    a.add_errback(|_| 0);
+    assert!(failure(&a).check::<AlreadyCalledError>());
+    let ((), _) = with_reports("", || drop(a));
+}
+
+#[test]
+fn then_changes_the_result_type_and_consumes_the_source() {
+    let d = Deferred::<i64>::new();
+    let s = d.then(|r| r.map(|v| v.to_string()));
+    let n = s.map(|text: String| text.len());
+    d.callback(12345).unwrap();
+    assert_eq!(value(&n), 5);
+    assert_eq!(d.state(), DeferredState::Consumed);
+    assert_eq!(s.state(), DeferredState::Consumed);
+}
+
+#[test]
+fn map_passes_failures_through_and_may_return_a_deferred() {
+    let d = Deferred::<i64>::new();
+    let later = Deferred::<String>::new();
+    let l = later.clone();
+    let s: Deferred<String> = d.map(move |_| l);
+    d.callback(1).unwrap();
+    assert_eq!(s.state(), DeferredState::Waiting);
+    later.callback("done".into()).unwrap();
+    assert_eq!(value(&s), "done");
+
+    let d = Deferred::<i64>::new();
+    let s = d.map(|v| v.to_string());
+    d.errback(Tag("m")).unwrap();
+    assert!(failure(&s).check::<Tag>());
+    s.add_errback(|_| String::new());
+}
+
+#[test]
+fn maybe_deferred_covers_every_kind_of_return() {
+    assert_eq!(value(&maybe_deferred::<i64, _, _>(|| 3i64)), 3);
+    assert_eq!(value(&maybe_deferred::<i64, _, _>(|| Ok::<i64, Tag>(4))), 4);
+    let f = maybe_deferred::<i64, _, _>(|| Err::<i64, _>(Tag("e")));
+    assert!(failure(&f).check::<Tag>());
+    f.add_errback(|_| 0);
+    let d = Deferred::<i64>::new();
+    assert!(maybe_deferred(|| d.clone()).ptr_eq(&d));
+    let p = maybe_deferred(|| -> i64 { panic!("p") });
+    assert!(failure(&p).check::<PanicError>());
+    p.add_errback(|_| 0);
+}
+
+#[test]
+fn states_are_reported() {
+    let d = Deferred::<i64>::new();
+    assert_eq!(d.state(), DeferredState::Pending);
+    assert!(!d.is_called());
+    let me = d.clone();
+    let seen = Arc::new(Mutex::new(None));
+    let s = seen.clone();
+    d.add_callback(move |v| {
+        *s.lock().unwrap() = Some(me.state());
+        v
+    });
+    d.callback(1).unwrap();
+    assert_eq!(*seen.lock().unwrap(), Some(DeferredState::Running));
+    assert_eq!(d.state(), DeferredState::Fired);
+    assert!(d.is_called());
+    assert!(format!("{d:?}").contains("Fired"));
+}
+
+/// Runs `f` on a thread with a 256 KiB stack: deep chains must not recurse.
+fn on_small_stack(f: impl FnOnce() + Send + 'static) {
+    std::thread::Builder::new()
+        .stack_size(256 * 1024)
+        .spawn(f)
+        .unwrap()
+        .join()
+        .unwrap();
+}
+
+const DEEP: usize = 1_000_000;
+
+#[test]
+fn a_million_handlers_on_one_deferred_run_and_drop_on_a_small_stack() {
+    on_small_stack(|| {
+        let d = Deferred::<u64>::new();
+        for _ in 0..DEEP {
+            d.add_callback(|v| v + 1);
+        }
+        d.callback(0).unwrap();
+        assert_eq!(value(&d), DEEP as u64);
+        let unfired = Deferred::<u64>::new();
+        for _ in 0..DEEP {
+            unfired.add_callback(|v| v + 1);
+        }
+        drop(unfired);
+    });
+}
+
+#[test]
+fn a_million_deferreds_chained_already_fired_run_on_a_small_stack() {
+    on_small_stack(|| {
+        let mut d = succeed(0u64);
+        for _ in 0..DEEP {
+            let next = Deferred::new();
+            let prev = d;
+            next.add_callback(move |_| prev);
+            next.add_callback(|v: u64| v + 1);
+            next.callback(0).unwrap();
+            d = next;
+        }
+        assert_eq!(value(&d), DEEP as u64);
+    });
+}
+
+#[test]
+fn a_million_deferreds_chained_fired_later_run_and_drop_on_a_small_stack() {
+    on_small_stack(|| {
+        // ds[i]'s handler returns ds[i + 1]: each waits on the next.
+        let ds: Vec<Deferred<u64>> = (0..=DEEP).map(|_| Deferred::new()).collect();
+        for i in 0..DEEP {
+            let next = ds[i + 1].clone();
+            ds[i].add_callback(move |_| next).add_callback(|v| v + 1);
+        }
+        for d in &ds[..DEEP] {
+            d.callback(0).unwrap();
+        }
+        assert_eq!(ds[0].state(), DeferredState::Waiting);
+        ds[DEEP].callback(0).unwrap();
+        assert_eq!(value(&ds[0]), DEEP as u64);
+
+        // And a long line of waiting Deferreds, dropped unfired, last one first.
+        let ds: Vec<Deferred<u64>> = (0..=DEEP).map(|_| Deferred::new()).collect();
+        for i in 0..DEEP {
+            let next = ds[i + 1].clone();
+            ds[i].add_callback(move |_| next);
+        }
+        for d in &ds[..DEEP] {
+            d.callback(0).unwrap();
+        }
+        // cancel of the head walks the line without recursion.
+        ds[0].cancel();
+        assert!(failure(&ds[0]).check::<CancelledError>());
+        let mut ds = ds;
+        ds[0].add_errback(|_| 0);
+        while let Some(d) = ds.pop() {
+            drop(d);
+        }
+    });
+}
+
+#[test]
+fn a_million_then_links_run_and_drop_on_a_small_stack() {
+    on_small_stack(|| {
+        let head = Deferred::<u64>::new();
+        let mut tail = head.map(|v| v + 1);
+        for _ in 1..DEEP {
+            tail = tail.map(|v| v + 1);
+        }
+        head.callback(0).unwrap();
+        assert_eq!(value(&tail), DEEP as u64);
+        let head = Deferred::<u64>::new();
+        let mut tail = head.map(|v| v + 1);
+        for _ in 1..DEEP {
+            tail = tail.map(|v| v + 1);
+        }
+        drop(tail);
+        drop(head);
+    });
+}
+
+#[test]
+fn firing_on_one_thread_while_another_adds_runs_every_handler_once_in_order() {
+    for _ in 0..200 {
+        let d = Deferred::<Vec<u32>>::new();
+        let adder = d.clone();
+        let t = std::thread::spawn(move || {
+            for i in 0..100u32 {
+                adder.add_callback(move |mut v: Vec<u32>| {
+                    v.push(i);
+                    v
+                });
+            }
+        });
+        d.callback(Vec::new()).unwrap();
+        t.join().unwrap();
+        let got = d.result().unwrap().unwrap();
+        assert_eq!(got, (0..100).collect::<Vec<_>>());
+    }
+}
+
+#[test]
+fn two_threads_firing_at_once_exactly_one_wins() {
+    for _ in 0..200 {
+        let d = Deferred::<u32>::new();
+        let runs = Arc::new(Mutex::new(0));
+        let r = runs.clone();
+        d.add_callback(move |v| {
+            *r.lock().unwrap() += 1;
+            v
+        });
+        let (a, b) = (d.clone(), d.clone());
+        let ta = std::thread::spawn(move || a.callback(1).is_ok());
+        let tb = std::thread::spawn(move || b.callback(2).is_ok());
+        let wins = [ta.join().unwrap(), tb.join().unwrap()];
+        assert_eq!(wins.iter().filter(|w| **w).count(), 1);
+        assert_eq!(*runs.lock().unwrap(), 1);
+        let v = d.result().unwrap().unwrap();
+        assert_eq!(v, if wins[0] { 1 } else { 2 });
+    }
+}
+
+#[test]
+fn send_and_sync_hold_for_send_values() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Deferred<i64>>();
+    assert_send_sync::<Deferred<Vec<String>>>();
+    assert_send_sync::<Failure>();
+    assert_send_sync::<AlreadyCalledError>();
+    assert_send_sync::<CancelledError>();
+    assert_send_sync::<NotPausedError>();
+    assert_send_sync::<AlreadyChainedError>();
+    assert_send_sync::<PanicError>();
+    assert_send_sync::<DeferredState>();
+}
