@@ -47,11 +47,12 @@ pub fn fail<T: Send + 'static>(failure: impl Into<Failure>) -> Deferred<T> {
 /// panic → a failed one; a `Deferred` → that Deferred itself.
 ///
 /// ```
-/// use deferred::maybe_deferred;
+/// use deferred::{maybe_deferred, Deferred};
 ///
-/// let d = maybe_deferred(|| "42".parse::<i32>());
+/// // Name the result type: a `Result` could also be the value itself.
+/// let d: Deferred<i32> = maybe_deferred(|| "42".parse::<i32>());
 /// assert_eq!(d.result().unwrap().unwrap(), 42);
-/// let d = maybe_deferred(|| -> i32 { panic!("no") });
+/// let d: Deferred<i32> = maybe_deferred(|| -> i32 { panic!("no") });
 /// assert!(d.result().unwrap().is_err());
 /// ```
 pub fn maybe_deferred<T, F, R>(f: F) -> Deferred<T>

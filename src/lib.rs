@@ -1,4 +1,113 @@
-//! Twisted's `Deferred` and its thread integration, in Rust.
+//! Twisted's [`Deferred`] and its thread integration, in Rust, with the
+//! harness that proves it right.
+//!
+//! A [`Deferred<T>`] stands for a result that is not there yet. Code that
+//! will produce the result fires it once; code that wants the result adds
+//! callbacks and errbacks, which run in order, each getting the previous
+//! one's return. It behaves like Twisted's `Deferred` wherever Rust's types
+//! allow; `docs/semantics.md` states every rule and every deviation.
+//!
+//! # Hello, Deferred
+//!
+//! ```
+//! use deferred::Deferred;
+//!
+//! let d = Deferred::new();
+//! d.add_callback(|n: u32| n + 1)
+//!     .add_callback(|n| format!("got {n}").len() as u32);
+//! d.callback(41).unwrap();
+//! assert_eq!(d.result().unwrap().unwrap(), 6);
+//! ```
+//!
+//! # Errors travel down the errback side
+//!
+//! A handler that returns `Err`, or panics, sends a [`Failure`] down the
+//! chain; the next errback may recover by returning a value.
+//!
+//! ```
+//! use deferred::{Deferred, Failure};
+//!
+//! let d = Deferred::<i32>::new();
+//! d.add_callback(|n| if n < 0 { Err(std::fmt::Error) } else { Ok(n) })
+//!     .add_callback(|_| -> i32 { unreachable!("skipped: the chain is failing") })
+//!     .add_errback(|f: Failure| if f.check::<std::fmt::Error>() { 0 } else { -1 });
+//! d.callback(-5).unwrap();
+//! assert_eq!(d.result().unwrap().unwrap(), 0);
+//! ```
+//!
+//! # Firing twice is an error
+//!
+//! Deferreds are one-shot, as the Twisted document says: a second `callback`
+//! or `errback` is an [`AlreadyCalledError`] and changes nothing.
+//!
+//! ```
+//! use deferred::{AlreadyCalledError, Deferred};
+//!
+//! let d = Deferred::new();
+//! d.callback(1).unwrap();
+//! assert_eq!(d.callback(2), Err(AlreadyCalledError));
+//! assert_eq!(d.result().unwrap().unwrap(), 1);
+//! ```
+//!
+//! # Waiting on another Deferred
+//!
+//! A handler that returns a `Deferred<T>` makes the chain wait for it and go
+//! on with its result.
+//!
+//! ```
+//! use deferred::{Deferred, DeferredState};
+//!
+//! let lookup = Deferred::<String>::new();
+//! let d = Deferred::<String>::new();
+//! let l = lookup.clone();
+//! d.add_callback(move |_name| l).add_callback(|addr| format!("connected to {addr}"));
+//! d.callback("example".into()).unwrap();
+//! assert_eq!(d.state(), DeferredState::Waiting);
+//! lookup.callback("10.0.0.1".into()).unwrap();
+//! assert_eq!(d.result().unwrap().unwrap(), "connected to 10.0.0.1");
+//! ```
+//!
+//! # Pause and unpause
+//!
+//! While paused, a Deferred queues its handlers, fired or not.
+//!
+//! ```
+//! use deferred::Deferred;
+//!
+//! let d = Deferred::new();
+//! d.pause();
+//! d.callback(1).unwrap();
+//! d.add_callback(|n: i32| n * 10);
+//! assert_eq!(d.result().unwrap().unwrap(), 1); // not run yet
+//! d.unpause().unwrap();
+//! assert_eq!(d.result().unwrap().unwrap(), 10);
+//! ```
+//!
+//! # Threads
+//!
+//! `Deferred<T>` is `Send + Sync` when `T: Send`: one thread may fire while
+//! another adds handlers; each handler runs exactly once, in order, and no
+//! lock is held while user code runs. Handlers must be `Send`, so a handler
+//! capturing an `Rc` does not compile:
+//!
+//! ```compile_fail
+//! use deferred::Deferred;
+//! use std::rc::Rc;
+//!
+//! let d = Deferred::<u8>::new();
+//! let shared = Rc::new(1u8);
+//! d.add_callback(move |v| v + *shared); // Rc is not Send
+//! ```
+//!
+//! Nor can a Deferred of a non-`Send` value cross threads:
+//!
+//! ```compile_fail
+//! use deferred::Deferred;
+//! use std::rc::Rc;
+//!
+//! fn needs_send<T: Send>(_: T) {}
+//! needs_send(Deferred::<Rc<u8>>::default());
+//! ```
 #![forbid(unsafe_code)]
 #![deny(missing_docs, missing_debug_implementations)]
 #![warn(unreachable_pub)]

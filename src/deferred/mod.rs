@@ -271,7 +271,8 @@ impl<T: Send + 'static> Deferred<T> {
     /// use deferred::Deferred;
     ///
     /// let d = Deferred::<u32>::new();
-    /// let text = d.then(|r| r.map(|n| format!("got {n}")));
+    /// // Name the new type: a `Result` could also be the value itself.
+    /// let text: Deferred<String> = d.then(|r| r.map(|n| format!("got {n}")));
     /// d.callback(7).unwrap();
     /// assert_eq!(text.result().unwrap().unwrap(), "got 7");
     /// ```
