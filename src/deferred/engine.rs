@@ -23,6 +23,13 @@
 //!    (see `drop_queue`).
 //! 4. **Pause takes effect before the next handler**, even when it comes from
 //!    inside a running handler (Twisted finishes the current run first).
+//! 5. **One lock per run, not per handler.** The runner takes the whole queue
+//!    and the result out in one critical section and runs the batch with the
+//!    result in a local; it locks again only when the batch is done, a
+//!    handler returns a Deferred, or a pause shows up. The pause count is an
+//!    atomic (written only under the lock) so that the check before each
+//!    handler needs no lock. A handler added to a Deferred that holds a
+//!    result and is idle runs at once, without being boxed or queued.
 
 use std::collections::VecDeque;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -34,7 +41,7 @@ use super::DeferredState;
 use crate::failure::{
     AlreadyCalledError, AlreadyChainedError, CancelledError, Failure, NotPausedError,
 };
-use crate::sync::{Arc, Mutex, MutexGuard, Weak};
+use crate::sync::{Arc, AtomicUsize, Mutex, MutexGuard, Ordering, Weak};
 
 /// A handler pair, fused into one closure so that adding it costs one allocation.
 pub(crate) type Handler<T> = Box<dyn FnOnce(Result<T, Failure>) -> Outcome<T> + Send>;
@@ -91,8 +98,6 @@ pub(crate) struct State<T: 'static> {
     /// A `Transfer` is queued or done: handlers added from now on can never
     /// run, and no other Deferred may chain this one.
     chained: bool,
-    /// `pause` calls not yet matched by `unpause`.
-    pauses: usize,
     /// `cancel` fired this Deferred without a canceller: the first late fire
     /// is ignored (Twisted's `_suppressAlreadyCalled`).
     suppress_already_called: bool,
@@ -103,6 +108,9 @@ pub(crate) struct State<T: 'static> {
 /// The shared state of one Deferred.
 pub(crate) struct Inner<T: 'static> {
     state: Mutex<State<T>>,
+    /// `pause` calls not yet matched by `unpause`. Written only under the
+    /// lock; read without it by the runner between handlers (design note 5).
+    pauses: AtomicUsize,
 }
 
 impl<T: Send + 'static> Inner<T> {
@@ -114,11 +122,24 @@ impl<T: Send + 'static> Inner<T> {
                 called: false,
                 running: false,
                 chained: false,
-                pauses: 0,
                 suppress_already_called: false,
                 canceller,
             }),
+            pauses: AtomicUsize::new(0),
         }
+    }
+
+    fn paused(&self) -> bool {
+        self.pauses.load(Ordering::Acquire) > 0
+    }
+
+    /// Holds a result, not paused, not running, with work queued.
+    fn can_start(&self, state: &State<T>) -> bool {
+        state.called
+            && !state.running
+            && !state.handlers.is_empty()
+            && matches!(state.slot, Slot::Ready(_))
+            && !self.paused()
     }
 
     fn lock(&self) -> MutexGuard<'_, State<T>> {
@@ -163,12 +184,49 @@ impl<T: Send + 'static> Inner<T> {
         state.called = true;
         state.slot = Slot::Ready(result);
         let canceller = state.canceller.take();
-        if state.pauses == 0 && !state.running && !state.handlers.is_empty() {
+        if self.can_start(&state) {
             state.running = true;
             drop(state);
             self.drive();
         }
         canceller
+    }
+
+    /// Adds a handler: runs it at once, unboxed, if the Deferred holds a
+    /// result and is idle with nothing queued (rule 2); queues it otherwise.
+    pub(crate) fn add<H>(self: &Arc<Self>, handler: H)
+    where
+        H: FnOnce(Result<T, Failure>) -> Outcome<T> + Send + 'static,
+    {
+        let mut state = self.lock();
+        if state.chained {
+            drop(state);
+            drop(handler);
+            log::debug!("handler added to a chained or consumed Deferred is dropped");
+            return;
+        }
+        if state.called && !state.running && state.handlers.is_empty() && !self.paused() {
+            if let Slot::Ready(_) = state.slot {
+                let Slot::Ready(input) = std::mem::replace(&mut state.slot, Slot::Empty) else {
+                    unreachable!("matched just above")
+                };
+                state.running = true;
+                drop(state);
+                let outcome = catch_unwind(AssertUnwindSafe(move || handler(input)))
+                    .unwrap_or_else(|panic| Outcome::Failure(Failure::from_panic(panic)));
+                if let Some(state) = self.settle(outcome) {
+                    let next = self.run_with(state);
+                    Self::drive_from(next);
+                }
+                return;
+            }
+        }
+        state.handlers.push_back(Entry::Handler(Box::new(handler)));
+        if self.can_start(&state) {
+            state.running = true;
+            drop(state);
+            self.drive();
+        }
     }
 
     /// Appends an entry; runs it at once if the Deferred holds a result and
@@ -186,7 +244,7 @@ impl<T: Send + 'static> Inner<T> {
             state.chained = true;
         }
         state.handlers.push_back(entry);
-        if state.can_start() {
+        if self.can_start(&state) {
             state.running = true;
             drop(state);
             self.drive();
@@ -194,16 +252,17 @@ impl<T: Send + 'static> Inner<T> {
     }
 
     pub(crate) fn pause(&self) {
-        self.lock().pauses += 1;
+        let _state = self.lock();
+        self.pauses.fetch_add(1, Ordering::AcqRel);
     }
 
     pub(crate) fn unpause(self: &Arc<Self>) -> Result<(), NotPausedError> {
         let mut state = self.lock();
-        if state.pauses == 0 {
+        if !self.paused() {
             return Err(NotPausedError);
         }
-        state.pauses -= 1;
-        if state.can_start() {
+        self.pauses.fetch_sub(1, Ordering::AcqRel);
+        if self.can_start(&state) {
             state.running = true;
             drop(state);
             self.drive();
@@ -247,60 +306,99 @@ impl<T: Send + 'static> Inner<T> {
 
     /// Runs this chain and whatever it hands over to, in one flat loop.
     fn drive(self: &Arc<Self>) {
-        let mut next = self.run();
+        Self::drive_from(self.run());
+    }
+
+    fn drive_from(mut next: Next) {
         while let Some(deferred) = next {
             next = deferred.resume();
         }
     }
 
-    /// The loop (design note 2). Precondition: the caller set `running`.
+    /// The loop (design notes 2 and 5). Precondition: the caller set `running`.
     fn run(self: &Arc<Self>) -> Next {
-        let mut state = self.lock();
+        self.run_with(self.lock())
+    }
+
+    fn run_with<'a>(self: &'a Arc<Self>, mut state: MutexGuard<'a, State<T>>) -> Next {
         loop {
-            if state.pauses > 0 {
+            if self.paused() || state.handlers.is_empty() {
                 state.running = false;
                 return None;
             }
-            let Some(entry) = state.handlers.pop_front() else {
-                state.running = false;
-                return None;
-            };
-            let input = match std::mem::replace(&mut state.slot, Slot::Empty) {
+            let mut current = match std::mem::replace(&mut state.slot, Slot::Empty) {
                 Slot::Ready(result) => result,
                 other => {
                     // Unreachable by design note 2; keep the state rather than lose it.
                     state.slot = other;
-                    state.handlers.push_front(entry);
                     state.running = false;
                     debug_assert!(false, "runner found no result");
                     return None;
                 }
             };
+            let mut batch = std::mem::take(&mut state.handlers);
             drop(state);
-            match entry {
-                Entry::Handler(handler) => {
-                    let outcome = catch_unwind(AssertUnwindSafe(move || handler(input)))
-                        .unwrap_or_else(|panic| Outcome::Failure(Failure::from_panic(panic)));
-                    state = match self.settle(outcome) {
-                        Some(state) => state,
-                        None => return None,
-                    };
-                }
-                Entry::Transfer(transfer) => {
-                    let handed = catch_unwind(AssertUnwindSafe(move || transfer(input)))
-                        .unwrap_or_else(|panic| Err(Failure::from_panic(panic)));
+            loop {
+                let Some(entry) = batch.pop_front() else {
                     state = self.lock();
-                    match handed {
-                        Ok(next) => {
-                            state.slot = Slot::Consumed;
-                            state.running = false;
-                            return next;
-                        }
-                        Err(failure) => state.slot = Slot::Ready(Err(failure)),
+                    state.slot = Slot::Ready(current);
+                    break;
+                };
+                match entry {
+                    Entry::Handler(handler) => {
+                        let outcome = catch_unwind(AssertUnwindSafe(move || handler(current)))
+                            .unwrap_or_else(|panic| Outcome::Failure(Failure::from_panic(panic)));
+                        current = match outcome {
+                            Outcome::Value(value) => Ok(value),
+                            Outcome::Failure(failure) => Err(failure),
+                            Outcome::Deferred(other) => {
+                                self.requeue(batch);
+                                match self.wait_on(other.into_inner()) {
+                                    Some(guard) => {
+                                        state = guard;
+                                        break;
+                                    }
+                                    None => return None,
+                                }
+                            }
+                        };
                     }
+                    Entry::Transfer(transfer) => {
+                        // Nothing follows a transfer: adds after it are refused.
+                        debug_assert!(batch.is_empty());
+                        let handed = catch_unwind(AssertUnwindSafe(move || transfer(current)))
+                            .unwrap_or_else(|panic| Err(Failure::from_panic(panic)));
+                        match handed {
+                            Ok(next) => {
+                                let mut state = self.lock();
+                                state.slot = Slot::Consumed;
+                                state.running = false;
+                                return next;
+                            }
+                            Err(failure) => current = Err(failure),
+                        }
+                    }
+                }
+                if !batch.is_empty() && self.paused() {
+                    // Design note 4: stop before the next handler.
+                    state = self.lock();
+                    state.slot = Slot::Ready(current);
+                    batch.append(&mut state.handlers);
+                    state.handlers = batch;
+                    break;
                 }
             }
         }
+    }
+
+    /// Puts the rest of a batch back in front of whatever was added meanwhile.
+    fn requeue(&self, mut batch: VecDeque<Entry<T>>) {
+        if batch.is_empty() {
+            return;
+        }
+        let mut state = self.lock();
+        batch.append(&mut state.handlers);
+        state.handlers = batch;
     }
 
     /// Stores what a handler returned. `Some(guard)`: the loop goes on;
@@ -331,7 +429,7 @@ impl<T: Send + 'static> Inner<T> {
             let mut other = inner.lock();
             let ready = if other.chained {
                 Some(Err(Failure::new(AlreadyChainedError)))
-            } else if other.called && !other.running && other.pauses == 0 {
+            } else if other.called && !other.running && !inner.paused() {
                 match std::mem::replace(&mut other.slot, Slot::Consumed) {
                     Slot::Ready(result) => {
                         other.chained = true;
@@ -407,7 +505,7 @@ impl<T: Send + 'static> Inner<T> {
         state.called = true;
         state.slot = Slot::Ready(result);
         let canceller = state.canceller.take();
-        let startable = state.can_start();
+        let startable = self.can_start(&state);
         if startable {
             state.running = true;
         }
@@ -424,7 +522,7 @@ impl<T: Send + 'static> Inner<T> {
             Slot::Waiting(_) => DeferredState::Waiting,
             Slot::Consumed => DeferredState::Consumed,
             Slot::Ready(_) if state.running => DeferredState::Running,
-            Slot::Ready(_) if state.pauses > 0 => DeferredState::Paused,
+            Slot::Ready(_) if self.paused() => DeferredState::Paused,
             Slot::Ready(_) => DeferredState::Fired,
         }
     }
@@ -434,7 +532,7 @@ impl<T: Send + 'static> Inner<T> {
     }
 
     pub(crate) fn pause_count(&self) -> usize {
-        self.lock().pauses
+        self.pauses.load(Ordering::Acquire)
     }
 
     pub(crate) fn result(&self) -> Option<Result<T, Failure>>
@@ -445,17 +543,6 @@ impl<T: Send + 'static> Inner<T> {
             Slot::Ready(result) => Some(result.clone()),
             _ => None,
         }
-    }
-}
-
-impl<T: 'static> State<T> {
-    /// Holds a result, not paused, not running, with work queued.
-    fn can_start(&self) -> bool {
-        self.called
-            && !self.running
-            && self.pauses == 0
-            && !self.handlers.is_empty()
-            && matches!(self.slot, Slot::Ready(_))
     }
 }
 
@@ -475,7 +562,7 @@ fn continuation<T: Send + 'static>(waiter: Arc<Inner<T>>) -> Transfer<T> {
             // find the result.
             return Ok(None);
         }
-        let startable = state.can_start();
+        let startable = waiter.can_start(&state);
         if startable {
             state.running = true;
         }
@@ -486,16 +573,17 @@ fn continuation<T: Send + 'static>(waiter: Arc<Inner<T>>) -> Transfer<T> {
 
 impl<T: 'static> Drop for Inner<T> {
     fn drop(&mut self) {
-        let mut state = self.state.lock();
-        let slot = std::mem::replace(&mut state.slot, Slot::Consumed);
-        let handlers = std::mem::take(&mut state.handlers);
-        let canceller = state.canceller.take();
-        drop(state);
-        if let Slot::Ready(Err(failure)) = &slot {
+        let state = self.state.get_mut();
+        if let Slot::Ready(Err(failure)) = &state.slot {
             unhandled::report(failure);
         }
-        // Handlers and values may hold other Deferreds whose drop would hold
-        // more: flatten the recursion.
-        drop_queue::defer_drop(Box::new((slot, handlers, canceller)));
+        if state.handlers.is_empty() && state.canceller.is_none() {
+            return;
+        }
+        // Queued handlers (and a canceller) may hold other Deferreds whose
+        // drop would drop more: flatten the recursion.
+        let handlers = std::mem::take(&mut state.handlers);
+        let canceller = state.canceller.take();
+        drop_queue::defer_drop(Box::new((handlers, canceller)));
     }
 }

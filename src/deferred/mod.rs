@@ -201,7 +201,7 @@ impl<T: Send + 'static> Deferred<T> {
     where
         H: FnOnce(Result<T, Failure>) -> Outcome<T> + Send + 'static,
     {
-        self.inner.push(Entry::Handler(Box::new(handler)));
+        self.inner.add(handler);
         self
     }
 
