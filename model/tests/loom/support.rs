@@ -1,0 +1,168 @@
+//! What the models share: the loom runner with our default bound, a handler
+//! log, an error type, and an unhandled-failure counter.
+//!
+//! Observations (the handler log, the unhandled counter) use `std` types on
+//! purpose: they are written by handlers and read after the threads are
+//! joined, never held across a loom operation, so they add no interleavings
+//! of their own and cannot hide or create a race in the code under test.
+
+use std::cell::Cell;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, Once};
+
+/// Runs `f` under loom with the preemption bound from `LOOM_MAX_PREEMPTIONS`,
+/// or 2 when it is unset (unbounded search is far too slow on CI, and every
+/// bug we have planted is found with 2; see docs/verification.md).
+pub fn model<F>(f: F)
+where
+    F: Fn() + Sync + Send + 'static,
+{
+    let mut builder = loom::model::Builder::new();
+    if builder.preemption_bound.is_none() {
+        builder.preemption_bound = Some(2);
+    }
+    let iterations = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&iterations);
+    builder.check(move || {
+        counter.fetch_add(1, Ordering::Relaxed);
+        f();
+    });
+    // Shown with `--nocapture`: how much of the schedule space a model covers.
+    println!(
+        "loom: {} interleavings (preemption bound {:?})",
+        iterations.load(Ordering::Relaxed),
+        builder.preemption_bound
+    );
+}
+
+/// One handler invocation: which handler (its index in the order it was
+/// added), what it got, what it returned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Call {
+    pub handler: usize,
+    pub input: Result<i64, &'static str>,
+    pub output: Result<i64, &'static str>,
+}
+
+/// The calls of every handler of a model, in the order they happened.
+#[derive(Debug, Clone, Default)]
+pub struct Log(Arc<Mutex<Vec<Call>>>);
+
+impl Log {
+    pub fn new() -> Self {
+        Log::default()
+    }
+
+    /// A callback, numbered `handler`, that computes `f(value)` and logs it.
+    pub fn callback(
+        &self,
+        handler: usize,
+        f: impl FnOnce(i64) -> i64 + Send + 'static,
+    ) -> impl FnOnce(i64) -> i64 + Send + 'static {
+        let log = self.clone();
+        move |v| {
+            let out = f(v);
+            log.push(Call {
+                handler,
+                input: Ok(v),
+                output: Ok(out),
+            });
+            out
+        }
+    }
+
+    /// A handler for both sides, numbered `handler`: values go through
+    /// `f`, failures are recovered as `recovered`.
+    pub fn both(
+        &self,
+        handler: usize,
+        f: impl FnOnce(i64) -> i64 + Send + 'static,
+        recovered: i64,
+    ) -> impl FnOnce(Result<i64, deferred::Failure>) -> i64 + Send + 'static {
+        let log = self.clone();
+        move |r| {
+            let (input, out) = match r {
+                Ok(v) => (Ok(v), f(v)),
+                Err(failure) => (Err(tag(&failure)), recovered),
+            };
+            log.push(Call {
+                handler,
+                input,
+                output: Ok(out),
+            });
+            out
+        }
+    }
+
+    pub fn push(&self, call: Call) {
+        self.0.lock().unwrap().push(call);
+    }
+
+    pub fn calls(&self) -> Vec<Call> {
+        self.0.lock().unwrap().clone()
+    }
+
+    /// `(handler, input)` pairs, the usual thing to compare.
+    pub fn inputs(&self) -> Vec<(usize, Result<i64, &'static str>)> {
+        self.calls().iter().map(|c| (c.handler, c.input)).collect()
+    }
+}
+
+/// The failure the models fire with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Boom;
+
+impl std::fmt::Display for Boom {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("boom")
+    }
+}
+
+impl std::error::Error for Boom {}
+
+/// A short name for a failure, for logs and assertions.
+pub fn tag(failure: &deferred::Failure) -> &'static str {
+    if failure.check::<Boom>() {
+        "Boom"
+    } else if failure.check::<deferred::CancelledError>() {
+        "Cancelled"
+    } else if failure.check::<deferred::AlreadyCalledError>() {
+        "AlreadyCalled"
+    } else if failure.check::<deferred::AlreadyChainedError>() {
+        "AlreadyChained"
+    } else if failure.check::<deferred::PanicError>() {
+        "Panic"
+    } else {
+        "other"
+    }
+}
+
+/// `Some(Ok(v))`/`Some(Err(tag))` of a Deferred's result.
+pub fn result_of(d: &deferred::Deferred<i64>) -> Option<Result<i64, &'static str>> {
+    d.result().map(|r| r.map_err(|f| tag(&f)))
+}
+
+thread_local! {
+    /// Unhandled reports seen in the current model iteration. Loom runs
+    /// every modelled thread as a coroutine on the OS thread that called
+    /// `loom::model`, so this std thread-local is per test (tests run on
+    /// separate OS threads) and shared by all threads of one model: exactly
+    /// the scope we want, with no cross-test interference through the
+    /// process-global hook.
+    static UNHANDLED: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Installs (once per process) the hook that counts unhandled reports, and
+/// zeroes this test's counter. Call at the start of each model iteration.
+pub fn reset_unhandled() {
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| {
+        deferred::set_unhandled_failure_hook(|_| UNHANDLED.with(|n| n.set(n.get() + 1)));
+    });
+    UNHANDLED.with(|n| n.set(0));
+}
+
+/// Unhandled reports since the last [`reset_unhandled`] on this test.
+pub fn unhandled() -> usize {
+    UNHANDLED.with(Cell::get)
+}
