@@ -115,6 +115,9 @@
 mod combinators;
 mod deferred;
 mod failure;
+mod pool;
+mod reactor;
+mod threads;
 pub(crate) mod sync;
 
 pub use combinators::{fail, maybe_deferred, succeed};
@@ -125,3 +128,8 @@ pub use deferred::{
 pub use failure::{
     AlreadyCalledError, AlreadyChainedError, CancelledError, Failure, NotPausedError, PanicError,
 };
+pub use pool::{
+    PoolSizeError, PoolStats, PoolStoppedError, StopFromWorkerError, ThreadPool, ThreadPoolBuilder,
+};
+pub use reactor::{react, DelayedCall, DelayedCallError, Reactor, ReactorError};
+pub use threads::{defer_to_thread, defer_to_thread_pool};

@@ -1,0 +1,141 @@
+//! [`ThreadPoolBuilder`]: a pool's sizes, keep-alive, thread names and stack size.
+
+use std::time::Duration;
+
+use super::{PoolSizeError, ThreadPool};
+
+/// Configures and builds a [`ThreadPool`]; get one with [`ThreadPool::builder`].
+///
+/// ```
+/// use std::time::Duration;
+/// use deferred::ThreadPool;
+///
+/// let pool = ThreadPool::builder()
+///     .min_threads(1)
+///     .max_threads(4)
+///     .keep_alive(Duration::from_secs(5))
+///     .name_prefix("deferred-pool")
+///     .stack_size(256 * 1024)
+///     .build()
+///     .unwrap();
+/// assert_eq!(pool.stats().threads, 1); // the minimum starts at once
+/// ```
+#[derive(Debug, Clone)]
+pub struct ThreadPoolBuilder {
+    /// Threads kept even when idle.
+    pub(super) min: usize,
+    /// Threads never exceeded.
+    pub(super) max: usize,
+    /// How long an idle thread above `min` waits for work before it exits.
+    pub(super) keep_alive: Duration,
+    /// Threads are named `<prefix>-<n>`.
+    pub(super) name_prefix: String,
+    /// `None`: the platform's default stack size.
+    pub(super) stack_size: Option<usize>,
+}
+
+impl Default for ThreadPoolBuilder {
+    fn default() -> Self {
+        ThreadPoolBuilder {
+            min: 0,
+            max: 10,
+            keep_alive: Duration::from_secs(10),
+            name_prefix: "deferred-pool".to_owned(),
+            stack_size: None,
+        }
+    }
+}
+
+impl ThreadPoolBuilder {
+    /// A builder with the defaults (as [`ThreadPool::builder`]).
+    ///
+    /// ```
+    /// let pool = deferred::ThreadPoolBuilder::new().build().unwrap();
+    /// assert_eq!(pool.stats().threads, 0);
+    /// ```
+    pub fn new() -> Self {
+        ThreadPoolBuilder::default()
+    }
+
+    /// Threads kept even when idle, started by [`build`](Self::build).
+    /// Default 0 (Twisted's `minthreads`).
+    ///
+    /// ```
+    /// let pool = deferred::ThreadPool::builder().min_threads(2).build().unwrap();
+    /// assert_eq!(pool.stats().threads, 2);
+    /// ```
+    pub fn min_threads(mut self, min: usize) -> Self {
+        self.min = min;
+        self
+    }
+
+    /// Threads never exceeded; they start on demand, one when work arrives
+    /// and no idle thread can take it. Default 10 (Twisted's `maxthreads`).
+    /// Must be at least 1 and at least the minimum, or `build` fails.
+    ///
+    /// ```
+    /// let pool = deferred::ThreadPool::builder().max_threads(1).build().unwrap();
+    /// assert_eq!(pool.stats().threads, 0); // none until there is work
+    /// ```
+    pub fn max_threads(mut self, max: usize) -> Self {
+        self.max = max;
+        self
+    }
+
+    /// How long an idle thread above the minimum waits for work before it
+    /// exits. Default 10 seconds. [`Duration::ZERO`] makes such a thread
+    /// exit as soon as it finds the queue empty.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let pool = deferred::ThreadPool::builder().keep_alive(Duration::ZERO).build().unwrap();
+    /// # drop(pool);
+    /// ```
+    pub fn keep_alive(mut self, keep_alive: Duration) -> Self {
+        self.keep_alive = keep_alive;
+        self
+    }
+
+    /// Worker threads are named `<prefix>-<n>`, `n` counting from 1 for each
+    /// thread the pool starts. Default `"deferred-pool"`.
+    ///
+    /// ```
+    /// let pool = deferred::ThreadPool::builder().name_prefix("io").build().unwrap();
+    /// let (tx, rx) = std::sync::mpsc::channel();
+    /// pool.call_in_thread(move || {
+    ///     tx.send(std::thread::current().name().map(str::to_owned)).unwrap();
+    /// }).unwrap();
+    /// assert_eq!(rx.recv().unwrap().as_deref(), Some("io-1"));
+    /// ```
+    pub fn name_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.name_prefix = prefix.into();
+        self
+    }
+
+    /// The stack size of each worker, in bytes. Default: the platform's (as
+    /// `std::thread::Builder`; the `RUST_MIN_STACK` variable applies). The
+    /// operating system may round it up.
+    ///
+    /// ```
+    /// let pool = deferred::ThreadPool::builder().stack_size(4 << 20).build().unwrap();
+    /// # drop(pool);
+    /// ```
+    pub fn stack_size(mut self, bytes: usize) -> Self {
+        self.stack_size = Some(bytes);
+        self
+    }
+
+    /// Builds the pool and starts its minimum threads.
+    ///
+    /// # Errors
+    ///
+    /// [`PoolSizeError`] if the maximum is 0 or below the minimum.
+    ///
+    /// ```
+    /// assert!(deferred::ThreadPool::builder().min_threads(3).max_threads(2).build().is_err());
+    /// ```
+    pub fn build(self) -> Result<ThreadPool, PoolSizeError> {
+        super::check_sizes(self.min, self.max)?;
+        Ok(ThreadPool::from_builder(self))
+    }
+}

@@ -1,0 +1,85 @@
+//! The errors a [`Reactor`](super::Reactor) and a
+//! [`DelayedCall`](super::DelayedCall) report.
+
+use std::error::Error;
+use std::fmt;
+
+/// A reactor call that its state does not allow; nothing changed.
+///
+/// ```
+/// use deferred::{Reactor, ReactorError};
+///
+/// let reactor = Reactor::new();
+/// assert_eq!(reactor.stop(), Err(ReactorError::NotRunning));
+/// reactor.call_from_thread({ let r = reactor.clone(); move || r.stop().unwrap() }).unwrap();
+/// reactor.run().unwrap();
+/// assert_eq!(reactor.run(), Err(ReactorError::NotRestartable));
+/// assert_eq!(reactor.call_from_thread(|| ()), Err(ReactorError::Stopped));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ReactorError {
+    /// [`run`](super::Reactor::run) while the loop is already running (a
+    /// nested `run` from the reactor thread, or a second thread).
+    AlreadyRunning,
+    /// [`run`](super::Reactor::run) after the loop has stopped: a reactor runs
+    /// once (Twisted's `ReactorNotRestartable`).
+    NotRestartable,
+    /// [`stop`](super::Reactor::stop) while the loop is not running: before
+    /// `run`, or once a stop is under way or done (Twisted's `ReactorNotRunning`).
+    NotRunning,
+    /// Work handed to a reactor that has stopped (or, for timers, is
+    /// stopping): it would never run, so it was refused and dropped.
+    Stopped,
+    /// [`react`](crate::react)'s reactor was stopped before the Deferred fired.
+    StoppedEarly,
+}
+
+impl fmt::Display for ReactorError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ReactorError::AlreadyRunning => "the reactor is already running",
+            ReactorError::NotRestartable => "the reactor has stopped and cannot run again",
+            ReactorError::NotRunning => "the reactor is not running",
+            ReactorError::Stopped => "the reactor has stopped and refuses new work",
+            ReactorError::StoppedEarly => "the reactor was stopped before the Deferred fired",
+        })
+    }
+}
+
+impl Error for ReactorError {}
+
+/// [`cancel`](super::DelayedCall::cancel) or [`reset`](super::DelayedCall::reset)
+/// of a delayed call that is no longer pending; nothing changed.
+///
+/// ```
+/// use std::time::Duration;
+/// use deferred::{DelayedCallError, Reactor};
+///
+/// let reactor = Reactor::new();
+/// let call = reactor.call_later(Duration::from_secs(60), || ()).unwrap();
+/// call.cancel().unwrap();
+/// assert_eq!(call.cancel(), Err(DelayedCallError::AlreadyCancelled));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DelayedCallError {
+    /// It has run (or is running now).
+    AlreadyCalled,
+    /// It was cancelled.
+    AlreadyCancelled,
+    /// The reactor stopped before it was due: it was discarded and will never run.
+    ReactorStopped,
+}
+
+impl fmt::Display for DelayedCallError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            DelayedCallError::AlreadyCalled => "the delayed call has already run",
+            DelayedCallError::AlreadyCancelled => "the delayed call was cancelled",
+            DelayedCallError::ReactorStopped => {
+                "the reactor stopped before the delayed call was due; it will never run"
+            }
+        })
+    }
+}
+
+impl Error for DelayedCallError {}

@@ -1,0 +1,613 @@
+//! [`Reactor`]: a small event loop (Twisted's reactor, without I/O): calls
+//! from other threads, timers, and a thread pool for blocking work.
+//!
+//! # Design note: the wakeup protocol
+//!
+//! 1. **One lock.** The queue of calls from other threads, the timers, the
+//!    phase and the `sleeping` flag all sit behind one [`Mutex`]; only the
+//!    reactor thread waits on the [`Condvar`] `wake`.
+//! 2. **No lost wakeup.** The loop decides to sleep under the lock, after
+//!    seeing no call queued, no timer due and no stop; it sets `sleeping`
+//!    and waits, which releases the lock atomically. Whoever then adds work
+//!    (a call, an earlier timer, a stop) does so under the same lock, sees
+//!    `sleeping`, and notifies. `notified` keeps a burst of submits to one
+//!    notification per sleep.
+//! 3. **Batches.** The loop swaps the whole call queue out under the lock and
+//!    runs it outside: one lock per batch, not per call, and submitters never
+//!    wait behind a running call. Each turn runs one batch and at most one due
+//!    timer, so neither starves the other.
+//! 4. **User code runs with no lock held** and inside the panic policy
+//!    (`pool::unwind`): a panicking call is logged and the loop goes on.
+//! 5. **Time is only in the timed wait.** With no timer pending the loop waits
+//!    untimed, so a loom model (where timed waits never time out) can drive
+//!    `run` with calls and stops alone; a timer with a zero delay is due at
+//!    once and needs no waiting either.
+//! 6. **Shutdown order:** the loop leaves at `stop`; then the thread pool
+//!    stops (its queued jobs run and it joins every worker), so results that
+//!    workers hand back meanwhile are still queued; then the queue is drained
+//!    until empty, and only then, under the lock, the phase becomes
+//!    `Stopped` (later calls are refused) and pending timers are discarded.
+
+mod delayed_call;
+mod error;
+mod timers;
+
+#[cfg(test)]
+mod tests;
+
+use std::fmt;
+use std::time::{Duration, Instant};
+
+pub use delayed_call::DelayedCall;
+pub use error::{DelayedCallError, ReactorError};
+
+use crate::deferred::Deferred;
+use crate::failure::Failure;
+use crate::pool::{unwind, Job, PoolSizeError, ThreadPool};
+use crate::sync::thread::{self, ThreadId};
+use crate::sync::{Arc, Condvar, Mutex, MutexGuard};
+use timers::Timers;
+
+/// A small event loop, Twisted's reactor without I/O: it runs calls handed
+/// over from other threads and timers, on the one thread that called
+/// [`run`](Reactor::run), and owns the thread pool that
+/// [`defer_to_thread`](crate::defer_to_thread) uses.
+///
+/// The handle is cheap to clone and `Send + Sync`: any thread may call
+/// [`call_from_thread`](Reactor::call_from_thread), [`call_later`](Reactor::call_later)
+/// or [`stop`](Reactor::stop).
+///
+/// ```
+/// use std::time::Duration;
+/// use deferred::Reactor;
+///
+/// let reactor = Reactor::new();
+/// let r = reactor.clone();
+/// reactor
+///     .call_later(Duration::from_millis(1), move || r.stop().unwrap())
+///     .unwrap();
+/// let r = reactor.clone();
+/// std::thread::spawn(move || r.call_from_thread(|| println!("on the reactor thread")).unwrap());
+/// reactor.run().unwrap(); // returns once the timer stops it
+/// ```
+#[derive(Clone)]
+pub struct Reactor {
+    inner: Arc<Inner>,
+}
+
+/// What every handle shares.
+pub(crate) struct Inner {
+    /// Everything that changes (design note 1).
+    state: Mutex<State>,
+    /// The reactor thread sleeps here.
+    wake: Condvar,
+    /// The reactor's thread pool, for `defer_to_thread`.
+    pool: ThreadPool,
+}
+
+/// Where a reactor is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Built, `run` not called yet: calls and timers queue up.
+    NotStarted,
+    /// The loop is turning.
+    Running,
+    /// `stop` was called; the loop is winding down (design note 6). Calls
+    /// are still accepted, timers no more.
+    Stopping,
+    /// Done: everything is refused.
+    Stopped,
+}
+
+/// The state behind the lock.
+struct State {
+    /// See [`Phase`].
+    phase: Phase,
+    /// Calls from `call_from_thread`, in arrival order.
+    calls: Vec<Job>,
+    /// Pending timers.
+    timers: Timers,
+    /// `call_when_running` calls waiting for `run`.
+    when_running: Vec<Job>,
+    /// The reactor thread is waiting (or about to wait) on `wake`.
+    sleeping: bool,
+    /// A notification was sent since the reactor last went to sleep.
+    notified: bool,
+    /// The thread that runs the loop, once `run` started.
+    thread: Option<ThreadId>,
+}
+
+impl State {
+    /// Whether whoever just added work must notify the sleeping reactor;
+    /// marks the notification as sent (design note 2).
+    fn take_wakeup(&mut self) -> bool {
+        if self.sleeping && !self.notified {
+            self.notified = true;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+/// The deadline `delay` from now, saturating far in the future instead of
+/// overflowing on absurd delays.
+fn deadline_after(delay: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(delay)
+        .unwrap_or_else(|| now + Duration::from_secs(100 * 365 * 24 * 3600))
+}
+
+impl Default for Reactor {
+    fn default() -> Self {
+        Reactor::new()
+    }
+}
+
+impl Reactor {
+    /// A reactor, not running yet, with a thread pool of 0 to 10 threads named
+    /// `reactor-pool-<n>` (Twisted's defaults).
+    ///
+    /// ```
+    /// let reactor = deferred::Reactor::new();
+    /// assert_eq!(reactor.thread_pool().stats().threads, 0);
+    /// ```
+    pub fn new() -> Self {
+        let pool = ThreadPool::builder()
+            .name_prefix("reactor-pool")
+            .build()
+            .expect("the default sizes are valid");
+        Reactor::with_thread_pool(pool)
+    }
+
+    /// A reactor that owns `pool` as its thread pool (for
+    /// [`defer_to_thread`](crate::defer_to_thread)); it stops the pool when
+    /// the loop stops.
+    ///
+    /// ```
+    /// use deferred::{Reactor, ThreadPool};
+    ///
+    /// let pool = ThreadPool::builder().max_threads(2).name_prefix("blocking").build().unwrap();
+    /// let reactor = Reactor::with_thread_pool(pool);
+    /// # drop(reactor);
+    /// ```
+    pub fn with_thread_pool(pool: ThreadPool) -> Self {
+        Reactor {
+            inner: Arc::new(Inner {
+                state: Mutex::new(State {
+                    phase: Phase::NotStarted,
+                    calls: Vec::new(),
+                    timers: Timers::default(),
+                    when_running: Vec::new(),
+                    sleeping: false,
+                    notified: false,
+                    thread: None,
+                }),
+                wake: Condvar::new(),
+                pool,
+            }),
+        }
+    }
+
+    /// Turns the loop on the calling thread, which becomes the reactor
+    /// thread, until [`stop`](Self::stop); then stops the thread pool (which
+    /// runs its queued jobs and joins its workers), runs the calls they handed
+    /// back, and returns. First it runs the
+    /// [`call_when_running`](Self::call_when_running) calls, in order.
+    ///
+    /// A panic in any call it runs is logged and contained.
+    ///
+    /// # Errors
+    ///
+    /// - [`ReactorError::AlreadyRunning`] if the loop is running (a nested
+    ///   `run` from a call on the reactor thread, or another thread's).
+    /// - [`ReactorError::NotRestartable`] if it ran before: a reactor runs once.
+    ///
+    /// ```
+    /// let reactor = deferred::Reactor::new();
+    /// let r = reactor.clone();
+    /// reactor.call_when_running(move || {
+    ///     assert_eq!(r.run(), Err(deferred::ReactorError::AlreadyRunning));
+    ///     r.stop().unwrap();
+    /// }).unwrap();
+    /// reactor.run().unwrap();
+    /// ```
+    pub fn run(&self) -> Result<(), ReactorError> {
+        self.run_with(|| ())
+    }
+
+    /// `run`, with `startup` run on the reactor thread after the
+    /// `call_when_running` calls (`react` uses it, so its closure need not be `Send`).
+    fn run_with(&self, startup: impl FnOnce()) -> Result<(), ReactorError> {
+        let when_running = {
+            let mut state = self.inner.state.lock();
+            match state.phase {
+                Phase::NotStarted => {}
+                Phase::Running | Phase::Stopping => return Err(ReactorError::AlreadyRunning),
+                Phase::Stopped => return Err(ReactorError::NotRestartable),
+            }
+            state.phase = Phase::Running;
+            state.thread = Some(thread::current().id());
+            std::mem::take(&mut state.when_running)
+        };
+        for job in when_running {
+            unwind::run_logged("a call_when_running call", job);
+        }
+        unwind::run_logged("the reactor's startup call", startup);
+        self.inner.turn();
+        self.inner.shut_down();
+        Ok(())
+    }
+
+    /// Stops the loop (Twisted's `reactor.stop`): callable from any thread,
+    /// the reactor's own included. `run` finishes the batch it is running,
+    /// then winds down and returns (see [`run`](Self::run)).
+    ///
+    /// # Errors
+    ///
+    /// [`ReactorError::NotRunning`] before `run`, and once a stop is under
+    /// way or done; nothing changes. To stop a reactor as soon as it runs,
+    /// hand the stop to [`call_when_running`](Self::call_when_running) or
+    /// [`call_from_thread`](Self::call_from_thread).
+    ///
+    /// ```
+    /// use deferred::{Reactor, ReactorError};
+    ///
+    /// let reactor = Reactor::new();
+    /// let r = reactor.clone();
+    /// let stopper = std::thread::spawn(move || {
+    ///     // Wait until it runs, then stop it from this other thread.
+    ///     let (tx, rx) = std::sync::mpsc::channel();
+    ///     r.call_from_thread(move || tx.send(()).unwrap()).unwrap();
+    ///     rx.recv().unwrap();
+    ///     r.stop().unwrap();
+    /// });
+    /// reactor.run().unwrap();
+    /// stopper.join().unwrap();
+    /// assert_eq!(reactor.stop(), Err(ReactorError::NotRunning));
+    /// ```
+    pub fn stop(&self) -> Result<(), ReactorError> {
+        let mut state = self.inner.state.lock();
+        if state.phase != Phase::Running {
+            return Err(ReactorError::NotRunning);
+        }
+        state.phase = Phase::Stopping;
+        let wake = state.take_wakeup();
+        drop(state);
+        if wake {
+            self.inner.wake.notify_one();
+        }
+        Ok(())
+    }
+
+    /// Runs `f` on the reactor thread, soon (Twisted's `callFromThread`):
+    /// callable from any thread, the reactor's own included; wakes a
+    /// sleeping loop. Calls from one thread run in the order they were made.
+    /// Before `run`, calls wait for it; while the reactor stops, calls are
+    /// still run, before `run` returns.
+    ///
+    /// # Errors
+    ///
+    /// [`ReactorError::Stopped`] once the reactor has stopped: `f` is dropped
+    /// without running.
+    ///
+    /// ```
+    /// let reactor = deferred::Reactor::new();
+    /// let (tx, rx) = std::sync::mpsc::channel();
+    /// let r = reactor.clone();
+    /// std::thread::spawn(move || {
+    ///     r.call_from_thread(move || tx.send(std::thread::current().id()).unwrap()).unwrap();
+    ///     let r2 = r.clone();
+    ///     r.call_from_thread(move || r2.stop().unwrap()).unwrap();
+    /// });
+    /// reactor.run().unwrap();
+    /// assert_eq!(rx.recv().unwrap(), std::thread::current().id());
+    /// ```
+    pub fn call_from_thread<F>(&self, f: F) -> Result<(), ReactorError>
+    where
+        F: FnOnce() + Send + 'static,
+    {
+        self.inner.push_call(Box::new(f)).map_err(|job| {
+            drop(job);
+            ReactorError::Stopped
+        })
+    }
+
+    /// Runs `f` on the reactor thread once `delay` has passed (Twisted's
+    /// `callLater`). Calls run in deadline order; calls with the same
+    /// deadline, in the order they were scheduled. Timers scheduled before
+    /// `run` wait for it; timers still pending when the reactor stops are
+    /// discarded.
+    ///
+    /// # Errors
+    ///
+    /// [`ReactorError::Stopped`] once a stop is under way (the call would
+    /// never run): `f` is dropped.
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use std::time::Duration;
+    /// use deferred::Reactor;
+    ///
+    /// let reactor = Reactor::new();
+    /// let order = Arc::new(Mutex::new(Vec::new()));
+    /// for (ms, tag) in [(20, "c"), (0, "a"), (10, "b")] {
+    ///     let order = Arc::clone(&order);
+    ///     reactor.call_later(Duration::from_millis(ms), move || order.lock().unwrap().push(tag)).unwrap();
+    /// }
+    /// let r = reactor.clone();
+    /// reactor.call_later(Duration::from_millis(30), move || r.stop().unwrap()).unwrap();
+    /// reactor.run().unwrap();
+    /// assert_eq!(*order.lock().unwrap(), ["a", "b", "c"]);
+    /// ```
+    pub fn call_later<F>(&self, delay: Duration, f: F) -> Result<DelayedCall, ReactorError>
+    where
+        F: FnOnce() + Send + 'static,
+    {
+        let deadline = deadline_after(delay);
+        let job: Job = Box::new(f);
+        let mut state = self.inner.state.lock();
+        if matches!(state.phase, Phase::Stopping | Phase::Stopped) {
+            drop(state);
+            drop(job);
+            return Err(ReactorError::Stopped);
+        }
+        let cell = state.timers.insert(deadline, job);
+        // It may be due before the reactor's current wake-up time.
+        let wake = state.take_wakeup();
+        drop(state);
+        if wake {
+            self.inner.wake.notify_one();
+        }
+        Ok(DelayedCall {
+            inner: Arc::clone(&self.inner),
+            cell,
+        })
+    }
+
+    /// Runs `f` on the reactor thread when the loop starts, before anything
+    /// else (Twisted's `callWhenRunning`); if it is running already, soon, as
+    /// [`call_from_thread`](Self::call_from_thread).
+    ///
+    /// # Errors
+    ///
+    /// [`ReactorError::Stopped`] once a stop is under way: `f` is dropped.
+    ///
+    /// ```
+    /// let reactor = deferred::Reactor::new();
+    /// let r = reactor.clone();
+    /// reactor.call_when_running(move || r.stop().unwrap()).unwrap();
+    /// reactor.run().unwrap();
+    /// ```
+    pub fn call_when_running<F>(&self, f: F) -> Result<(), ReactorError>
+    where
+        F: FnOnce() + Send + 'static,
+    {
+        let job: Job = Box::new(f);
+        let mut state = self.inner.state.lock();
+        match state.phase {
+            Phase::NotStarted => {
+                state.when_running.push(job);
+                Ok(())
+            }
+            Phase::Running => {
+                drop(state);
+                self.inner.push_call(job).map_err(|_| ReactorError::Stopped)
+            }
+            Phase::Stopping | Phase::Stopped => {
+                drop(state);
+                drop(job);
+                Err(ReactorError::Stopped)
+            }
+        }
+    }
+
+    /// The reactor's thread pool, where
+    /// [`defer_to_thread`](crate::defer_to_thread) runs its work.
+    ///
+    /// ```
+    /// let reactor = deferred::Reactor::new();
+    /// assert_eq!(reactor.thread_pool().stats().busy, 0);
+    /// ```
+    pub fn thread_pool(&self) -> &ThreadPool {
+        &self.inner.pool
+    }
+
+    /// Sets the most threads the reactor's pool may run (Twisted's
+    /// `suggestThreadPoolSize`); its minimum is lowered to match if needed.
+    ///
+    /// # Errors
+    ///
+    /// [`PoolSizeError::ZeroMax`] for 0; nothing changes.
+    ///
+    /// ```
+    /// let reactor = deferred::Reactor::new();
+    /// reactor.suggest_thread_pool_size(4).unwrap();
+    /// assert!(reactor.suggest_thread_pool_size(0).is_err());
+    /// ```
+    pub fn suggest_thread_pool_size(&self, max: usize) -> Result<(), PoolSizeError> {
+        let min = self.inner.pool.min_threads().min(max);
+        self.inner.pool.adjust_pool_size(min, max)
+    }
+
+    /// Whether the calling thread is the reactor thread of a loop that has
+    /// started (Twisted's `isInIOThread`).
+    ///
+    /// ```
+    /// let reactor = deferred::Reactor::new();
+    /// assert!(!reactor.in_reactor_thread());
+    /// ```
+    pub fn in_reactor_thread(&self) -> bool {
+        self.inner.state.lock().thread == Some(thread::current().id())
+    }
+
+    /// Whether the loop is turning (`run` called, `stop` not yet).
+    ///
+    /// ```
+    /// let reactor = deferred::Reactor::new();
+    /// assert!(!reactor.is_running());
+    /// ```
+    pub fn is_running(&self) -> bool {
+        self.inner.state.lock().phase == Phase::Running
+    }
+
+    /// For `defer_to_thread`: queue a call, or get it back if the reactor has stopped.
+    pub(crate) fn push_call(&self, job: Job) -> Result<(), Job> {
+        self.inner.push_call(job)
+    }
+}
+
+impl Inner {
+    /// Queues a call; hands it back if the reactor has stopped.
+    fn push_call(&self, job: Job) -> Result<(), Job> {
+        let mut state = self.state.lock();
+        if state.phase == Phase::Stopped {
+            return Err(job);
+        }
+        state.calls.push(job);
+        let wake = state.take_wakeup();
+        drop(state);
+        if wake {
+            self.wake.notify_one();
+        }
+        Ok(())
+    }
+
+    /// The loop, until `stop`.
+    fn turn(&self) {
+        let mut batch: Vec<Job> = Vec::new();
+        loop {
+            let mut state = self.state.lock();
+            let timer = loop {
+                if state.phase != Phase::Running {
+                    return;
+                }
+                std::mem::swap(&mut state.calls, &mut batch);
+                let timer = if state.timers.is_empty() {
+                    None
+                } else {
+                    state.timers.pop_due(Instant::now())
+                };
+                if !batch.is_empty() || timer.is_some() {
+                    break timer;
+                }
+                state = self.sleep(state);
+            };
+            drop(state);
+            // `drain` keeps the batch's allocation for the next swap.
+            for job in batch.drain(..) {
+                unwind::run_logged("a call on the reactor thread", job);
+            }
+            if let Some(job) = timer {
+                unwind::run_logged("a delayed call", job);
+            }
+        }
+    }
+
+    /// Waits on `wake` until the next timer is due or someone notifies
+    /// (design notes 2 and 5).
+    fn sleep<'a>(&'a self, mut state: MutexGuard<'a, State>) -> MutexGuard<'a, State> {
+        state.sleeping = true;
+        state.notified = false;
+        let mut state = match state.timers.next_deadline() {
+            None => self.wake.wait(state),
+            Some(deadline) => {
+                let now = Instant::now();
+                if deadline <= now {
+                    state
+                } else {
+                    self.wake.wait_timeout(state, deadline - now).0
+                }
+            }
+        };
+        state.sleeping = false;
+        state
+    }
+
+    /// Winds down after the loop (design note 6).
+    fn shut_down(&self) {
+        if self.pool.stop().is_err() {
+            // `run` on one of our own pool's workers: odd, but it must not hang.
+            log::warn!(
+                "reactor ran on one of its own pool's workers; the pool stops without a join"
+            );
+        }
+        let mut batch: Vec<Job> = Vec::new();
+        let discarded = loop {
+            let mut state = self.state.lock();
+            if state.calls.is_empty() {
+                state.phase = Phase::Stopped;
+                state.thread = None;
+                break (
+                    state.timers.discard_all(),
+                    std::mem::take(&mut state.when_running),
+                );
+            }
+            std::mem::swap(&mut state.calls, &mut batch);
+            drop(state);
+            for job in batch.drain(..) {
+                unwind::run_logged("a call on the reactor thread", job);
+            }
+        };
+        drop(discarded); // user destructors, outside the lock
+    }
+}
+
+impl fmt::Debug for Reactor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = self.inner.state.lock();
+        f.debug_struct("Reactor")
+            .field("phase", &state.phase)
+            .field("queued_calls", &state.calls.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Runs a reactor until the Deferred that `main` returns fires, and returns
+/// its result (Twisted's `task.react`).
+///
+/// Makes a new [`Reactor`], runs it on the calling thread, and calls `main`
+/// on it once the loop is turning; when the Deferred fires, on whatever
+/// thread, the reactor stops, winds down (see [`Reactor::run`]), and `react`
+/// returns the result. A panic in `main` becomes the `Err`.
+///
+/// ```
+/// use deferred::{defer_to_thread, react};
+///
+/// let answer = react(|reactor| defer_to_thread(reactor, || 6 * 7)).unwrap();
+/// assert_eq!(answer, 42);
+/// ```
+///
+/// # Errors
+///
+/// The Deferred's failure, the panic of `main`, or
+/// [`ReactorError::StoppedEarly`] if code in `main` stopped the reactor
+/// before the Deferred fired.
+pub fn react<T, F>(main: F) -> Result<T, Failure>
+where
+    T: Send + 'static,
+    F: FnOnce(&Reactor) -> Deferred<T>,
+{
+    let reactor = Reactor::new();
+    let slot: Arc<Mutex<Option<Result<T, Failure>>>> = Arc::new(Mutex::new(None));
+    let startup = {
+        let reactor = reactor.clone();
+        let slot = Arc::clone(&slot);
+        move || {
+            let d = match unwind::catch(|| main(&reactor)) {
+                Ok(d) => d,
+                Err(failure) => crate::combinators::fail(failure),
+            };
+            let r = reactor.clone();
+            // `then` consumes `d`, so its result is ours to keep.
+            d.then(move |result| {
+                *slot.lock() = Some(result);
+                // The result may arrive during shutdown: nothing left to stop then.
+                let _ = r.stop();
+            });
+        }
+    };
+    reactor.run_with(startup).expect("a new reactor runs");
+    let result = slot.lock().take();
+    result.unwrap_or_else(|| Err(Failure::new(ReactorError::StoppedEarly)))
+}

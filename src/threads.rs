@@ -1,0 +1,115 @@
+//! [`defer_to_thread`] and [`defer_to_thread_pool`]: run blocking code in a
+//! thread pool and get its result as a Deferred that fires on the reactor
+//! thread (Twisted's `deferToThread` and `deferToThreadPool`).
+
+use crate::deferred::{Deferred, IntoOutcome, Outcome};
+use crate::failure::Failure;
+use crate::pool::{unwind, ThreadPool};
+use crate::reactor::Reactor;
+
+/// Runs `f` in the reactor's thread pool and returns a Deferred of its
+/// result, fired on the reactor thread (Twisted's `deferToThread`).
+///
+/// `f` may return anything [`IntoOutcome<T>`]: a value (callbacks get it), a
+/// `Result<T, E>` (an `Err` goes to the errbacks), or a `Deferred<T>` (the
+/// result waits for it). A panic in `f` becomes a
+/// [`PanicError`](crate::PanicError) failure. The worker hands the outcome
+/// back with [`Reactor::call_from_thread`], so the Deferred's callbacks run
+/// on the reactor thread while the reactor keeps turning during `f`.
+///
+/// If the pool refuses the work (the reactor has stopped, so has its pool),
+/// the returned Deferred has already failed with
+/// [`PoolStoppedError`](crate::PoolStoppedError). If the reactor stops before
+/// the result can cross back (only possible with
+/// [`defer_to_thread_pool`] and a pool that outlives the reactor), the
+/// Deferred fires on the worker thread instead, rather than lose the result.
+///
+/// ```
+/// use deferred::{defer_to_thread, Reactor};
+///
+/// let reactor = Reactor::new();
+/// let r = reactor.clone();
+/// let d = defer_to_thread(&reactor, || (1..=20u64).product::<u64>());
+/// d.add_callback(move |n| {
+///     assert!(r.in_reactor_thread());
+///     r.stop().unwrap();
+///     n
+/// });
+/// reactor.run().unwrap();
+/// assert_eq!(d.result().unwrap().unwrap(), 2_432_902_008_176_640_000);
+/// ```
+///
+/// A `Result` needs its value type named, as with any handler:
+///
+/// ```
+/// use deferred::{defer_to_thread, react, Deferred};
+///
+/// let result = react(|reactor| -> Deferred<i32> { defer_to_thread(reactor, || "x".parse::<i32>()) });
+/// assert!(result.is_err());
+/// ```
+pub fn defer_to_thread<T, F, R>(reactor: &Reactor, f: F) -> Deferred<T>
+where
+    T: Send + 'static,
+    F: FnOnce() -> R + Send + 'static,
+    R: IntoOutcome<T>,
+{
+    defer_to_thread_pool(reactor, reactor.thread_pool(), f)
+}
+
+/// [`defer_to_thread`] with a pool of your choosing (Twisted's
+/// `deferToThreadPool`): `f` runs in `pool`, the Deferred fires on
+/// `reactor`'s thread.
+///
+/// ```
+/// use deferred::{defer_to_thread_pool, Reactor, ThreadPool};
+///
+/// let pool = ThreadPool::builder().max_threads(2).name_prefix("db").build().unwrap();
+/// let reactor = Reactor::new();
+/// let r = reactor.clone();
+/// let d = defer_to_thread_pool(&reactor, &pool, || std::thread::current().name().unwrap().to_owned());
+/// d.add_both(move |name| { r.stop().unwrap(); name });
+/// reactor.run().unwrap();
+/// assert_eq!(d.result().unwrap().unwrap(), "db-1");
+/// ```
+pub fn defer_to_thread_pool<T, F, R>(reactor: &Reactor, pool: &ThreadPool, f: F) -> Deferred<T>
+where
+    T: Send + 'static,
+    F: FnOnce() -> R + Send + 'static,
+    R: IntoOutcome<T>,
+{
+    let d = Deferred::new();
+    let target = d.clone();
+    let reactor_handle = reactor.clone();
+    let job = move || {
+        let outcome = match unwind::catch(|| f().into_outcome()) {
+            Ok(outcome) => outcome,
+            Err(failure) => Outcome::Failure(failure),
+        };
+        let deliver = Box::new(move || deliver(&target, outcome));
+        if let Err(deliver) = reactor_handle.push_call(deliver) {
+            // The reactor has stopped: nowhere else to run it.
+            deliver();
+        }
+    };
+    if let Err(refused) = pool.shared().submit(Box::new(job)) {
+        fire_or_log(&d, Err(Failure::new(refused)));
+    }
+    d
+}
+
+/// Fires `d` with the outcome of the work, on the reactor thread.
+fn deliver<T: Send + 'static>(d: &Deferred<T>, outcome: Outcome<T>) {
+    match outcome {
+        Outcome::Value(value) => fire_or_log(d, Ok(value)),
+        Outcome::Failure(failure) => fire_or_log(d, Err(failure)),
+        Outcome::Deferred(inner) => inner.chain_deferred(d),
+    }
+}
+
+/// Fires `d`; one that was already fired (by its user, or cancelled and
+/// fired since) keeps its result, and we say so in the log.
+fn fire_or_log<T: Send + 'static>(d: &Deferred<T>, result: Result<T, Failure>) {
+    if d.fire(result).is_err() {
+        log::debug!("defer_to_thread result dropped: its Deferred was already fired");
+    }
+}
