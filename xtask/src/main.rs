@@ -1,5 +1,72 @@
-//! `cargo xtask verify`, `cargo xtask bench-check`.
-fn main() {
-    eprintln!("xtask: not built yet");
-    std::process::exit(2);
+//! `cargo xtask`: the project's harness in one command.
+//!
+//! ```text
+//! cargo xtask verify        every verification layer, with a summary table
+//! cargo xtask fuzz          each fuzz target for a set time
+//! cargo xtask mutants       each planted bug must make the loom models fail
+//! cargo xtask help          this list
+//! ```
+//!
+//! Each subcommand lives in its own module with a `run(args) -> ExitCode`
+//! entry point; adding one is a module and one line in [`COMMANDS`].
+
+use std::process::ExitCode;
+
+mod fuzz;
+mod mutants;
+mod step;
+mod verify;
+
+/// A subcommand: its name, a one-line summary, and its entry point (which
+/// gets the arguments after the name).
+struct Command {
+    name: &'static str,
+    about: &'static str,
+    run: fn(&[String]) -> ExitCode,
+}
+
+const COMMANDS: &[Command] = &[
+    Command {
+        name: "verify",
+        about: "run every verification layer (tests, state machines, loom, mutants, fuzz) and print a summary table",
+        run: verify::run,
+    },
+    Command {
+        name: "fuzz",
+        about: "run each cargo-fuzz target for a set time (nightly; installs cargo-fuzz pinned if missing)",
+        run: fuzz::run,
+    },
+    Command {
+        name: "mutants",
+        about: "build each planted bug (cfg deferred_mutant) and check that the loom models catch it",
+        run: mutants::run,
+    },
+];
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some(name) = args.first() else {
+        usage();
+        return ExitCode::from(2);
+    };
+    if matches!(name.as_str(), "help" | "-h" | "--help") {
+        usage();
+        return ExitCode::SUCCESS;
+    }
+    match COMMANDS.iter().find(|c| c.name == name) {
+        Some(command) => (command.run)(&args[1..]),
+        None => {
+            eprintln!("xtask: unknown command {name:?}");
+            usage();
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn usage() {
+    eprintln!("usage: cargo xtask <command> [options]\n\ncommands:");
+    for command in COMMANDS {
+        eprintln!("  {:<12} {}", command.name, command.about);
+    }
+    eprintln!("  {:<12} this list", "help");
 }

@@ -1,0 +1,193 @@
+//! `cargo xtask fuzz`: each cargo-fuzz target for a set time, on the
+//! nightly toolchain, with its seeds; used by `verify` and by `.ci/run`.
+
+use std::process::{Command, ExitCode};
+use std::time::Duration;
+
+use crate::step::{self, fmt_duration, header, root, table};
+use crate::verify::{step_row, Row, Verdict};
+
+/// A cargo on the nightly toolchain through the rustup proxy, with the
+/// variables the outer `cargo run` set removed (they would pin the stable
+/// toolchain, or RUSTFLAGS, on cargo-fuzz's own builds).
+fn nightly_cargo() -> Command {
+    let mut command = Command::new("cargo");
+    for var in [
+        "CARGO",
+        "RUSTUP_TOOLCHAIN",
+        "RUSTC",
+        "RUSTDOC",
+        "RUSTFLAGS",
+        "CARGO_TARGET_DIR",
+    ] {
+        command.env_remove(var);
+    }
+    command.arg("+nightly");
+    command
+}
+
+/// The fuzz targets: the file stems in `fuzz/fuzz_targets`.
+pub fn fuzz_targets() -> Vec<String> {
+    let mut targets: Vec<String> = std::fs::read_dir(root().join("fuzz/fuzz_targets"))
+        .map(|dir| {
+            dir.filter_map(|e| e.ok())
+                .filter_map(|e| {
+                    let path = e.path();
+                    (path.extension()? == "rs")
+                        .then(|| path.file_stem()?.to_str().map(str::to_owned))?
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    targets.sort();
+    targets
+}
+
+fn skipped(layer: &str, why: String) -> Row {
+    println!("SKIPPED {layer}: {why}");
+    Row {
+        layer: layer.to_owned(),
+        command: String::new(),
+        time: Duration::ZERO,
+        verdict: Verdict::Skipped,
+        note: why,
+    }
+}
+
+/// Builds the targets and runs each of `only` (all when empty) for
+/// `seconds`, one row each; skipped rows when nightly or cargo-fuzz is
+/// missing.
+pub fn fuzz_all(seconds: u64, only: &[String]) -> Vec<Row> {
+    let mut rows = Vec::new();
+    fuzz_into(seconds, only, &mut rows);
+    rows
+}
+
+fn fuzz_into(seconds: u64, only: &[String], rows: &mut Vec<Row>) {
+    let mut targets = fuzz_targets();
+    if !only.is_empty() {
+        targets.retain(|t| only.contains(t));
+    }
+    if targets.is_empty() {
+        rows.push(skipped("fuzz", "no targets in fuzz/fuzz_targets".into()));
+        return;
+    }
+    let nightly = Command::new("rustup")
+        .args(["run", "nightly", "rustc", "--version"])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    if !nightly {
+        rows.push(skipped(
+            "fuzz",
+            "no nightly toolchain (rustup toolchain install nightly)".into(),
+        ));
+        return;
+    }
+    let mut install = Command::new(root().join("fuzz/install.sh"));
+    install.env_remove("CARGO").env_remove("RUSTUP_TOOLCHAIN");
+    let installed = step::run(install, None, false);
+    if !installed.success {
+        rows.push(skipped(
+            "fuzz",
+            "cargo-fuzz could not be installed (see above)".into(),
+        ));
+        return;
+    }
+    let mut build = nightly_cargo();
+    build.args(["fuzz", "build", "--sanitizer", "none"]);
+    let row = step_row("fuzz build", build, None);
+    let built = row.verdict == Verdict::Pass;
+    rows.push(row);
+    if !built {
+        return;
+    }
+    for target in targets {
+        for dir in ["corpus", "seeds"] {
+            let _ = std::fs::create_dir_all(root().join("fuzz").join(dir).join(&target));
+        }
+        let mut command = nightly_cargo();
+        command
+            .args(["fuzz", "run", "--sanitizer", "none", &target])
+            .arg(format!("fuzz/corpus/{target}"))
+            .arg(format!("fuzz/seeds/{target}"))
+            .arg("--")
+            .arg(format!("-max_total_time={}", seconds))
+            .arg("-print_final_stats=1");
+        let log = root()
+            .join("target/xtask")
+            .join(format!("fuzz-{target}.log"));
+        let shown = step::display(&command);
+        let outcome = step::run(command, Some(&log), false);
+        let execs = outcome
+            .output
+            .lines()
+            .find_map(|l| l.strip_prefix("stat::number_of_executed_units:"))
+            .map(|n| n.trim().to_owned())
+            .unwrap_or_else(|| "?".into());
+        rows.push(Row {
+            layer: format!("fuzz {target}"),
+            command: shown,
+            time: outcome.elapsed,
+            verdict: if outcome.success {
+                Verdict::Pass
+            } else {
+                Verdict::Fail
+            },
+            note: format!("{execs} execs in {}s", seconds),
+        });
+    }
+}
+
+/// `cargo xtask fuzz [--seconds N] [TARGET...]`.
+pub fn run(args: &[String]) -> ExitCode {
+    let mut seconds = 60;
+    let mut only = Vec::new();
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--seconds" => match args.next().and_then(|n| n.parse().ok()) {
+                Some(n) => seconds = n,
+                None => return usage("--seconds needs a number"),
+            },
+            "--list" => {
+                for target in fuzz_targets() {
+                    println!("{target}");
+                }
+                return ExitCode::SUCCESS;
+            }
+            name if !name.starts_with('-') => only.push(name.to_owned()),
+            other => return usage(&format!("unknown option {other:?}")),
+        }
+    }
+    for name in &only {
+        if !fuzz_targets().contains(name) {
+            return usage(&format!("no fuzz target named {name:?} (see --list)"));
+        }
+    }
+    let rows = fuzz_all(seconds, &only);
+    header("fuzz summary");
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.layer.clone(),
+                fmt_duration(r.time),
+                r.verdict.label().to_owned(),
+                r.note.clone(),
+            ]
+        })
+        .collect();
+    table(&["target", "time", "verdict", "note"], &cells);
+    if rows.iter().any(|r| r.verdict == Verdict::Fail) {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn usage(problem: &str) -> ExitCode {
+    eprintln!("xtask fuzz: {problem}");
+    eprintln!("usage: cargo xtask fuzz [--seconds N] [--list] [TARGET...]");
+    ExitCode::from(2)
+}

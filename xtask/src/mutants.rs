@@ -1,0 +1,190 @@
+//! `cargo xtask mutants`: evidence that the loom models bite.
+//!
+//! Each mutant is a deliberately broken variant of the library, switched on
+//! by `--cfg deferred_mutant="<name>"` (the switches are
+//! `#[cfg(deferred_mutant = "...")]` lines in `src/`). For each one we build
+//! the loom models with the mutant in and run the model that should catch
+//! it: the verdict is `caught` only if the build succeeds and that model
+//! fails. A mutant that survives means a model has gone blind.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use crate::step::{self, cargo, fmt_duration, header, root, table};
+
+/// A planted bug and the model that must catch it.
+pub struct Mutant {
+    /// The `deferred_mutant` cfg value.
+    pub name: &'static str,
+    /// What the mutant breaks.
+    pub breaks: &'static str,
+    /// The loom test (a name filter) that must fail.
+    pub model: &'static str,
+}
+
+/// Every mutant planted in the library.
+pub const MUTANTS: &[Mutant] = &[];
+
+/// How one mutant fared.
+pub struct Verdict {
+    /// The mutant.
+    pub mutant: &'static Mutant,
+    /// Built, and the model failed.
+    pub caught: bool,
+    /// What to show: `caught`, `SURVIVED` or `BUILD FAILED`.
+    pub label: &'static str,
+    /// Build plus run time.
+    pub elapsed: Duration,
+    /// The first failure message loom printed, when caught.
+    pub evidence: String,
+}
+
+/// Builds and runs one mutant.
+pub fn check(mutant: &'static Mutant, preemptions: u32, quiet: bool) -> Verdict {
+    let mut command = cargo();
+    command
+        .env(
+            "RUSTFLAGS",
+            format!(
+                "--cfg deferred_loom --cfg deferred_mutant=\"{}\"",
+                mutant.name
+            ),
+        )
+        .env("LOOM_MAX_PREEMPTIONS", preemptions.to_string())
+        // Backtraces multiply loom's run time by capturing one per Failure.
+        .env("RUST_BACKTRACE", "0")
+        .args([
+            "test",
+            "--release",
+            "-p",
+            "deferred-model",
+            "--test",
+            "loom",
+            "--target-dir",
+        ])
+        .arg(root().join("target/loom-mutants").join(mutant.name))
+        .args(["--", mutant.model, "--test-threads", "1"]);
+    let log = root()
+        .join("target/xtask")
+        .join(format!("mutant-{}.log", mutant.name));
+    let outcome = step::run(command, Some(&log), quiet);
+    let ran_and_failed = !outcome.success && outcome.output.contains("test result: FAILED");
+    let evidence = outcome
+        .output
+        .lines()
+        .skip_while(|line| !line.contains("panicked at"))
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let label = if ran_and_failed {
+        "caught"
+    } else if outcome.success {
+        "SURVIVED"
+    } else {
+        "BUILD FAILED"
+    };
+    Verdict {
+        mutant,
+        caught: ran_and_failed,
+        label,
+        elapsed: outcome.elapsed,
+        evidence,
+    }
+}
+
+/// Checks every mutant; prints a table; true if all were caught.
+pub fn check_all(preemptions: u32, quiet: bool) -> bool {
+    let mut verdicts = Vec::new();
+    for mutant in MUTANTS {
+        header(&format!("mutant {}: {}", mutant.name, mutant.breaks));
+        let verdict = check(mutant, preemptions, quiet);
+        println!(
+            "mutant {}: {} in {}",
+            mutant.name,
+            verdict.label,
+            fmt_duration(verdict.elapsed)
+        );
+        verdicts.push(verdict);
+    }
+    header("mutants");
+    let rows: Vec<Vec<String>> = verdicts
+        .iter()
+        .map(|v| {
+            vec![
+                v.mutant.name.to_owned(),
+                v.mutant.model.to_owned(),
+                fmt_duration(v.elapsed),
+                v.label.to_owned(),
+                v.evidence.chars().take(100).collect(),
+            ]
+        })
+        .collect();
+    table(
+        &[
+            "mutant",
+            "model that must fail",
+            "time",
+            "verdict",
+            "loom said",
+        ],
+        &rows,
+    );
+    !MUTANTS.is_empty() && verdicts.iter().all(|v| v.caught)
+}
+
+/// `cargo xtask mutants [--preemptions N] [--quiet] [NAME...]`.
+pub fn run(args: &[String]) -> ExitCode {
+    let mut preemptions = 2;
+    let mut quiet = false;
+    let mut names = Vec::new();
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--preemptions" => match args.next().and_then(|n| n.parse().ok()) {
+                Some(n) => preemptions = n,
+                None => return usage("--preemptions needs a number"),
+            },
+            "--quiet" => quiet = true,
+            "--list" => {
+                for m in MUTANTS {
+                    println!("{:<24} {} (caught by {})", m.name, m.breaks, m.model);
+                }
+                return ExitCode::SUCCESS;
+            }
+            name if !name.starts_with('-') => names.push(name.to_owned()),
+            other => return usage(&format!("unknown option {other:?}")),
+        }
+    }
+    if names.is_empty() {
+        return if check_all(preemptions, quiet) {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        };
+    }
+    let mut all = true;
+    for name in names {
+        let Some(mutant) = MUTANTS.iter().find(|m| m.name == name) else {
+            return usage(&format!("no mutant named {name:?} (see --list)"));
+        };
+        let verdict = check(mutant, preemptions, quiet);
+        println!(
+            "mutant {}: {} in {}",
+            name,
+            verdict.label,
+            fmt_duration(verdict.elapsed)
+        );
+        all &= verdict.caught;
+    }
+    if all {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+fn usage(problem: &str) -> ExitCode {
+    eprintln!("xtask mutants: {problem}");
+    eprintln!("usage: cargo xtask mutants [--preemptions N] [--quiet] [--list] [NAME...]");
+    ExitCode::from(2)
+}

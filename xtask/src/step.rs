@@ -1,0 +1,185 @@
+//! Running a step: a header, the command echoed, its output streamed to the
+//! terminal and kept in a log, and its wall time.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// How a step ended.
+#[derive(Debug)]
+pub struct Outcome {
+    /// Whether the process exited with status 0.
+    pub success: bool,
+    /// Wall time of the step.
+    pub elapsed: Duration,
+    /// Everything it printed, stdout and stderr interleaved as they came.
+    pub output: String,
+}
+
+/// The repository root (xtask lives one level below it).
+pub fn root() -> PathBuf {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().unwrap_or(manifest).to_path_buf()
+}
+
+/// Prints a section header.
+pub fn header(title: &str) {
+    println!("\n==================== {title} ====================");
+}
+
+/// The command as a shell user would type it, env first, for headers and the table.
+pub fn display(command: &Command) -> String {
+    let mut words: Vec<String> = command
+        .get_envs()
+        .filter_map(|(k, v)| {
+            Some(format!(
+                "{}={:?}",
+                k.to_string_lossy(),
+                v?.to_string_lossy()
+            ))
+        })
+        .collect();
+    words.push(command.get_program().to_string_lossy().into_owned());
+    words.extend(command.get_args().map(|a| a.to_string_lossy().into_owned()));
+    words.join(" ")
+}
+
+/// Runs `command` from the repository root, streaming its output (unless
+/// `quiet`) and keeping a copy in `log` (when given) and in the outcome.
+pub fn run(mut command: Command, log: Option<&Path>, quiet: bool) -> Outcome {
+    command.current_dir(root());
+    if !quiet {
+        println!("$ {}", display(&command));
+    }
+    let start = Instant::now();
+    let child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn();
+    let mut child = match child {
+        Ok(child) => child,
+        Err(error) => {
+            let output = format!("could not start {}: {error}", display(&command));
+            eprintln!("{output}");
+            return Outcome {
+                success: false,
+                elapsed: start.elapsed(),
+                output,
+            };
+        }
+    };
+    let sink = Arc::new(Mutex::new(Sink {
+        text: String::new(),
+        file: log.and_then(|path| {
+            if let Some(dir) = path.parent() {
+                let _ = std::fs::create_dir_all(dir);
+            }
+            File::create(path).ok()
+        }),
+    }));
+    let pumps: Vec<_> = [
+        child
+            .stdout
+            .take()
+            .map(|s| Box::new(s) as Box<dyn Read + Send>),
+        child
+            .stderr
+            .take()
+            .map(|s| Box::new(s) as Box<dyn Read + Send>),
+    ]
+    .into_iter()
+    .flatten()
+    .enumerate()
+    .map(|(i, stream)| {
+        let sink = Arc::clone(&sink);
+        thread::spawn(move || {
+            for line in BufReader::new(stream).lines() {
+                let Ok(line) = line else { break };
+                if !quiet {
+                    if i == 0 {
+                        println!("{line}");
+                    } else {
+                        eprintln!("{line}");
+                    }
+                }
+                sink.lock().unwrap_or_else(|p| p.into_inner()).push(&line);
+            }
+        })
+    })
+    .collect();
+    for pump in pumps {
+        let _ = pump.join();
+    }
+    let success = child.wait().map(|s| s.success()).unwrap_or(false);
+    let output = std::mem::take(&mut sink.lock().unwrap_or_else(|p| p.into_inner()).text);
+    Outcome {
+        success,
+        elapsed: start.elapsed(),
+        output,
+    }
+}
+
+struct Sink {
+    text: String,
+    file: Option<File>,
+}
+
+impl Sink {
+    fn push(&mut self, line: &str) {
+        self.text.push_str(line);
+        self.text.push('\n');
+        if let Some(file) = &mut self.file {
+            let _ = writeln!(file, "{line}");
+        }
+    }
+}
+
+/// `cargo`, as the running cargo named it (so `cargo +toolchain xtask` works).
+pub fn cargo() -> Command {
+    Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+}
+
+/// Formats a duration as `1m02s` or `4.2s`.
+pub fn fmt_duration(d: Duration) -> String {
+    let secs = d.as_secs_f64();
+    if secs >= 60.0 {
+        format!("{}m{:02}s", d.as_secs() / 60, d.as_secs() % 60)
+    } else {
+        format!("{secs:.1}s")
+    }
+}
+
+/// Prints a table with a header row, columns padded to fit.
+pub fn table(head: &[&str], rows: &[Vec<String>]) {
+    let mut widths: Vec<usize> = head.iter().map(|h| h.len()).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
+        println!("| {} |", padded.join(" | "));
+    };
+    line(head.to_vec());
+    println!(
+        "|{}|",
+        widths
+            .iter()
+            .map(|w| "-".repeat(w + 2))
+            .collect::<Vec<_>>()
+            .join("|")
+    );
+    for row in rows {
+        line(row.iter().map(String::as_str).collect());
+    }
+    let _ = io::stdout().flush();
+}
