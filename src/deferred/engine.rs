@@ -31,11 +31,11 @@
 //!    handler needs no lock. A handler added to a Deferred that holds a
 //!    result and is idle runs at once, without being boxed or queued.
 
-use std::collections::VecDeque;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use super::drop_queue;
 use super::outcome::Outcome;
+use super::queue::Queue;
 use super::unhandled;
 use super::DeferredState;
 use crate::failure::{
@@ -90,7 +90,7 @@ pub(crate) struct State<T: 'static> {
     /// The result, or where it went.
     slot: Slot<T>,
     /// Handlers not yet run, in order.
-    handlers: VecDeque<Entry<T>>,
+    handlers: Queue<Entry<T>>,
     /// `callback`/`errback` happened (or a `cancel` fired it).
     called: bool,
     /// A runner owns the loop (design note 2).
@@ -118,7 +118,7 @@ impl<T: Send + 'static> Inner<T> {
         Inner {
             state: Mutex::new(State {
                 slot: Slot::Empty,
-                handlers: VecDeque::new(),
+                handlers: Queue::default(),
                 called: false,
                 running: false,
                 chained: false,
@@ -186,8 +186,7 @@ impl<T: Send + 'static> Inner<T> {
         let canceller = state.canceller.take();
         if self.can_start(&state) {
             state.running = true;
-            drop(state);
-            self.drive();
+            Self::drive_from(self.run_with(state));
         }
         canceller
     }
@@ -224,8 +223,7 @@ impl<T: Send + 'static> Inner<T> {
         state.handlers.push_back(Entry::Handler(Box::new(handler)));
         if self.can_start(&state) {
             state.running = true;
-            drop(state);
-            self.drive();
+            Self::drive_from(self.run_with(state));
         }
     }
 
@@ -246,8 +244,7 @@ impl<T: Send + 'static> Inner<T> {
         state.handlers.push_back(entry);
         if self.can_start(&state) {
             state.running = true;
-            drop(state);
-            self.drive();
+            Self::drive_from(self.run_with(state));
         }
     }
 
@@ -264,8 +261,7 @@ impl<T: Send + 'static> Inner<T> {
         self.pauses.fetch_sub(1, Ordering::AcqRel);
         if self.can_start(&state) {
             state.running = true;
-            drop(state);
-            self.drive();
+            Self::drive_from(self.run_with(state));
         }
         Ok(())
     }
@@ -304,22 +300,15 @@ impl<T: Send + 'static> Inner<T> {
         }
     }
 
-    /// Runs this chain and whatever it hands over to, in one flat loop.
-    fn drive(self: &Arc<Self>) {
-        Self::drive_from(self.run());
-    }
-
+    /// Runs chains in one flat loop, following hand-overs (design note 3).
     fn drive_from(mut next: Next) {
         while let Some(deferred) = next {
             next = deferred.resume();
         }
     }
 
-    /// The loop (design notes 2 and 5). Precondition: the caller set `running`.
-    fn run(self: &Arc<Self>) -> Next {
-        self.run_with(self.lock())
-    }
-
+    /// The loop (design notes 2 and 5), entered with the lock held (saving a
+    /// release and re-acquire). Precondition: the caller set `running`.
     fn run_with<'a>(self: &'a Arc<Self>, mut state: MutexGuard<'a, State<T>>) -> Next {
         loop {
             if self.paused() || state.handlers.is_empty() {
@@ -392,7 +381,7 @@ impl<T: Send + 'static> Inner<T> {
     }
 
     /// Puts the rest of a batch back in front of whatever was added meanwhile.
-    fn requeue(&self, mut batch: VecDeque<Entry<T>>) {
+    fn requeue(&self, mut batch: Queue<Entry<T>>) {
         if batch.is_empty() {
             return;
         }
@@ -548,7 +537,7 @@ impl<T: Send + 'static> Inner<T> {
 
 impl<T: Send + 'static> Resume for Inner<T> {
     fn resume(self: Arc<Self>) -> Next {
-        self.run()
+        self.run_with(self.lock())
     }
 }
 

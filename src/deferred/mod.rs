@@ -4,6 +4,7 @@
 mod drop_queue;
 mod engine;
 mod outcome;
+mod queue;
 mod unhandled;
 
 use std::fmt;
