@@ -1,1 +1,449 @@
+//! Unit tests of the thread pool: sizing, naming, panics, stop.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::sync::{Arc, Barrier, Mutex};
+use std::time::{Duration, Instant};
+
+use super::*;
+use crate::failure::PanicError;
+
+/// Polls `cond` until it holds; panics after a generous timeout. Tests assert
+/// that things happen eventually, never how fast.
+fn eventually(what: &str, mut cond: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !cond() {
+        assert!(Instant::now() < deadline, "timed out waiting for: {what}");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+/// A gate that jobs wait at until the test opens it.
+#[derive(Clone, Default)]
+struct Gate(Arc<(std::sync::Mutex<bool>, std::sync::Condvar)>);
+
+impl Gate {
+    fn wait(&self) {
+        let (open, cv) = &*self.0;
+        let mut open = open.lock().unwrap();
+        while !*open {
+            open = cv.wait(open).unwrap();
+        }
+    }
+    fn open(&self) {
+        let (open, cv) = &*self.0;
+        *open.lock().unwrap() = true;
+        cv.notify_all();
+    }
+}
+
+fn pool(min: usize, max: usize) -> ThreadPool {
+    ThreadPool::builder()
+        .min_threads(min)
+        .max_threads(max)
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn build_starts_the_minimum_and_no_more() {
+    let pool = pool(2, 5);
+    let stats = pool.stats();
+    assert_eq!(
+        (stats.threads, stats.busy, stats.queued, stats.completed),
+        (2, 0, 0, 0)
+    );
+    eventually("both workers idle", || pool.stats().idle == 2);
+}
+
+#[test]
+fn threads_start_on_demand_up_to_the_maximum() {
+    let pool = pool(0, 3);
+    let gate = Gate::default();
+    for _ in 0..6 {
+        let gate = gate.clone();
+        pool.call_in_thread(move || gate.wait()).unwrap();
+    }
+    eventually("three busy workers", || pool.stats().busy == 3);
+    let stats = pool.stats();
+    assert_eq!((stats.threads, stats.queued), (3, 3));
+    gate.open();
+    pool.stop().unwrap();
+    assert_eq!(pool.stats().completed, 6);
+}
+
+#[test]
+fn threads_are_named_prefix_dash_counter() {
+    let pool = ThreadPool::builder()
+        .max_threads(2)
+        .name_prefix("unit")
+        .build()
+        .unwrap();
+    let barrier = Arc::new(Barrier::new(2));
+    let names = Arc::new(Mutex::new(Vec::new()));
+    for _ in 0..2 {
+        let (barrier, names) = (Arc::clone(&barrier), Arc::clone(&names));
+        pool.call_in_thread(move || {
+            // Both jobs must be running at once, so each has its own thread.
+            barrier.wait();
+            let name = std::thread::current().name().unwrap().to_owned();
+            names.lock().unwrap().push(name);
+        })
+        .unwrap();
+    }
+    pool.stop().unwrap();
+    let mut names = names.lock().unwrap().clone();
+    names.sort();
+    assert_eq!(names, ["unit-1", "unit-2"]);
+}
+
+#[test]
+fn stack_size_is_accepted_and_jobs_run() {
+    let pool = ThreadPool::builder().stack_size(8 << 20).build().unwrap();
+    let (tx, rx) = mpsc::channel();
+    pool.call_in_thread(move || {
+        // Uses more stack than a tiny default would allow, well under 8 MiB.
+        let big = [1u8; 1 << 20];
+        tx.send(big.iter().map(|&b| b as usize).sum::<usize>())
+            .unwrap();
+    })
+    .unwrap();
+    assert_eq!(rx.recv().unwrap(), 1 << 20);
+}
+
+#[test]
+fn stop_runs_every_queued_job_and_joins_every_thread() {
+    let pool = Arc::new(pool(0, 2));
+    let gate = Gate::default();
+    let ran = Arc::new(AtomicUsize::new(0));
+    for _ in 0..2 {
+        let (gate, ran) = (gate.clone(), Arc::clone(&ran));
+        pool.call_in_thread(move || {
+            gate.wait();
+            ran.fetch_add(1, Ordering::SeqCst);
+        })
+        .unwrap();
+    }
+    for _ in 0..50 {
+        let ran = Arc::clone(&ran);
+        pool.call_in_thread(move || {
+            ran.fetch_add(1, Ordering::SeqCst);
+        })
+        .unwrap();
+    }
+    eventually("both blockers running", || pool.stats().busy == 2);
+    assert_eq!(pool.stats().queued, 50);
+    let stopper = {
+        let pool = Arc::clone(&pool);
+        std::thread::spawn(move || pool.stop())
+    };
+    eventually("stop has begun", || pool.is_stopped());
+    assert_eq!(pool.call_in_thread(|| ()), Err(PoolStoppedError));
+    gate.open();
+    stopper.join().unwrap().unwrap();
+    assert_eq!(ran.load(Ordering::SeqCst), 52);
+    let stats = pool.stats();
+    assert_eq!(
+        stats,
+        PoolStats {
+            threads: 0,
+            idle: 0,
+            busy: 0,
+            queued: 0,
+            completed: 52
+        }
+    );
+}
+
+/// Sets a flag when dropped: shows a refused job is dropped, not kept.
+struct DropFlag(Arc<AtomicUsize>);
+impl Drop for DropFlag {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn work_after_stop_is_refused_with_an_error_and_dropped_unrun() {
+    let pool = pool(1, 2);
+    pool.stop().unwrap();
+    let dropped = Arc::new(AtomicUsize::new(0));
+    let ran = Arc::new(AtomicUsize::new(0));
+    let (flag, r) = (DropFlag(Arc::clone(&dropped)), Arc::clone(&ran));
+    let refused = pool.call_in_thread(move || {
+        let _flag = flag;
+        r.fetch_add(1, Ordering::SeqCst);
+    });
+    assert_eq!(refused, Err(PoolStoppedError));
+    let flag = DropFlag(Arc::clone(&dropped));
+    let refused = pool.call_in_thread_with_callback(
+        move |_: Result<(), Failure>| drop(flag),
+        || unreachable!("refused"),
+    );
+    assert_eq!(refused, Err(PoolStoppedError));
+    assert_eq!(dropped.load(Ordering::SeqCst), 2);
+    assert_eq!(ran.load(Ordering::SeqCst), 0);
+    assert_eq!(
+        PoolStoppedError.to_string(),
+        "the thread pool is stopped and refuses new work"
+    );
+}
+
+#[test]
+fn stop_is_idempotent_and_concurrent_stops_all_return_after_the_join() {
+    let pool = Arc::new(pool(2, 4));
+    let stoppers: Vec<_> = (0..3)
+        .map(|_| {
+            let pool = Arc::clone(&pool);
+            std::thread::spawn(move || {
+                pool.stop().unwrap();
+                pool.stats().threads
+            })
+        })
+        .collect();
+    for stopper in stoppers {
+        assert_eq!(stopper.join().unwrap(), 0);
+    }
+    pool.stop().unwrap();
+}
+
+#[test]
+fn a_panicking_job_becomes_a_failure_and_the_worker_survives() {
+    let pool = pool(1, 1);
+    let (tx, rx) = mpsc::channel();
+    let tx2 = tx.clone();
+    pool.call_in_thread_with_callback(
+        move |r: Result<u32, Failure>| tx.send((r, std::thread::current().id())).unwrap(),
+        || panic!("job exploded"),
+    )
+    .unwrap();
+    pool.call_in_thread_with_callback(
+        move |r| tx2.send((r, std::thread::current().id())).unwrap(),
+        || 7u32,
+    )
+    .unwrap();
+    let (first, thread1) = rx.recv().unwrap();
+    let failure = first.unwrap_err();
+    assert_eq!(
+        failure.downcast_ref::<PanicError>().unwrap().message(),
+        "job exploded"
+    );
+    let (second, thread2) = rx.recv().unwrap();
+    assert_eq!(second.unwrap(), 7);
+    assert_eq!(thread1, thread2, "the same worker ran both");
+    let stats = pool.stats();
+    assert_eq!((stats.threads, stats.completed), (1, 2));
+}
+
+#[test]
+fn a_panic_in_call_in_thread_or_in_on_result_is_contained() {
+    let pool = pool(1, 1);
+    pool.call_in_thread(|| panic!("plain job")).unwrap();
+    pool.call_in_thread_with_callback(|_: Result<(), Failure>| panic!("on_result"), || ())
+        .unwrap();
+    let (tx, rx) = mpsc::channel();
+    pool.call_in_thread(move || tx.send(()).unwrap()).unwrap();
+    rx.recv().unwrap();
+    assert_eq!(pool.stats().threads, 1);
+    pool.stop().unwrap();
+    assert_eq!(pool.stats().completed, 3);
+}
+
+#[test]
+fn idle_threads_above_the_minimum_exit_after_keep_alive() {
+    let pool = ThreadPool::builder()
+        .min_threads(1)
+        .max_threads(4)
+        .keep_alive(Duration::from_millis(20))
+        .build()
+        .unwrap();
+    let barrier = Arc::new(Barrier::new(4));
+    for _ in 0..4 {
+        let barrier = Arc::clone(&barrier);
+        pool.call_in_thread(move || {
+            barrier.wait();
+        })
+        .unwrap();
+    }
+    eventually("all four jobs done", || pool.stats().completed == 4);
+    eventually("back to the minimum", || pool.stats().threads == 1);
+    // The pool still works, and still grows.
+    let (tx, rx) = mpsc::channel();
+    pool.call_in_thread(move || tx.send(()).unwrap()).unwrap();
+    rx.recv().unwrap();
+}
+
+#[test]
+fn zero_keep_alive_threads_above_the_minimum_exit_as_soon_as_idle() {
+    let pool = ThreadPool::builder()
+        .min_threads(0)
+        .max_threads(2)
+        .keep_alive(Duration::ZERO)
+        .build()
+        .unwrap();
+    let (tx, rx) = mpsc::channel();
+    pool.call_in_thread(move || tx.send(()).unwrap()).unwrap();
+    rx.recv().unwrap();
+    eventually("no threads left", || pool.stats().threads == 0);
+}
+
+#[test]
+fn adjust_pool_size_rejects_bad_sizes_and_changes_nothing() {
+    let pool = pool(1, 3);
+    assert_eq!(
+        pool.adjust_pool_size(4, 2),
+        Err(PoolSizeError::MinAboveMax { min: 4, max: 2 })
+    );
+    assert_eq!(pool.adjust_pool_size(0, 0), Err(PoolSizeError::ZeroMax));
+    assert_eq!((pool.min_threads(), pool.max_threads()), (1, 3));
+    assert_eq!(
+        PoolSizeError::MinAboveMax { min: 4, max: 2 }.to_string(),
+        "thread pool minimum (4) is above its maximum (2)"
+    );
+    assert_eq!(
+        PoolSizeError::ZeroMax.to_string(),
+        "thread pool maximum must be at least 1"
+    );
+}
+
+#[test]
+fn builder_rejects_bad_sizes() {
+    assert_eq!(
+        ThreadPool::builder()
+            .min_threads(2)
+            .max_threads(1)
+            .build()
+            .unwrap_err(),
+        PoolSizeError::MinAboveMax { min: 2, max: 1 }
+    );
+    assert_eq!(
+        ThreadPool::builder().max_threads(0).build().unwrap_err(),
+        PoolSizeError::ZeroMax
+    );
+}
+
+#[test]
+fn adjust_pool_size_up_starts_the_minimum_and_threads_for_queued_work() {
+    let pool = pool(0, 1);
+    let gate = Gate::default();
+    for _ in 0..3 {
+        let gate = gate.clone();
+        pool.call_in_thread(move || gate.wait()).unwrap();
+    }
+    eventually("one busy worker", || pool.stats().busy == 1);
+    assert_eq!(pool.stats().queued, 2);
+    pool.adjust_pool_size(0, 3).unwrap();
+    eventually("queued work picked up", || pool.stats().busy == 3);
+    gate.open();
+    pool.adjust_pool_size(4, 5).unwrap();
+    assert!(pool.stats().threads >= 4);
+}
+
+#[test]
+fn adjust_pool_size_down_makes_idle_threads_above_the_maximum_exit() {
+    let pool = ThreadPool::builder()
+        .max_threads(4)
+        .keep_alive(Duration::from_secs(3600))
+        .build()
+        .unwrap();
+    let barrier = Arc::new(Barrier::new(4));
+    for _ in 0..4 {
+        let barrier = Arc::clone(&barrier);
+        pool.call_in_thread(move || {
+            barrier.wait();
+        })
+        .unwrap();
+    }
+    eventually("four idle workers", || pool.stats().idle == 4);
+    pool.adjust_pool_size(0, 1).unwrap();
+    eventually("one thread left", || pool.stats().threads == 1);
+    pool.stop().unwrap();
+    assert_eq!(pool.stats().threads, 0);
+}
+
+#[test]
+fn stop_from_a_worker_is_an_error_not_a_deadlock() {
+    let pool = Arc::new(pool(0, 2));
+    let (tx, rx) = mpsc::channel();
+    let p = Arc::clone(&pool);
+    pool.call_in_thread(move || tx.send(p.stop()).unwrap())
+        .unwrap();
+    assert_eq!(rx.recv().unwrap(), Err(StopFromWorkerError));
+    assert!(pool.is_stopped());
+    pool.stop().unwrap();
+    assert_eq!(pool.stats().threads, 0);
+}
+
+#[test]
+fn dropping_the_last_handle_on_a_worker_does_not_deadlock() {
+    let pool = Arc::new(pool(0, 1));
+    let (tx, rx) = mpsc::channel();
+    let gate = Gate::default();
+    let (p, g) = (Arc::clone(&pool), gate.clone());
+    pool.call_in_thread(move || {
+        g.wait();
+        drop(p); // the last handle: Drop runs stop on this worker
+        tx.send(()).unwrap();
+    })
+    .unwrap();
+    drop(pool);
+    gate.open();
+    rx.recv().unwrap();
+}
+
+#[test]
+fn stats_count_busy_queued_and_completed() {
+    let pool = pool(0, 1);
+    let gate = Gate::default();
+    let g = gate.clone();
+    pool.call_in_thread(move || g.wait()).unwrap();
+    pool.call_in_thread(|| ()).unwrap();
+    eventually("one busy", || pool.stats().busy == 1);
+    let stats = pool.stats();
+    assert_eq!(
+        (
+            stats.threads,
+            stats.idle,
+            stats.busy,
+            stats.queued,
+            stats.completed
+        ),
+        (1, 0, 1, 1, 0)
+    );
+    gate.open();
+    eventually("both done", || pool.stats().completed == 2);
+    assert_eq!(pool.stats().queued, 0);
+}
+
+#[test]
+fn jobs_from_many_threads_all_run_exactly_once() {
+    let pool = Arc::new(pool(0, 4));
+    let seen = Arc::new(Mutex::new(vec![0u8; 4 * 2000]));
+    let submitters: Vec<_> = (0..4)
+        .map(|t| {
+            let (pool, seen) = (Arc::clone(&pool), Arc::clone(&seen));
+            std::thread::spawn(move || {
+                for i in 0..2000 {
+                    let seen = Arc::clone(&seen);
+                    pool.call_in_thread(move || seen.lock().unwrap()[t * 2000 + i] += 1)
+                        .unwrap();
+                }
+            })
+        })
+        .collect();
+    for s in submitters {
+        s.join().unwrap();
+    }
+    pool.stop().unwrap();
+    assert!(seen.lock().unwrap().iter().all(|&n| n == 1));
+}
+
+#[test]
+fn pool_types_are_send_and_sync() {
+    fn is_send_sync<T: Send + Sync>() {}
+    is_send_sync::<ThreadPool>();
+    is_send_sync::<ThreadPoolBuilder>();
+    is_send_sync::<PoolStats>();
+    is_send_sync::<PoolStoppedError>();
+    is_send_sync::<PoolSizeError>();
+}
