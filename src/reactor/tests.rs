@@ -1,1 +1,462 @@
+//! Unit tests of the reactor: run/stop, calls from threads, timers, shutdown.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use super::timers::Timers;
+use super::*;
+use crate::threads::defer_to_thread;
+
+/// Runs `reactor` on a new thread; the handle gives `run`'s result back.
+fn run_in_background(reactor: &Reactor) -> std::thread::JoinHandle<Result<(), ReactorError>> {
+    let r = reactor.clone();
+    std::thread::spawn(move || r.run())
+}
+
+/// Blocks until the reactor has run a call: it is turning.
+fn wait_until_running(reactor: &Reactor) {
+    let (tx, rx) = mpsc::channel();
+    reactor
+        .call_from_thread(move || tx.send(()).unwrap())
+        .unwrap();
+    rx.recv_timeout(Duration::from_secs(20))
+        .expect("the reactor runs");
+}
+
+fn stopper(reactor: &Reactor) -> impl FnOnce() + Send + 'static {
+    let r = reactor.clone();
+    move || r.stop().unwrap()
+}
+
+#[test]
+fn stop_from_another_thread_ends_run() {
+    let reactor = Reactor::new();
+    let running = run_in_background(&reactor);
+    wait_until_running(&reactor);
+    assert!(reactor.is_running());
+    reactor.stop().unwrap();
+    running.join().unwrap().unwrap();
+    assert!(!reactor.is_running());
+}
+
+#[test]
+fn stop_before_run_or_after_stop_is_not_running() {
+    let reactor = Reactor::new();
+    assert_eq!(reactor.stop(), Err(ReactorError::NotRunning));
+    reactor.call_when_running(stopper(&reactor)).unwrap();
+    let r = reactor.clone();
+    reactor
+        .call_when_running(move || assert_eq!(r.stop(), Err(ReactorError::NotRunning)))
+        .unwrap();
+    reactor.run().unwrap();
+    assert_eq!(reactor.stop(), Err(ReactorError::NotRunning));
+}
+
+#[test]
+fn run_twice_is_not_restartable_and_nested_run_is_already_running() {
+    let reactor = Reactor::new();
+    let (tx, rx) = mpsc::channel();
+    let r = reactor.clone();
+    reactor
+        .call_when_running(move || {
+            tx.send(r.run()).unwrap();
+            r.stop().unwrap();
+        })
+        .unwrap();
+    reactor.run().unwrap();
+    assert_eq!(rx.recv().unwrap(), Err(ReactorError::AlreadyRunning));
+    assert_eq!(reactor.run(), Err(ReactorError::NotRestartable));
+}
+
+#[test]
+fn run_from_a_second_thread_while_running_is_already_running() {
+    let reactor = Reactor::new();
+    let running = run_in_background(&reactor);
+    wait_until_running(&reactor);
+    assert_eq!(reactor.run(), Err(ReactorError::AlreadyRunning));
+    reactor.stop().unwrap();
+    running.join().unwrap().unwrap();
+}
+
+#[test]
+fn calls_made_before_run_run_once_it_starts_after_call_when_running() {
+    let reactor = Reactor::new();
+    let order = Arc::new(Mutex::new(Vec::new()));
+    let o = Arc::clone(&order);
+    reactor
+        .call_from_thread(move || o.lock().unwrap().push("call"))
+        .unwrap();
+    let o = Arc::clone(&order);
+    reactor
+        .call_when_running(move || o.lock().unwrap().push("when running"))
+        .unwrap();
+    reactor.call_from_thread(stopper(&reactor)).unwrap();
+    reactor.run().unwrap();
+    assert_eq!(*order.lock().unwrap(), ["when running", "call"]);
+}
+
+#[test]
+fn call_from_thread_runs_on_the_reactor_thread() {
+    let reactor = Reactor::new();
+    let (tx, rx) = mpsc::channel();
+    let r = reactor.clone();
+    let sender = std::thread::spawn(move || {
+        r.call_from_thread(move || {
+            tx.send(std::thread::current().id()).unwrap();
+        })
+        .unwrap();
+        r.call_from_thread(stopper(&r)).unwrap();
+        std::thread::current().id()
+    });
+    reactor.run().unwrap();
+    let sender_id = sender.join().unwrap();
+    let ran_on = rx.recv().unwrap();
+    assert_eq!(ran_on, std::thread::current().id());
+    assert_ne!(ran_on, sender_id);
+}
+
+#[test]
+fn call_from_thread_is_fifo_per_thread_from_several_threads() {
+    const THREADS: usize = 4;
+    const CALLS: usize = 2000;
+    let reactor = Reactor::new();
+    let seen: Arc<Mutex<Vec<Vec<usize>>>> = Arc::new(Mutex::new(vec![Vec::new(); THREADS]));
+    let total = Arc::new(AtomicUsize::new(0));
+    let running = run_in_background(&reactor);
+    let senders: Vec<_> = (0..THREADS)
+        .map(|t| {
+            let (r, seen, total) = (reactor.clone(), Arc::clone(&seen), Arc::clone(&total));
+            std::thread::spawn(move || {
+                for i in 0..CALLS {
+                    let (seen, total, r2) = (Arc::clone(&seen), Arc::clone(&total), r.clone());
+                    r.call_from_thread(move || {
+                        seen.lock().unwrap()[t].push(i);
+                        if total.fetch_add(1, Ordering::SeqCst) + 1 == THREADS * CALLS {
+                            r2.stop().unwrap();
+                        }
+                    })
+                    .unwrap();
+                }
+            })
+        })
+        .collect();
+    for s in senders {
+        s.join().unwrap();
+    }
+    running.join().unwrap().unwrap();
+    for per_thread in seen.lock().unwrap().iter() {
+        assert_eq!(*per_thread, (0..CALLS).collect::<Vec<_>>());
+    }
+}
+
+#[test]
+fn call_from_thread_after_stop_is_refused_and_dropped() {
+    let reactor = Reactor::new();
+    reactor.call_when_running(stopper(&reactor)).unwrap();
+    reactor.run().unwrap();
+    let dropped = Arc::new(AtomicUsize::new(0));
+    let guard = DropCount(Arc::clone(&dropped));
+    assert_eq!(
+        reactor.call_from_thread(move || drop(guard)),
+        Err(ReactorError::Stopped)
+    );
+    assert_eq!(dropped.load(Ordering::SeqCst), 1);
+    assert_eq!(reactor.call_when_running(|| ()), Err(ReactorError::Stopped));
+    assert!(matches!(
+        reactor.call_later(Duration::ZERO, || ()),
+        Err(ReactorError::Stopped)
+    ));
+}
+
+/// Counts its drops.
+struct DropCount(Arc<AtomicUsize>);
+impl Drop for DropCount {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn calls_queued_while_stopping_still_run_before_run_returns() {
+    let reactor = Reactor::new();
+    let ran = Arc::new(AtomicUsize::new(0));
+    let (r, ran2) = (reactor.clone(), Arc::clone(&ran));
+    reactor
+        .call_when_running(move || {
+            r.stop().unwrap();
+            let ran3 = Arc::clone(&ran2);
+            r.call_from_thread(move || {
+                ran3.fetch_add(1, Ordering::SeqCst);
+            })
+            .unwrap();
+        })
+        .unwrap();
+    reactor.run().unwrap();
+    assert_eq!(ran.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn a_panicking_call_does_not_stop_the_loop() {
+    let reactor = Reactor::new();
+    reactor.call_from_thread(|| panic!("call")).unwrap();
+    reactor
+        .call_later(Duration::ZERO, || panic!("timer"))
+        .unwrap();
+    reactor.call_when_running(|| panic!("startup")).unwrap();
+    let ran = Arc::new(AtomicUsize::new(0));
+    let (r, ran2) = (reactor.clone(), Arc::clone(&ran));
+    reactor
+        .call_later(Duration::from_millis(1), move || {
+            ran2.fetch_add(1, Ordering::SeqCst);
+            r.stop().unwrap();
+        })
+        .unwrap();
+    reactor.run().unwrap();
+    assert_eq!(ran.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn call_later_fires_in_deadline_order() {
+    let reactor = Reactor::new();
+    let order = Arc::new(Mutex::new(Vec::new()));
+    for (ms, tag) in [(30, 3), (10, 1), (0, 0), (20, 2), (10, 11)] {
+        let order = Arc::clone(&order);
+        reactor
+            .call_later(Duration::from_millis(ms), move || {
+                order.lock().unwrap().push(tag)
+            })
+            .unwrap();
+    }
+    reactor
+        .call_later(Duration::from_millis(40), stopper(&reactor))
+        .unwrap();
+    reactor.run().unwrap();
+    assert_eq!(*order.lock().unwrap(), [0, 1, 11, 2, 3]);
+}
+
+#[test]
+fn timers_with_equal_deadlines_pop_in_scheduling_order() {
+    let mut timers = Timers::default();
+    let at = Instant::now();
+    let order = Arc::new(Mutex::new(Vec::new()));
+    for tag in 0..5 {
+        let order = Arc::clone(&order);
+        timers.insert(at, Box::new(move || order.lock().unwrap().push(tag)));
+    }
+    assert_eq!(timers.next_deadline(), Some(at));
+    while let Some(job) = timers.pop_due(at) {
+        job();
+    }
+    assert!(timers.is_empty());
+    assert_eq!(*order.lock().unwrap(), [0, 1, 2, 3, 4]);
+}
+
+#[test]
+fn timers_not_yet_due_stay_queued() {
+    let mut timers = Timers::default();
+    let now = Instant::now();
+    timers.insert(now + Duration::from_secs(60), Box::new(|| ()));
+    assert!(timers.pop_due(now).is_none());
+    assert!(!timers.is_empty());
+}
+
+#[test]
+fn cancel_stops_a_delayed_call_and_reports_its_state() {
+    let reactor = Reactor::new();
+    let ran = Arc::new(AtomicUsize::new(0));
+    let r = Arc::clone(&ran);
+    let cancelled = reactor
+        .call_later(Duration::ZERO, move || {
+            r.fetch_add(1, Ordering::SeqCst);
+        })
+        .unwrap();
+    let fired = reactor.call_later(Duration::ZERO, || ()).unwrap();
+    assert!(cancelled.active());
+    cancelled.cancel().unwrap();
+    assert!(!cancelled.active());
+    assert_eq!(cancelled.cancel(), Err(DelayedCallError::AlreadyCancelled));
+    assert_eq!(
+        cancelled.reset(Duration::ZERO),
+        Err(DelayedCallError::AlreadyCancelled)
+    );
+    reactor
+        .call_later(Duration::from_millis(5), stopper(&reactor))
+        .unwrap();
+    reactor.run().unwrap();
+    assert_eq!(ran.load(Ordering::SeqCst), 0);
+    assert!(!fired.active());
+    assert_eq!(fired.cancel(), Err(DelayedCallError::AlreadyCalled));
+    assert_eq!(
+        fired.reset(Duration::ZERO),
+        Err(DelayedCallError::AlreadyCalled)
+    );
+}
+
+#[test]
+fn a_delayed_call_is_not_active_inside_itself() {
+    let reactor = Reactor::new();
+    let slot: Arc<Mutex<Option<DelayedCall>>> = Arc::new(Mutex::new(None));
+    let (tx, rx) = mpsc::channel();
+    let (s, r) = (Arc::clone(&slot), reactor.clone());
+    let call = reactor
+        .call_later(Duration::ZERO, move || {
+            let me = s.lock().unwrap().take().unwrap();
+            tx.send((me.active(), me.cancel())).unwrap();
+            r.stop().unwrap();
+        })
+        .unwrap();
+    *slot.lock().unwrap() = Some(call);
+    reactor.run().unwrap();
+    assert_eq!(
+        rx.recv().unwrap(),
+        (false, Err(DelayedCallError::AlreadyCalled))
+    );
+}
+
+#[test]
+fn reset_moves_a_delayed_call_earlier_or_later() {
+    let reactor = Reactor::new();
+    let order = Arc::new(Mutex::new(Vec::new()));
+    let o = Arc::clone(&order);
+    let late = reactor
+        .call_later(Duration::from_secs(3600), move || {
+            o.lock().unwrap().push("late")
+        })
+        .unwrap();
+    let o = Arc::clone(&order);
+    let early = reactor
+        .call_later(Duration::ZERO, move || o.lock().unwrap().push("early"))
+        .unwrap();
+    late.reset(Duration::ZERO).unwrap();
+    early.reset(Duration::from_secs(3600)).unwrap();
+    reactor
+        .call_later(Duration::from_millis(5), stopper(&reactor))
+        .unwrap();
+    reactor.run().unwrap();
+    assert_eq!(*order.lock().unwrap(), ["late"]);
+    // Still pending when the reactor stopped: discarded.
+    assert!(!early.active());
+    assert_eq!(early.cancel(), Err(DelayedCallError::ReactorStopped));
+}
+
+#[test]
+fn a_timer_scheduled_from_another_thread_wakes_a_sleeping_reactor() {
+    let reactor = Reactor::new();
+    // A far timer, so the reactor sleeps with a long timeout.
+    let far = reactor
+        .call_later(Duration::from_secs(3600), || ())
+        .unwrap();
+    let running = run_in_background(&reactor);
+    wait_until_running(&reactor);
+    reactor
+        .call_later(Duration::ZERO, stopper(&reactor))
+        .unwrap();
+    running.join().unwrap().unwrap();
+    assert!(!far.active());
+}
+
+#[test]
+fn stopping_the_reactor_stops_its_pool_and_joins_the_workers() {
+    let reactor = Reactor::new();
+    let r = reactor.clone();
+    reactor
+        .call_when_running(move || {
+            let r2 = r.clone();
+            defer_to_thread(&r, || 1u8).add_callback(move |v| {
+                r2.stop().unwrap();
+                v
+            });
+        })
+        .unwrap();
+    reactor.run().unwrap();
+    assert!(reactor.thread_pool().is_stopped());
+    assert_eq!(reactor.thread_pool().stats().threads, 0);
+}
+
+#[test]
+fn suggest_thread_pool_size_sets_the_maximum_and_refuses_zero() {
+    let reactor = Reactor::new();
+    reactor.suggest_thread_pool_size(3).unwrap();
+    assert_eq!(reactor.thread_pool().max_threads(), 3);
+    assert_eq!(
+        reactor.suggest_thread_pool_size(0),
+        Err(PoolSizeError::ZeroMax)
+    );
+    assert_eq!(reactor.thread_pool().max_threads(), 3);
+}
+
+#[test]
+fn in_reactor_thread_is_true_only_on_the_running_loop() {
+    let reactor = Reactor::new();
+    assert!(!reactor.in_reactor_thread());
+    let (tx, rx) = mpsc::channel();
+    let r = reactor.clone();
+    reactor
+        .call_when_running(move || {
+            tx.send(r.in_reactor_thread()).unwrap();
+            r.stop().unwrap();
+        })
+        .unwrap();
+    reactor.run().unwrap();
+    assert!(rx.recv().unwrap());
+    assert!(!reactor.in_reactor_thread());
+}
+
+#[test]
+fn react_returns_the_value_or_the_failure() {
+    assert_eq!(react(|_| crate::combinators::succeed(5)).unwrap(), 5);
+    let failure = react(|_| crate::combinators::fail::<u8>(std::fmt::Error)).unwrap_err();
+    assert!(failure.check::<std::fmt::Error>());
+    let failure = react(|_| -> Deferred<u8> { panic!("main") }).unwrap_err();
+    assert!(failure.check::<crate::failure::PanicError>());
+}
+
+#[test]
+fn react_waits_for_a_deferred_fired_later_from_another_thread() {
+    let value = react(|reactor| {
+        let d = Deferred::new();
+        let (d2, r) = (d.clone(), reactor.clone());
+        std::thread::spawn(move || {
+            r.call_from_thread(move || d2.callback("late").unwrap())
+                .unwrap()
+        });
+        d
+    });
+    assert_eq!(value.unwrap(), "late");
+}
+
+#[test]
+fn react_whose_reactor_is_stopped_early_says_so() {
+    let failure = react(|reactor| {
+        reactor.stop().unwrap();
+        Deferred::<u8>::new()
+    })
+    .unwrap_err();
+    assert_eq!(
+        failure.downcast_ref::<ReactorError>(),
+        Some(&ReactorError::StoppedEarly)
+    );
+}
+
+#[test]
+fn reactor_types_are_send_and_sync() {
+    fn is_send_sync<T: Send + Sync>() {}
+    is_send_sync::<Reactor>();
+    is_send_sync::<DelayedCall>();
+    is_send_sync::<ReactorError>();
+    is_send_sync::<DelayedCallError>();
+}
+
+#[test]
+fn errors_have_clear_messages() {
+    assert_eq!(
+        ReactorError::NotRunning.to_string(),
+        "the reactor is not running"
+    );
+    assert_eq!(
+        DelayedCallError::AlreadyCalled.to_string(),
+        "the delayed call has already run"
+    );
+}
