@@ -1,0 +1,254 @@
+//! `defer_to_thread` end to end: the work runs in the pool, the Deferred
+//! fires on the reactor thread, every result arrives exactly once, and no
+//! result or refusal is ever lost.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc, Mutex};
+use std::thread::ThreadId;
+use std::time::Duration;
+
+use deferred::{
+    defer_to_thread, defer_to_thread_pool, react, Deferred, Failure, PanicError, PoolStoppedError,
+    Reactor, ThreadPool,
+};
+
+fn stop_on(reactor: &Reactor) -> impl FnOnce() + Send + 'static {
+    let r = reactor.clone();
+    move || r.stop().unwrap()
+}
+
+#[test]
+fn callbacks_of_defer_to_thread_run_on_the_reactor_thread() {
+    let reactor = Reactor::new();
+    let ids: Arc<Mutex<Vec<(&str, ThreadId)>>> = Arc::default();
+    let (r, i) = (reactor.clone(), Arc::clone(&ids));
+    reactor
+        .call_when_running(move || {
+            let i2 = Arc::clone(&i);
+            let d = defer_to_thread(&r, move || {
+                i2.lock()
+                    .unwrap()
+                    .push(("work", std::thread::current().id()));
+                21u32
+            });
+            let (i3, i4, r2) = (Arc::clone(&i), i, r.clone());
+            d.add_callback(move |_v| {
+                i3.lock()
+                    .unwrap()
+                    .push(("callback", std::thread::current().id()));
+                Err::<u32, _>(std::fmt::Error)
+            })
+            .add_errback(move |_f: Failure| {
+                i4.lock()
+                    .unwrap()
+                    .push(("errback", std::thread::current().id()));
+                r2.stop().unwrap();
+                0
+            });
+        })
+        .unwrap();
+    reactor.run().unwrap();
+    let me = std::thread::current().id();
+    let ids = ids.lock().unwrap();
+    assert_eq!(ids.len(), 3);
+    assert_eq!(ids[0].0, "work");
+    assert_ne!(ids[0].1, me, "the work runs in the pool");
+    assert_eq!(ids[1], ("callback", me));
+    assert_eq!(ids[2], ("errback", me));
+}
+
+#[test]
+fn a_hundred_thousand_jobs_each_deliver_exactly_one_result() {
+    const JOBS: usize = 100_000;
+    let reactor = Reactor::new();
+    let seen = Arc::new(Mutex::new(vec![0u8; JOBS]));
+    let delivered = Arc::new(AtomicUsize::new(0));
+    let wrong_thread = Arc::new(AtomicUsize::new(0));
+    let (r, s, n, w) = (
+        reactor.clone(),
+        Arc::clone(&seen),
+        Arc::clone(&delivered),
+        Arc::clone(&wrong_thread),
+    );
+    reactor
+        .call_when_running(move || {
+            for i in 0..JOBS {
+                let (s, n, w, r2) = (Arc::clone(&s), Arc::clone(&n), Arc::clone(&w), r.clone());
+                defer_to_thread(&r, move || i).add_callback(move |i| {
+                    if !r2.in_reactor_thread() {
+                        w.fetch_add(1, Ordering::Relaxed);
+                    }
+                    s.lock().unwrap()[i] += 1;
+                    if n.fetch_add(1, Ordering::SeqCst) + 1 == JOBS {
+                        r2.stop().unwrap();
+                    }
+                    i
+                });
+            }
+        })
+        .unwrap();
+    reactor.run().unwrap();
+    assert_eq!(delivered.load(Ordering::SeqCst), JOBS);
+    assert_eq!(wrong_thread.load(Ordering::SeqCst), 0);
+    let seen = seen.lock().unwrap();
+    let bad: Vec<usize> = (0..JOBS).filter(|&i| seen[i] != 1).collect();
+    assert!(
+        bad.is_empty(),
+        "results not delivered exactly once: {:?}",
+        &bad[..bad.len().min(10)]
+    );
+}
+
+#[test]
+fn an_err_from_the_work_goes_to_the_errbacks() {
+    let failure =
+        react(|reactor| -> Deferred<i32> { defer_to_thread(reactor, || "nope".parse::<i32>()) })
+            .unwrap_err();
+    assert!(failure.check::<std::num::ParseIntError>());
+}
+
+#[test]
+fn a_panic_in_the_work_becomes_a_failure_and_the_pool_keeps_its_threads() {
+    let reactor = Reactor::new();
+    reactor.suggest_thread_pool_size(1).unwrap();
+    let (tx, rx) = mpsc::channel();
+    let r = reactor.clone();
+    reactor
+        .call_when_running(move || {
+            let d = defer_to_thread(&r, || -> u8 { panic!("worker blew up") });
+            let r2 = r.clone();
+            d.add_errback(move |f: Failure| {
+                let message = f
+                    .downcast_ref::<PanicError>()
+                    .map(|p| p.message().to_owned());
+                tx.send((message, r2.thread_pool().stats().threads))
+                    .unwrap();
+                // The same single worker runs the next job.
+                let r3 = r2.clone();
+                defer_to_thread(&r2, || 0u8).add_callback(move |v| {
+                    r3.stop().unwrap();
+                    v
+                });
+                0u8
+            });
+        })
+        .unwrap();
+    reactor.run().unwrap();
+    let (message, threads) = rx.recv().unwrap();
+    assert_eq!(message.as_deref(), Some("worker blew up"));
+    assert_eq!(threads, 1, "the worker survived its panic");
+    assert_eq!(reactor.thread_pool().stats().completed, 2);
+}
+
+#[test]
+fn work_returning_a_deferred_chains_it() {
+    let value = react(|reactor| -> Deferred<String> {
+        let r = reactor.clone();
+        defer_to_thread(reactor, move || {
+            // From the worker, hand back a Deferred fired later on the reactor.
+            let inner = Deferred::new();
+            let i = inner.clone();
+            r.call_from_thread(move || i.callback("chained".to_owned()).unwrap())
+                .unwrap();
+            inner
+        })
+    });
+    assert_eq!(value.unwrap(), "chained");
+}
+
+#[test]
+fn defer_to_thread_after_the_reactor_stopped_fails_with_pool_stopped() {
+    let reactor = Reactor::new();
+    reactor.call_when_running(stop_on(&reactor)).unwrap();
+    reactor.run().unwrap();
+    let d = defer_to_thread(&reactor, || 1u8);
+    let failure = d.result().expect("fired at once").unwrap_err();
+    assert!(failure.check::<PoolStoppedError>());
+    d.add_errback(|_| 0u8); // handled
+}
+
+#[test]
+fn defer_to_thread_pool_runs_in_the_given_pool() {
+    let pool = ThreadPool::builder().name_prefix("given").build().unwrap();
+    let name = react(|reactor| {
+        defer_to_thread_pool(reactor, &pool, || {
+            std::thread::current().name().unwrap_or("").to_owned()
+        })
+    });
+    assert!(name.unwrap().starts_with("given-"));
+}
+
+#[test]
+fn results_of_work_running_at_stop_are_delivered_before_run_returns() {
+    let reactor = Reactor::new();
+    let (gate_tx, gate_rx) = mpsc::channel::<()>();
+    let d = defer_to_thread(&reactor, move || {
+        gate_rx.recv().unwrap();
+        "done"
+    });
+    let on = Arc::new(Mutex::new(None));
+    let o = Arc::clone(&on);
+    d.add_callback(move |v| {
+        *o.lock().unwrap() = Some(std::thread::current().id());
+        v
+    });
+    let r = reactor.clone();
+    reactor
+        .call_when_running(move || {
+            // Stop first, then let the work finish: its result crosses back
+            // while the pool is being stopped.
+            r.stop().unwrap();
+            gate_tx.send(()).unwrap();
+        })
+        .unwrap();
+    reactor.run().unwrap();
+    assert_eq!(d.result().unwrap().unwrap(), "done");
+    assert_eq!(*on.lock().unwrap(), Some(std::thread::current().id()));
+}
+
+#[test]
+fn a_result_for_a_reactor_already_stopped_fires_on_the_worker_rather_than_be_lost() {
+    let pool = ThreadPool::builder().max_threads(1).build().unwrap();
+    let reactor = Reactor::new();
+    reactor.call_when_running(stop_on(&reactor)).unwrap();
+    reactor.run().unwrap();
+    let (tx, rx) = mpsc::channel();
+    let (gate_tx, gate_rx) = mpsc::channel::<()>();
+    let d = defer_to_thread_pool(&reactor, &pool, move || {
+        gate_rx.recv().unwrap();
+        9u8
+    });
+    d.add_callback(move |v| {
+        tx.send((v, std::thread::current().id())).unwrap();
+        v
+    });
+    gate_tx.send(()).unwrap();
+    let (v, on) = rx.recv_timeout(Duration::from_secs(20)).unwrap();
+    assert_eq!(v, 9);
+    assert_ne!(on, std::thread::current().id());
+}
+
+#[test]
+fn the_reactor_keeps_turning_while_the_work_runs() {
+    let reactor = Reactor::new();
+    let ticks = Arc::new(AtomicUsize::new(0));
+    let (gate_tx, gate_rx) = mpsc::channel::<()>();
+    let d = defer_to_thread(&reactor, move || gate_rx.recv().unwrap());
+    let r = reactor.clone();
+    d.add_callback(move |()| r.stop().unwrap());
+    fn tick(reactor: Reactor, ticks: Arc<AtomicUsize>, gate: mpsc::Sender<()>) {
+        // The work is blocked until the loop has ticked a few times.
+        if ticks.fetch_add(1, Ordering::SeqCst) + 1 == 5 {
+            gate.send(()).unwrap();
+        }
+        let r = reactor.clone();
+        let _ = reactor.call_later(Duration::from_millis(1), move || tick(r, ticks, gate));
+    }
+    let (r, t) = (reactor.clone(), Arc::clone(&ticks));
+    reactor
+        .call_when_running(move || tick(r, t, gate_tx))
+        .unwrap();
+    reactor.run().unwrap();
+    assert!(ticks.load(Ordering::SeqCst) >= 5);
+    assert!(d.result().is_some());
+}
