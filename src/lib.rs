@@ -120,7 +120,7 @@ mod reactor;
 mod threads;
 pub(crate) mod sync;
 
-pub use combinators::{fail, maybe_deferred, succeed};
+pub use combinators::{deferred_list, fail, gather_results, maybe_deferred, succeed};
 pub use deferred::{
     clear_unhandled_failure_hook, set_unhandled_failure_hook, Deferred, DeferredState, IntoOutcome,
     Outcome,

@@ -556,7 +556,7 @@ fn continuation<T: Send + 'static>(waiter: Arc<Inner<T>>) -> Transfer<T> {
             state.running = true;
         }
         drop(state);
-        Ok(startable.then(|| waiter as Arc<dyn Resume>))
+        Ok(startable.then_some(waiter as Arc<dyn Resume>))
     })
 }
 

@@ -13,7 +13,7 @@ pub use outcome::{IntoOutcome, Outcome};
 pub use unhandled::{clear_unhandled_failure_hook, set_unhandled_failure_hook};
 
 use crate::failure::{AlreadyCalledError, Failure, NotPausedError};
-use crate::sync::Arc;
+use crate::sync::{Arc, Weak};
 use engine::{Entry, Inner};
 
 /// A result that is not there yet, and the chain of callbacks and errbacks
@@ -101,6 +101,16 @@ impl<T: Send + 'static> Deferred<T> {
 
     pub(crate) fn into_inner(self) -> Arc<Inner<T>> {
         self.inner
+    }
+
+    /// A handle that does not keep the Deferred alive.
+    pub(crate) fn downgrade(&self) -> Weak<Inner<T>> {
+        Arc::downgrade(&self.inner)
+    }
+
+    /// The Deferred behind a [`downgrade`](Deferred::downgrade)d handle, if it is alive.
+    pub(crate) fn upgrade(weak: &Weak<Inner<T>>) -> Option<Self> {
+        weak.upgrade().map(Deferred::from_inner)
     }
 
     /// Fires the Deferred with a value: runs the callback chain.
@@ -266,7 +276,8 @@ impl<T: Send + 'static> Deferred<T> {
     /// (value or failure) into the new one's, returning anything
     /// [`IntoOutcome<U>`]. This Deferred is consumed at that point, as with
     /// [`chain_deferred`](Deferred::chain_deferred). The way to change a
-    /// chain's result type.
+    /// chain's result type. Cancelling the new Deferred before it fires
+    /// cancels this one, and `f` sees the `CancelledError`.
     ///
     /// ```
     /// use deferred::Deferred;
@@ -283,7 +294,15 @@ impl<T: Send + 'static> Deferred<T> {
         F: FnOnce(Result<T, Failure>) -> R + Send + 'static,
         R: IntoOutcome<U>,
     {
-        let next = Deferred::<U>::new();
+        // Cancelling the new Deferred before it fires cancels this one (the
+        // operation it stands for); weak, so the new one does not keep this
+        // one alive.
+        let source = self.downgrade();
+        let next = Deferred::<U>::with_canceller(move |_| {
+            if let Some(source) = Deferred::upgrade(&source) {
+                source.cancel();
+            }
+        });
         let target = Arc::clone(&next.inner);
         self.inner.push(Entry::Transfer(Box::new(move |result| {
             let outcome =
