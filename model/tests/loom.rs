@@ -20,3 +20,6 @@ mod support;
 
 #[path = "loom/deferred.rs"]
 mod deferred;
+
+#[path = "loom/threads.rs"]
+mod threads;

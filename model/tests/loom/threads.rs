@@ -1,0 +1,329 @@
+//! Models 7 to 9: the reactor's wakeup protocol, the thread pool's
+//! submit/stop/idle protocol, and `defer_to_thread` across both.
+//!
+//! Timed waits never time out under loom (see `src/sync.rs`), so these
+//! models make threads exit through the protocol itself: `stop`, a zero
+//! keep-alive, or a shrink.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use deferred::{defer_to_thread, Reactor, ReactorError, ThreadPool};
+use loom::thread;
+
+use crate::support::model;
+
+/// A reactor whose pool has at most `threads` workers, each exiting as soon
+/// as it is idle (keeps the models' thread count and state space small).
+fn reactor(threads: usize) -> Reactor {
+    Reactor::with_thread_pool(pool(0, threads))
+}
+
+fn pool(min: usize, max: usize) -> ThreadPool {
+    ThreadPool::builder()
+        .min_threads(min)
+        .max_threads(max)
+        .keep_alive(Duration::ZERO)
+        .build()
+        .unwrap()
+}
+
+/// Stops `reactor` as soon as it runs, from the calling thread: `stop`
+/// before `run` is refused, so retry (yielding to loom) until it is not.
+fn stop_when_running(reactor: &Reactor) {
+    loop {
+        match reactor.stop() {
+            Ok(()) => return,
+            Err(ReactorError::NotRunning) => thread::yield_now(),
+            Err(other) => panic!("stop: {other:?}"),
+        }
+    }
+}
+
+/// A list observations go into (std: see `support`).
+type Seen = Arc<Mutex<Vec<&'static str>>>;
+
+fn record(seen: &Seen, what: &'static str) -> impl FnOnce() + Send + 'static {
+    let seen = Arc::clone(seen);
+    move || seen.lock().unwrap().push(what)
+}
+
+/// Model 7: another thread hands two calls and then a stop to the reactor,
+/// while the reactor is starting, turning, or going to sleep. No wakeup is
+/// lost (loom reports a deadlock if the reactor sleeps through a call), the
+/// calls run in the order they were made, and `run` returns after them.
+#[test]
+fn call_from_thread_racing_the_reactor_going_to_sleep() {
+    model(|| {
+        let reactor = reactor(1);
+        let seen: Seen = Arc::default();
+        let caller = {
+            let (r, seen) = (reactor.clone(), Arc::clone(&seen));
+            thread::spawn(move || {
+                r.call_from_thread(record(&seen, "a1")).unwrap();
+                r.call_from_thread(record(&seen, "a2")).unwrap();
+                let r2 = r.clone();
+                r.call_from_thread(move || r2.stop().unwrap()).unwrap();
+            })
+        };
+        reactor.run().unwrap();
+        caller.join().unwrap();
+        assert_eq!(*seen.lock().unwrap(), ["a1", "a2"]);
+    });
+}
+
+/// Model 7b: two threads call into the reactor while a third stops it.
+/// Every call accepted runs exactly once, on the reactor thread, each
+/// thread's calls in the order it made them; a call is refused only once
+/// the reactor has stopped, so a thread's refusals are a suffix of its calls.
+#[test]
+fn calls_from_two_threads_fifo_per_thread_none_lost_at_stop() {
+    model(|| {
+        let reactor = reactor(1);
+        let seen: Seen = Arc::default();
+        let caller = |names: [&'static str; 2]| {
+            let (r, seen) = (reactor.clone(), Arc::clone(&seen));
+            thread::spawn(move || {
+                names
+                    .iter()
+                    .map(|name| {
+                        let r2 = r.clone();
+                        let seen = Arc::clone(&seen);
+                        let name = *name;
+                        r.call_from_thread(move || {
+                            assert!(r2.in_reactor_thread());
+                            seen.lock().unwrap().push(name);
+                        })
+                        .is_ok()
+                    })
+                    .collect::<Vec<bool>>()
+            })
+        };
+        let a = caller(["a1", "a2"]);
+        let b = caller(["b1", "b2"]);
+        let stopper = {
+            let r = reactor.clone();
+            thread::spawn(move || stop_when_running(&r))
+        };
+        reactor.run().unwrap();
+        let (a, b) = (a.join().unwrap(), b.join().unwrap());
+        stopper.join().unwrap();
+
+        let seen = seen.lock().unwrap().clone();
+        for (accepted, names) in [(a, ["a1", "a2"]), (b, ["b1", "b2"])] {
+            assert!(
+                accepted != [false, true],
+                "refused, then accepted: {accepted:?}"
+            );
+            let ran: Vec<_> = seen.iter().filter(|s| names.contains(s)).copied().collect();
+            let expected: Vec<_> = names
+                .iter()
+                .zip(&accepted)
+                .filter(|(_, ok)| **ok)
+                .map(|(n, _)| *n)
+                .collect();
+            assert_eq!(
+                ran, expected,
+                "accepted calls must run once, in order ({seen:?})"
+            );
+        }
+    });
+}
+
+/// Model 7c: `stop` from another thread while the loop sleeps (or is about
+/// to): `run` returns, and the reactor refuses work afterwards.
+#[test]
+fn stop_from_another_thread_while_the_loop_waits() {
+    model(|| {
+        let reactor = reactor(1);
+        let stopper = {
+            let r = reactor.clone();
+            thread::spawn(move || stop_when_running(&r))
+        };
+        reactor.run().unwrap();
+        stopper.join().unwrap();
+        assert!(!reactor.is_running());
+        assert_eq!(reactor.call_from_thread(|| ()), Err(ReactorError::Stopped));
+        assert_eq!(reactor.stop(), Err(ReactorError::NotRunning));
+    });
+}
+
+/// Model 8: a thread submits two jobs while another stops the pool. Each
+/// accepted job runs exactly once, each refused one gets the error (and a
+/// refusal is final: nothing is accepted after one), and when `stop`
+/// returns every worker has exited and every accepted job has completed.
+#[test]
+fn pool_submit_racing_stop_runs_each_accepted_job_once() {
+    model(|| {
+        let pool = Arc::new(pool(0, 1));
+        let runs = Arc::new([AtomicUsize::new(0), AtomicUsize::new(0)]);
+        let submitter = {
+            let (pool, runs) = (Arc::clone(&pool), Arc::clone(&runs));
+            thread::spawn(move || {
+                (0..2)
+                    .map(|i| {
+                        let runs = Arc::clone(&runs);
+                        pool.call_in_thread(move || {
+                            runs[i].fetch_add(1, Ordering::SeqCst);
+                        })
+                        .is_ok()
+                    })
+                    .collect::<Vec<bool>>()
+            })
+        };
+        pool.stop().unwrap();
+        let accepted = submitter.join().unwrap();
+
+        assert!(
+            accepted != [false, true],
+            "refused, then accepted: {accepted:?}"
+        );
+        for (i, ok) in accepted.iter().enumerate() {
+            let ran = runs[i].load(Ordering::SeqCst);
+            assert_eq!(
+                ran,
+                usize::from(*ok),
+                "job {i}: accepted {ok}, ran {ran} times"
+            );
+        }
+        let stats = pool.stats();
+        assert_eq!(
+            (stats.threads, stats.idle, stats.busy, stats.queued),
+            (0, 0, 0, 0)
+        );
+        assert_eq!(
+            stats.completed,
+            accepted.iter().filter(|ok| **ok).count() as u64
+        );
+    });
+}
+
+/// Model 8b: two threads submit at once to a pool of up to two workers
+/// that exit as soon as they are idle. Threads start on demand and exit on
+/// their own; the counts never exceed the maximum, never leave a queued job
+/// without a worker coming for it (or `stop` would wait forever: loom
+/// reports the deadlock), and a final `stop` finds everything done.
+#[test]
+fn pool_worker_start_and_idle_exit_keep_counts_right() {
+    model(|| {
+        let pool = Arc::new(pool(0, 2));
+        let done = Arc::new(AtomicUsize::new(0));
+        let submit = || {
+            let (pool, done) = (Arc::clone(&pool), Arc::clone(&done));
+            thread::spawn(move || {
+                let inside = Arc::clone(&pool);
+                pool.call_in_thread(move || {
+                    let stats = inside.stats();
+                    assert!(
+                        stats.threads <= 2 && stats.busy >= 1 && stats.busy <= stats.threads,
+                        "{stats:?}"
+                    );
+                    done.fetch_add(1, Ordering::SeqCst);
+                })
+                .unwrap();
+            })
+        };
+        let a = submit();
+        let b = submit();
+        a.join().unwrap();
+        b.join().unwrap();
+        let stats = pool.stats();
+        assert!(stats.threads <= 2, "{stats:?}");
+        pool.stop().unwrap();
+        assert_eq!(done.load(Ordering::SeqCst), 2);
+        let stats = pool.stats();
+        assert_eq!((stats.threads, stats.queued, stats.completed), (0, 0, 2));
+    });
+}
+
+/// Model 8c: shrinking the pool while a job is queued: the idle worker
+/// above the new maximum exits, yet the job still runs.
+#[test]
+fn pool_shrink_racing_submit_loses_no_job() {
+    model(|| {
+        let pool = Arc::new(
+            ThreadPool::builder()
+                .min_threads(1)
+                .max_threads(1)
+                .build()
+                .unwrap(),
+        );
+        let ran = Arc::new(AtomicUsize::new(0));
+        let submitter = {
+            let (pool, ran) = (Arc::clone(&pool), Arc::clone(&ran));
+            thread::spawn(move || {
+                pool.call_in_thread(move || {
+                    ran.fetch_add(1, Ordering::SeqCst);
+                })
+                .unwrap();
+            })
+        };
+        pool.adjust_pool_size(0, 1).unwrap();
+        submitter.join().unwrap();
+        pool.stop().unwrap();
+        assert_eq!(ran.load(Ordering::SeqCst), 1);
+        assert_eq!(pool.stats().threads, 0);
+    });
+}
+
+/// Model 9: `defer_to_thread` end to end. The job runs on a pool worker;
+/// its result crosses back with `call_from_thread`, and the Deferred's
+/// callback runs on the reactor thread, exactly once, with the job's value.
+#[test]
+fn defer_to_thread_runs_job_on_worker_and_callbacks_on_reactor() {
+    model(|| {
+        let reactor = reactor(1);
+        let job_thread = Arc::new(Mutex::new(None));
+        let d = {
+            let job_thread = Arc::clone(&job_thread);
+            defer_to_thread(&reactor, move || {
+                *job_thread.lock().unwrap() = Some(thread::current().id());
+                20
+            })
+        };
+        let calls = Arc::new(AtomicUsize::new(0));
+        {
+            let (r, calls) = (reactor.clone(), Arc::clone(&calls));
+            d.add_callback(move |v: i64| {
+                assert!(
+                    r.in_reactor_thread(),
+                    "callbacks must run on the reactor thread"
+                );
+                calls.fetch_add(1, Ordering::SeqCst);
+                r.stop().unwrap();
+                v + 1
+            });
+        }
+        reactor.run().unwrap();
+
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        assert_eq!(d.result().unwrap().unwrap(), 21);
+        let worker = job_thread.lock().unwrap().expect("the job ran");
+        assert_ne!(
+            worker,
+            thread::current().id(),
+            "the job must run on a worker"
+        );
+        assert_eq!(reactor.thread_pool().stats().threads, 0);
+    });
+}
+
+/// Model 9b: the reactor is stopped from another thread while a
+/// `defer_to_thread` job is in flight. The result is not lost: shutdown
+/// stops the pool (the job finishes), then drains the calls the worker
+/// handed back, so the Deferred has fired by the time `run` returns.
+#[test]
+fn defer_to_thread_result_survives_a_concurrent_stop() {
+    model(|| {
+        let reactor = reactor(1);
+        let d = defer_to_thread(&reactor, || 5i64);
+        let stopper = {
+            let r = reactor.clone();
+            thread::spawn(move || stop_when_running(&r))
+        };
+        reactor.run().unwrap();
+        stopper.join().unwrap();
+        assert_eq!(d.result().unwrap().unwrap(), 5);
+    });
+}
