@@ -4,6 +4,7 @@
 //! cargo xtask verify        every verification layer, with a summary table
 //! cargo xtask fuzz          each fuzz target for a set time
 //! cargo xtask mutants       each planted bug must make the loom models fail
+//! cargo xtask bench-check   instruction counts against the committed baseline
 //! cargo xtask help          this list
 //! ```
 //!
@@ -12,6 +13,7 @@
 
 use std::process::ExitCode;
 
+mod bench_check;
 mod fuzz;
 mod mutants;
 mod step;
@@ -26,6 +28,11 @@ struct Command {
 }
 
 const COMMANDS: &[Command] = &[
+    Command {
+        name: "bench-check",
+        about: "run the instruction-count benches and fail if any count rose >5% over benches/baseline (--save to rewrite it)",
+        run: bench_check::run,
+    },
     Command {
         name: "verify",
         about: "run every verification layer (tests, state machines, loom, mutants, fuzz) and print a summary table",
