@@ -1,0 +1,75 @@
+//! `replay`: runs an op script and prints its trace (`spec/replay.md`).
+//!
+//! ```text
+//! replay FILE|-            run on the real Deferred
+//! replay --model FILE|-    run on the reference model
+//! ```
+//!
+//! Bad input (an unreadable file, invalid JSON, a script that breaks the
+//! rules, bad arguments) prints one line on standard error, nothing on
+//! standard output, and exits with status 2.
+
+use std::io::{Read, Write};
+use std::process::ExitCode;
+
+use deferred_model::{parse_script_bytes, real, reference, trace};
+
+const USAGE: &str = "usage: replay [--model] FILE|-";
+
+/// Which implementation runs the script.
+enum Engine {
+    Real,
+    Model,
+}
+
+fn fail(message: &str) -> ExitCode {
+    // One line, whatever the message holds.
+    let line = message.replace(['\n', '\r'], " ");
+    let _ = writeln!(std::io::stderr(), "{line}");
+    ExitCode::from(2)
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = match std::env::args_os()
+        .skip(1)
+        .map(|a| a.into_string())
+        .collect()
+    {
+        Ok(args) => args,
+        Err(_) => return fail(&format!("arguments must be UTF-8; {USAGE}")),
+    };
+    let (engine, source) = match args.as_slice() {
+        [flag, source] if flag == "--model" => (Engine::Model, source),
+        [source] if source == "-" || !source.starts_with('-') => (Engine::Real, source),
+        _ => return fail(USAGE),
+    };
+    let mut bytes = Vec::new();
+    let read = if source == "-" {
+        std::io::stdin().lock().read_to_end(&mut bytes)
+    } else {
+        std::fs::File::open(source).and_then(|mut f| f.read_to_end(&mut bytes))
+    };
+    if let Err(e) = read {
+        return fail(&format!("{source}: cannot read: {e}"));
+    }
+    let script = match parse_script_bytes(&bytes) {
+        Ok(script) => script,
+        Err(e) => return fail(&e.to_string()),
+    };
+    let events = match engine {
+        Engine::Real => real::run(&script),
+        Engine::Model => reference::run(&script),
+    };
+    let out = trace::to_jsonl(&events);
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(out.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let _ = writeln!(std::io::stderr(), "replay: cannot write the trace: {e}");
+            ExitCode::from(1)
+        }
+    }
+}

@@ -1,0 +1,296 @@
+//! The interpreter that runs a script on the real `deferred::Deferred<i64>`
+//! and records what it observes as a trace.
+//!
+//! # How observations are made
+//!
+//! - **Calls.** Every handler is a closure that logs its `call` event into a
+//!   shared `Arc<Mutex<Vec<Event>>>` (handlers must be `Send`) before acting.
+//!   The lock is never held across a call into the library.
+//! - **Chaining.** A `chain` handler needs Deferred `J` when it runs, but must
+//!   not own it: if handlers held Deferreds, dropping one Deferred would drop
+//!   others, and a Deferred holding a failure could be kept alive by a cycle
+//!   of handlers and never reported. So the Deferreds live in one table the
+//!   interpreter owns, and handlers hold only a `Weak` to it.
+//! - **Unhandled failures.** The library reports them through a process-wide
+//!   hook. [`run`] installs a hook that appends to a thread-local buffer, open
+//!   only while a run is on this thread, so concurrent runs on other threads
+//!   do not mix. After the `final` events the interpreter drops the
+//!   Deferreds one at a time, in id order, and looks at the buffer after each
+//!   drop: whatever was reported was reported by that Deferred. (The only
+//!   other owners of a Deferred are the library's own continuations, which
+//!   keep a *waiting* Deferred alive; a waiting Deferred holds no failure.)
+//!
+//! Failures carry a [`TagError`]; the library's own errors map to the tags
+//! the spec names (`Cancelled`, `AlreadyChained`), anything else to
+//! `Other_<type>` (as the Twisted oracle does), which no script produces.
+
+use std::cell::RefCell;
+use std::error::Error;
+use std::fmt;
+use std::sync::{Arc, Mutex, Weak};
+
+use deferred::{
+    AlreadyCalledError, AlreadyChainedError, CancelledError, Deferred, DeferredState, Failure,
+    NotPausedError, Outcome, PanicError,
+};
+
+use crate::script::{Handler, Op, Script};
+use crate::trace::{Event, FinalState, Refusal, Side, TraceResult};
+
+/// The error inside every failure a script raises: its tag.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TagError(pub String);
+
+impl fmt::Display for TagError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "script failure {}", self.0)
+    }
+}
+
+impl Error for TagError {}
+
+/// The tag a trace shows for `failure`.
+pub fn tag_of(failure: &Failure) -> String {
+    if let Some(TagError(tag)) = failure.downcast_ref::<TagError>() {
+        tag.clone()
+    } else if failure.check::<CancelledError>() {
+        "Cancelled".to_owned()
+    } else if failure.check::<AlreadyChainedError>() {
+        "AlreadyChained".to_owned()
+    } else if failure.check::<AlreadyCalledError>() {
+        "Other_AlreadyCalledError".to_owned()
+    } else if failure.check::<NotPausedError>() {
+        "Other_NotPausedError".to_owned()
+    } else if failure.check::<PanicError>() {
+        "Other_PanicError".to_owned()
+    } else {
+        "Other_Unknown".to_owned()
+    }
+}
+
+fn observe(result: &Result<i64, Failure>) -> TraceResult {
+    match result {
+        Ok(v) => Ok(*v),
+        Err(f) => Err(tag_of(f)),
+    }
+}
+
+thread_local! {
+    /// Reports of unhandled failures on this thread; `None` outside a run.
+    static REPORTS: RefCell<Option<Vec<String>>> = const { RefCell::new(None) };
+}
+
+fn hook(failure: &Failure) {
+    let _ = REPORTS.try_with(|reports| {
+        if let Ok(mut reports) = reports.try_borrow_mut() {
+            if let Some(reports) = reports.as_mut() {
+                reports.push(tag_of(failure));
+            }
+        }
+    });
+}
+
+/// Opens this thread's report buffer for a run, and closes it when dropped,
+/// even if the run unwinds.
+struct ReportWindow;
+
+impl ReportWindow {
+    fn open() -> Self {
+        // Installed on every run, not once: a test elsewhere in the process
+        // may have replaced it. The hook itself keeps no state.
+        deferred::set_unhandled_failure_hook(hook);
+        let _ = REPORTS.try_with(|r| r.replace(Some(Vec::new())));
+        ReportWindow
+    }
+
+    fn take(&self) -> Vec<String> {
+        REPORTS
+            .try_with(|r| {
+                r.borrow_mut()
+                    .as_mut()
+                    .map(std::mem::take)
+                    .unwrap_or_default()
+            })
+            .unwrap_or_default()
+    }
+}
+
+impl Drop for ReportWindow {
+    fn drop(&mut self) {
+        let _ = REPORTS.try_with(|r| r.replace(None));
+    }
+}
+
+type Log = Arc<Mutex<Vec<Event>>>;
+type Table = Vec<Deferred<i64>>;
+
+/// What a handler closure needs.
+#[derive(Clone)]
+struct Ctx {
+    log: Log,
+    table: Weak<Table>,
+}
+
+impl Ctx {
+    fn push(&self, event: Event) {
+        self.log
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(event);
+    }
+
+    /// One handler invocation (`op` added it; it runs on `side`).
+    fn apply(
+        &self,
+        handler: &Handler,
+        op: usize,
+        side: Side,
+        input: Result<i64, Failure>,
+    ) -> Outcome<i64> {
+        if *handler != Handler::Pass {
+            self.push(Event::Call {
+                op,
+                side,
+                input: observe(&input),
+            });
+        }
+        match (handler, input) {
+            (Handler::Pass, Ok(v)) => Outcome::Value(v),
+            (Handler::Pass, Err(f)) => Outcome::Failure(f),
+            (Handler::Add(k), Ok(v)) => Outcome::Value(v.wrapping_add(*k)),
+            (Handler::Add(_), Err(f)) => Outcome::Failure(f),
+            (Handler::Value(k), _) => Outcome::Value(*k),
+            (Handler::Raise(tag), _) => {
+                Outcome::Failure(Failure::new(TagError(tag.as_str().to_owned())))
+            }
+            (Handler::Chain(j), _) => match self.table.upgrade().and_then(|t| t.get(*j).cloned()) {
+                Some(target) => Outcome::Deferred(target),
+                // Only a code-built script with a bad id gets here.
+                None => Outcome::Failure(Failure::new(TagError("NoSuchDeferred".to_owned()))),
+            },
+        }
+    }
+}
+
+/// Runs `script` on the real `Deferred<i64>` and returns the trace it
+/// observed.
+///
+/// Installs the library's unhandled-failure hook (process-wide; it replaces
+/// any other) and leaves it installed; reports made on other threads while
+/// no run is active there are ignored. Ops on out-of-range Deferreds are
+/// skipped (see [`Script::validate_ids`]).
+///
+/// ```
+/// use deferred_model::{parse_script, real, reference};
+///
+/// let s = parse_script(r#"{"deferreds": 2, "ops": [
+///     {"op": "add_callback", "d": 0, "cb": {"k": "chain", "d": 1}},
+///     {"op": "callback", "d": 0, "value": 1},
+///     {"op": "cancel", "d": 0}]}"#).unwrap();
+/// assert_eq!(real::run(&s), reference::run(&s));
+/// ```
+pub fn run(script: &Script) -> Vec<Event> {
+    let window = ReportWindow::open();
+    let log: Log = Arc::new(Mutex::new(Vec::new()));
+    let table: Arc<Table> = Arc::new((0..script.deferreds).map(|_| Deferred::new()).collect());
+    let ctx = Ctx {
+        log: Arc::clone(&log),
+        table: Arc::downgrade(&table),
+    };
+
+    for (i, op) in script.ops.iter().enumerate() {
+        let Some(d) = table.get(op.d()) else { continue };
+        let refused = match op {
+            Op::Callback { value, .. } => d.callback(*value).err().map(|_| Refusal::AlreadyCalled),
+            Op::Errback { error, .. } => d
+                .errback(TagError(error.as_str().to_owned()))
+                .err()
+                .map(|_| Refusal::AlreadyCalled),
+            Op::AddCallbacks { cb, eb, .. } => {
+                let (c1, c2, cb, eb) = (ctx.clone(), ctx.clone(), cb.clone(), eb.clone());
+                d.add_callbacks(
+                    move |v| c1.apply(&cb, i, Side::Cb, Ok(v)),
+                    move |f| c2.apply(&eb, i, Side::Eb, Err(f)),
+                );
+                None
+            }
+            Op::AddCallback { cb, .. } => {
+                let (c, cb) = (ctx.clone(), cb.clone());
+                d.add_callback(move |v| c.apply(&cb, i, Side::Cb, Ok(v)));
+                None
+            }
+            Op::AddErrback { eb, .. } => {
+                let (c, eb) = (ctx.clone(), eb.clone());
+                d.add_errback(move |f| c.apply(&eb, i, Side::Eb, Err(f)));
+                None
+            }
+            Op::AddBoth { h, .. } => {
+                let (c, h) = (ctx.clone(), h.clone());
+                d.add_both(move |r| {
+                    let side = if r.is_ok() { Side::Cb } else { Side::Eb };
+                    c.apply(&h, i, side, r)
+                });
+                None
+            }
+            Op::Pause { .. } => {
+                d.pause();
+                None
+            }
+            Op::Unpause { .. } => d.unpause().err().map(|_| Refusal::NotPaused),
+            Op::Cancel { .. } => {
+                d.cancel();
+                None
+            }
+        };
+        if let Some(error) = refused {
+            ctx.push(Event::Error { op: i, error });
+        }
+    }
+
+    for (d, deferred) in table.iter().enumerate() {
+        let state = match deferred.state() {
+            DeferredState::Pending => FinalState::Pending,
+            DeferredState::Waiting => FinalState::Waiting,
+            DeferredState::Paused => FinalState::Paused,
+            DeferredState::Fired => FinalState::Fired,
+            DeferredState::Running => FinalState::Running,
+            DeferredState::Consumed => FinalState::Consumed,
+        };
+        let result = match state {
+            FinalState::Paused | FinalState::Fired => deferred.result().as_ref().map(observe),
+            _ => None,
+        };
+        ctx.push(Event::Final { d, state, result });
+    }
+
+    // Nothing may be reported before the Deferreds go; if something was,
+    // show it under an id no script has, so that the trace differs.
+    let early = window.take();
+    let mut unhandled: Vec<Event> = early
+        .into_iter()
+        .map(|error| Event::Unhandled {
+            d: script.deferreds,
+            error,
+        })
+        .collect();
+
+    drop(ctx);
+    // Handlers hold only `Weak`s to the table, so this is its last `Arc`;
+    // should it not be, dropping our handle still drops our share.
+    let deferreds: Vec<Deferred<i64>> =
+        Arc::try_unwrap(table).unwrap_or_else(|shared| shared.as_ref().clone());
+    for (d, deferred) in deferreds.into_iter().enumerate() {
+        drop(deferred);
+        unhandled.extend(
+            window
+                .take()
+                .into_iter()
+                .map(|error| Event::Unhandled { d, error }),
+        );
+    }
+    drop(window);
+
+    let mut trace = std::mem::take(&mut *log.lock().unwrap_or_else(|p| p.into_inner()));
+    trace.extend(unhandled);
+    trace
+}

@@ -1,0 +1,118 @@
+//! The model and the real implementation agree on 10,000 generated scripts
+//! (fixed seeds, so a failure is reproducible: the message holds the script).
+
+use deferred_model::{gen, real, reference, trace, Script};
+
+/// The real core loops forever on a `cancel` that meets a cycle of waiting
+/// Deferreds (a known core bug, reported; see `tests/fixtures.rs`). Scripts
+/// that reach it run on the model only until the core is fixed; then set
+/// this to `false`.
+const SKIP_CANCEL_OF_A_CYCLE_ON_REAL: bool = true;
+
+/// Runs both; `None` when the script was skipped.
+fn disagreement(script: &Script) -> Option<Option<String>> {
+    let model = reference::run_detailed(script);
+    if SKIP_CANCEL_OF_A_CYCLE_ON_REAL && model.cancel_met_a_cycle {
+        return None;
+    }
+    let real = real::run(script);
+    Some((real != model.trace).then(|| {
+        format!(
+            "script: {}\nmodel:\n{}real:\n{}",
+            script.to_json(),
+            trace::to_jsonl(&model.trace),
+            trace::to_jsonl(&real)
+        )
+    }))
+}
+
+fn agree_on(seeds: std::ops::Range<u64>, size: impl Fn(u64) -> usize) -> usize {
+    let mut skipped = 0;
+    for seed in seeds {
+        match disagreement(&gen::script(seed, size(seed))) {
+            None => skipped += 1,
+            Some(None) => {}
+            Some(Some(report)) => panic!("seed {seed}: model and real disagree\n{report}"),
+        }
+    }
+    skipped
+}
+
+#[test]
+fn model_and_real_agree_on_10_000_generated_scripts() {
+    let skipped = agree_on(0..10_000, |seed| 1 + (seed % 60) as usize);
+    eprintln!("{skipped} scripts reached a cancel of a waiting cycle and ran on the model only");
+    assert!(
+        skipped < 500,
+        "the generator should rarely reach the known-bug case"
+    );
+}
+
+#[test]
+fn model_and_real_agree_on_longer_generated_scripts() {
+    agree_on(1_000_000..1_000_300, |seed| 200 + (seed % 400) as usize);
+}
+
+#[test]
+fn generated_scripts_reach_every_final_state_refusal_and_engine_failure() {
+    use deferred_model::trace::{Event, FinalState};
+    use std::collections::BTreeMap;
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    let mut cycles = 0;
+    for seed in 0..10_000u64 {
+        let run = reference::run_detailed(&gen::script(seed, 1 + (seed % 60) as usize));
+        cycles += usize::from(run.cancel_met_a_cycle);
+        for e in run.trace {
+            let key = match e {
+                Event::Call {
+                    side,
+                    input: Err(tag),
+                    ..
+                } => format!("call {} err {tag}", side.as_str()),
+                Event::Call { side, .. } => format!("call {} ok", side.as_str()),
+                Event::Error { error, .. } => format!("refused {}", error.as_str()),
+                Event::Final { state, .. } => format!("final {}", state.as_str()),
+                Event::Unhandled { error, .. }
+                    if error == "Cancelled" || error == "AlreadyChained" =>
+                {
+                    format!("unhandled {error}")
+                }
+                Event::Unhandled { .. } => "unhandled tag".to_owned(),
+            };
+            *seen.entry(key).or_default() += 1;
+        }
+    }
+    eprintln!("{seen:#?}\ncancels meeting a cycle: {cycles}");
+    let wanted = [
+        "call cb ok",
+        "call eb err Cancelled",
+        "call eb err AlreadyChained",
+        "refused AlreadyCalled",
+        "refused NotPaused",
+        "unhandled Cancelled",
+        "unhandled AlreadyChained",
+        "unhandled tag",
+    ]
+    .map(String::from)
+    .into_iter()
+    .chain(
+        [
+            FinalState::Pending,
+            FinalState::Waiting,
+            FinalState::Paused,
+            FinalState::Fired,
+            FinalState::Consumed,
+        ]
+        .map(|s| format!("final {}", s.as_str())),
+    );
+    for key in wanted {
+        assert!(
+            seen.get(&key).copied().unwrap_or(0) >= 20,
+            "generated scripts rarely reach {key:?}"
+        );
+    }
+    assert!(
+        cycles > 0,
+        "the generator should reach cancel of a waiting cycle"
+    );
+}
