@@ -109,6 +109,8 @@ pub fn script(seed: u64, size: usize) -> Script {
     let mut rng = Rng::new(seed);
     let deferreds = 1 + rng.below(6);
     let mut paused = vec![0u32; deferreds];
+    // Which Deferreds an op has fired (or cancelled) so far.
+    let mut fired = vec![false; deferreds];
     let mut ops = Vec::with_capacity(size);
     // Leave room for balancing unpauses, sometimes.
     let balance = rng.chance(60);
@@ -120,8 +122,20 @@ pub fn script(seed: u64, size: usize) -> Script {
             ops.push(Op::Unpause { d });
             continue;
         }
-        let d = rng.below(deferreds);
-        let op = match rng.weighted(&[12, 14, 8, 6, 16, 10, 7, 7, 5]) {
+        let kind = rng.weighted(&[12, 14, 8, 6, 16, 10, 7, 7, 5]);
+        let mut d = rng.below(deferreds);
+        if (kind == 4 || kind == 5) && rng.chance(70) {
+            // Mostly fire Deferreds no op has fired yet, so that fires do
+            // more than collect AlreadyCalled refusals.
+            let unfired: Vec<usize> = (0..deferreds).filter(|&i| !fired[i]).collect();
+            if !unfired.is_empty() {
+                d = unfired[rng.below(unfired.len())];
+            }
+        }
+        if kind == 4 || kind == 5 || kind == 8 {
+            fired[d] = true;
+        }
+        let op = match kind {
             0 => Op::AddCallbacks {
                 d,
                 cb: handler(&mut rng, d, deferreds, true),
