@@ -418,6 +418,8 @@ impl Shared {
     /// Queues a job, waking an idle worker or starting a thread for it.
     pub(crate) fn submit(self: &Arc<Self>, job: Job) -> Result<(), PoolStoppedError> {
         let mut state = self.state.lock();
+        // Mutant for `cargo xtask mutants`: jobs are accepted after `stop`.
+        #[cfg(not(deferred_mutant = "pool_accepts_after_stop"))]
         if state.phase != Phase::Open {
             drop(state);
             drop(job); // its captures' destructors are user code: not under our lock

@@ -27,6 +27,11 @@ pub(super) fn run(shared: Arc<Shared>, index: usize) {
         if state.threads > state.max {
             break Exit::AboveMax;
         }
+        // Mutant for `cargo xtask mutants`: stop no longer drains the queue.
+        #[cfg(deferred_mutant = "pool_exit_with_queued_jobs")]
+        if state.phase != Phase::Open {
+            break Exit::Stopping;
+        }
         if let Some(job) = state.queue.pop_front() {
             state.busy += 1;
             drop(state);

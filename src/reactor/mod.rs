@@ -466,6 +466,12 @@ impl Inner {
         }
         state.calls.push(job);
         let wake = state.take_wakeup();
+        // Mutant for `cargo xtask mutants`: the notification is lost.
+        #[cfg(deferred_mutant = "reactor_lost_wakeup")]
+        let wake = {
+            let _lost = wake;
+            false
+        };
         drop(state);
         if wake {
             self.wake.notify_one();
@@ -535,6 +541,9 @@ impl Inner {
         let mut batch: Vec<Job> = Vec::new();
         let discarded = loop {
             let mut state = self.state.lock();
+            // Mutant for `cargo xtask mutants`: calls queued during the stop are dropped.
+            #[cfg(deferred_mutant = "reactor_no_drain")]
+            state.calls.clear();
             if state.calls.is_empty() {
                 state.phase = Phase::Stopped;
                 state.thread = None;

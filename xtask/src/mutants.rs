@@ -23,7 +23,28 @@ pub struct Mutant {
 }
 
 /// Every mutant planted in the library.
-pub const MUTANTS: &[Mutant] = &[];
+pub const MUTANTS: &[Mutant] = &[
+    Mutant {
+        name: "reactor_lost_wakeup",
+        breaks: "call_from_thread queues the call but never notifies the sleeping reactor",
+        model: "threads::call_from_thread_racing_the_reactor_going_to_sleep",
+    },
+    Mutant {
+        name: "reactor_no_drain",
+        breaks: "shutdown drops the calls workers handed back during the stop",
+        model: "threads::defer_to_thread_result_survives_a_concurrent_stop",
+    },
+    Mutant {
+        name: "pool_accepts_after_stop",
+        breaks: "submit accepts jobs after stop, which then never run",
+        model: "threads::pool_submit_racing_stop_runs_each_accepted_job_once",
+    },
+    Mutant {
+        name: "pool_exit_with_queued_jobs",
+        breaks: "workers leave at stop without draining the queue",
+        model: "threads::pool_submit_racing_stop_runs_each_accepted_job_once",
+    },
+];
 
 /// How one mutant fared.
 pub struct Verdict {
@@ -73,9 +94,10 @@ pub fn check(mutant: &'static Mutant, preemptions: u32, quiet: bool) -> Verdict 
         .output
         .lines()
         .skip_while(|line| !line.contains("panicked at"))
-        .take(2)
-        .collect::<Vec<_>>()
-        .join(" ");
+        .nth(1)
+        .unwrap_or_default()
+        .trim()
+        .to_owned();
     let label = if ran_and_failed {
         "caught"
     } else if outcome.success {
