@@ -1,0 +1,79 @@
+//! Helpers shared by the `round_trip` and `fibonacci` benches: a reactor
+//! turning on its own thread, with a way to run a batch on it and wait for
+//! the batch to report back.
+
+#![allow(dead_code)] // each bench uses part of it
+
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use criterion::Criterion;
+use crossbeam::channel::{bounded, Sender};
+use deferred::{Reactor, ThreadPool};
+
+/// Worker threads for every pool in the benches: Twisted's default reactor
+/// pool size, which is also our `Reactor::new()` default, and the cap the
+/// issue's tokio reference figure used.
+pub const THREADS: usize = 10;
+
+/// The short criterion configuration for this shared 2-core machine.
+pub fn config() -> Criterion {
+    Criterion::default()
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3))
+}
+
+/// A reactor turning on a thread of its own, with a pool of [`THREADS`]
+/// threads started up front (so thread start-up is not measured).
+pub struct ReactorThread {
+    pub reactor: Reactor,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl ReactorThread {
+    pub fn start() -> Self {
+        let pool = ThreadPool::builder()
+            .min_threads(THREADS)
+            .max_threads(THREADS)
+            .name_prefix("bench-pool")
+            .build()
+            .expect("valid pool size");
+        let reactor = Reactor::with_thread_pool(pool);
+        let r = reactor.clone();
+        let thread = std::thread::Builder::new()
+            .name("bench-reactor".into())
+            .spawn(move || r.run().expect("the bench reactor runs once"))
+            .expect("spawn the reactor thread");
+        ReactorThread {
+            reactor,
+            thread: Some(thread),
+        }
+    }
+
+    /// Runs `batch` on the reactor thread and blocks until it calls the
+    /// `Sender` it is given (from the reactor thread or any other).
+    pub fn run_batch<F>(&self, batch: F)
+    where
+        F: FnOnce(&Reactor, Sender<()>) + Send + 'static,
+    {
+        let (done, finished) = bounded(1);
+        let r = self.reactor.clone();
+        self.reactor
+            .call_from_thread(move || batch(&r, done))
+            .expect("the reactor is running");
+        finished.recv().expect("the batch reports back");
+    }
+}
+
+impl Drop for ReactorThread {
+    fn drop(&mut self) {
+        // Through the loop, so that a reactor not yet turning still stops.
+        let r = self.reactor.clone();
+        let _ = self.reactor.call_from_thread(move || {
+            let _ = r.stop();
+        });
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}

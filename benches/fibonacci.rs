@@ -1,0 +1,255 @@
+//! The `fibonacci` group (the seed's example): F(10000) with num-bigint,
+//! over a batch of computations, (a) blocking on the reactor thread and (b)
+//! sent to the pool with `defer_to_thread`, results back on the reactor.
+//!
+//! Two figures matter: wall time per computation (criterion, below), and
+//! how long the reactor stops turning while the batch runs. For the second,
+//! a 1 ms ticker runs on the reactor (a `call_later` that reschedules
+//! itself), and after the criterion group this bench prints the longest gap
+//! between two ticks while a batch runs, idle / blocking / threaded, and
+//! writes every tick of one run of each to
+//! `target/bench-fibonacci/ticks.csv` (for `benches/plot_ticks.py`) and the
+//! table to `target/bench-fibonacci/gaps.json`.
+//!
+//! ```text
+//! nice cargo bench --bench fibonacci -- --warm-up-time 1 --measurement-time 3
+//! ```
+
+mod common;
+
+use std::fmt::Write as _;
+use std::hint::black_box;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use criterion::{criterion_group, Criterion, Throughput};
+use crossbeam::channel::Sender;
+use deferred::{defer_to_thread, Reactor};
+use num_bigint::BigUint;
+
+use common::{config, ReactorThread, THREADS};
+
+/// Which Fibonacci number.
+const N: u32 = 10_000;
+/// Computations per batch.
+const BATCH: usize = 64;
+/// A batch run on the reactor thread, reporting back when done.
+type Batch = fn(&Reactor, Sender<()>);
+
+/// The ticker's period.
+const TICK: Duration = Duration::from_millis(1);
+/// Runs of each mode in the tick-gap table.
+const GAP_RUNS: usize = 5;
+
+/// F(n), iteratively.
+fn fib(n: u32) -> BigUint {
+    let mut a = BigUint::ZERO;
+    let mut b = BigUint::from(1u32);
+    for _ in 0..n {
+        let next = &a + &b;
+        a = std::mem::replace(&mut b, next);
+    }
+    a
+}
+
+/// The batch computed on the reactor thread, in one call: the reactor does
+/// nothing else meanwhile.
+fn blocking_batch(_reactor: &Reactor, done: Sender<()>) {
+    for _ in 0..BATCH {
+        black_box(fib(black_box(N)));
+    }
+    done.send(()).unwrap();
+}
+
+/// The batch sent to the pool; each result comes back as a callback on the
+/// reactor thread, and the last one reports the batch done.
+fn threaded_batch(reactor: &Reactor, done: Sender<()>) {
+    let arrived = Arc::new(AtomicUsize::new(0));
+    for _ in 0..BATCH {
+        let arrived = Arc::clone(&arrived);
+        let done = done.clone();
+        defer_to_thread(reactor, || fib(black_box(N))).add_callback(move |v: BigUint| {
+            if arrived.fetch_add(1, Ordering::Relaxed) + 1 == BATCH {
+                done.send(()).unwrap();
+            }
+            v
+        });
+    }
+}
+
+fn wall_time(c: &mut Criterion) {
+    let mut g = c.benchmark_group("fibonacci");
+    g.throughput(Throughput::Elements(BATCH as u64));
+    g.sample_size(10);
+    let reactor = ReactorThread::start();
+    g.bench_function("blocking", |b| b.iter(|| reactor.run_batch(blocking_batch)));
+    g.bench_function("defer_to_thread", |b| {
+        b.iter(|| reactor.run_batch(threaded_batch))
+    });
+    g.finish();
+}
+
+// --- the tick-gap table ------------------------------------------------------
+
+/// A 1 ms ticker on the reactor: each tick records its time and schedules the
+/// next for the next multiple of the period (like Twisted's LoopingCall), or
+/// right away if it is late.
+struct Ticker {
+    ticks: Mutex<Vec<Instant>>,
+    stop: AtomicBool,
+    start: Instant,
+}
+
+impl Ticker {
+    fn start(reactor: &Reactor) -> Arc<Ticker> {
+        let ticker = Arc::new(Ticker {
+            ticks: Mutex::new(Vec::with_capacity(1 << 16)),
+            stop: AtomicBool::new(false),
+            start: Instant::now(),
+        });
+        let (t, r) = (Arc::clone(&ticker), reactor.clone());
+        reactor
+            .call_from_thread(move || Ticker::tick(t, r))
+            .expect("the reactor is running");
+        ticker
+    }
+
+    fn tick(ticker: Arc<Ticker>, reactor: Reactor) {
+        if ticker.stop.load(Ordering::Relaxed) {
+            return;
+        }
+        let now = Instant::now();
+        ticker.ticks.lock().unwrap().push(now);
+        let periods = (now - ticker.start).as_nanos() / TICK.as_nanos() + 1;
+        let next = ticker.start + TICK * periods as u32;
+        let r = reactor.clone();
+        let delay = next.saturating_duration_since(now);
+        let _ = reactor.call_later(delay, move || Ticker::tick(ticker, r));
+    }
+
+    fn stop(&self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+
+    /// Ticks from the last one at or before `from` to the first one after `to`.
+    fn window(&self, from: Instant, to: Instant) -> Vec<Instant> {
+        let ticks = self.ticks.lock().unwrap();
+        let first = ticks.partition_point(|t| *t <= from).saturating_sub(1);
+        let last = (ticks.partition_point(|t| *t <= to) + 1).min(ticks.len());
+        ticks[first..last].to_vec()
+    }
+}
+
+fn longest_gap(ticks: &[Instant]) -> Duration {
+    ticks
+        .windows(2)
+        .map(|w| w[1] - w[0])
+        .max()
+        .unwrap_or_default()
+}
+
+/// One run of a mode: (wall time of the batch, ticks around it, batch start).
+fn gap_run(
+    reactor: &ReactorThread,
+    ticker: &Ticker,
+    batch: Option<Batch>,
+) -> (Duration, Vec<Instant>, Instant) {
+    // Let the ticker settle between runs.
+    std::thread::sleep(Duration::from_millis(50));
+    let start = Instant::now();
+    match batch {
+        Some(batch) => reactor.run_batch(batch),
+        None => std::thread::sleep(Duration::from_millis(100)),
+    }
+    let end = Instant::now();
+    // One more period, so the tick that ends a stall is in the window.
+    std::thread::sleep(TICK * 3);
+    (end - start, ticker.window(start, end), start)
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    xs[xs.len() / 2]
+}
+
+fn tick_gaps() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.iter().any(|a| a == "--list" || a == "--test") {
+        return;
+    }
+    let reactor = ReactorThread::start();
+    let ticker = Ticker::start(&reactor.reactor);
+    let modes: [(&str, Option<Batch>); 3] = [
+        ("idle", None),
+        ("blocking", Some(blocking_batch)),
+        ("threaded", Some(threaded_batch)),
+    ];
+    let mut table = String::new();
+    let mut csv = String::from("mode,tick_ms,gap_ms\n");
+    let mut json = String::from("{\n");
+    let _ = writeln!(
+        table,
+        "\nfibonacci tick gaps: F({N}) x {BATCH} per batch, {THREADS} pool threads, 1 ms ticker, {GAP_RUNS} runs\n\
+         | mode     | wall per computation (ms, median) | longest tick gap (ms, median) | longest tick gap (ms, worst run) |\n\
+         |----------|-----------------------------------|-------------------------------|----------------------------------|"
+    );
+    for (i, (mode, batch)) in modes.iter().enumerate() {
+        let mut walls = Vec::new();
+        let mut gaps = Vec::new();
+        for run in 0..GAP_RUNS {
+            let (wall, ticks, start) = gap_run(&reactor, &ticker, *batch);
+            walls.push(ms(wall) / BATCH as f64);
+            gaps.push(ms(longest_gap(&ticks)));
+            if run == GAP_RUNS / 2 {
+                for w in ticks.windows(2) {
+                    let at = w[1].saturating_duration_since(start);
+                    let _ = writeln!(csv, "{mode},{:.3},{:.3}", ms(at), ms(w[1] - w[0]));
+                }
+            }
+        }
+        let worst = gaps.iter().cloned().fold(0.0, f64::max);
+        let (wall, gap) = (median(walls), median(gaps));
+        let wall_text = if batch.is_some() {
+            format!("{wall:.3}")
+        } else {
+            "-".into()
+        };
+        let _ = writeln!(
+            table,
+            "| {mode:<8} | {wall_text:>33} | {gap:>29.3} | {worst:>32.3} |"
+        );
+        let sep = if i + 1 < modes.len() { "," } else { "" };
+        let _ = writeln!(
+            json,
+            "  \"{mode}\": {{\"wall_per_computation_ms\": {wall:.4}, \"longest_gap_ms_median\": {gap:.4}, \"longest_gap_ms_worst\": {worst:.4}}}{sep}"
+        );
+    }
+    json.push_str("}\n");
+    ticker.stop();
+    drop(reactor);
+    println!("{table}");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-fibonacci");
+    if std::fs::create_dir_all(&dir).is_ok() {
+        let _ = std::fs::write(dir.join("ticks.csv"), csv);
+        let _ = std::fs::write(dir.join("gaps.json"), json);
+        let _ = std::fs::write(dir.join("gaps.md"), table);
+        println!("tick data written to {}", dir.display());
+    }
+}
+
+criterion_group! {
+    name = fibonacci;
+    config = config();
+    targets = wall_time
+}
+
+fn main() {
+    fibonacci();
+    tick_gaps();
+    Criterion::default().configure_from_args().final_summary();
+}
