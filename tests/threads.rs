@@ -2,6 +2,9 @@
 //! fires on the reactor thread, every result arrives exactly once, and no
 //! result or refusal is ever lost.
 
+// Real threads and time: not under loom (tests/threads_loom.rs has the models).
+#![cfg(not(deferred_loom))]
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::thread::ThreadId;

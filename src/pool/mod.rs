@@ -31,7 +31,8 @@ mod error;
 pub(crate) mod unwind;
 mod worker;
 
-#[cfg(test)]
+// The unit tests use real threads and time: not under loom (see tests/threads_loom.rs).
+#[cfg(all(test, not(deferred_loom)))]
 mod tests;
 
 use std::collections::VecDeque;

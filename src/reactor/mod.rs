@@ -32,7 +32,8 @@ mod delayed_call;
 mod error;
 mod timers;
 
-#[cfg(test)]
+// The unit tests use real threads and time: not under loom (see tests/threads_loom.rs).
+#[cfg(all(test, not(deferred_loom)))]
 mod tests;
 
 use std::fmt;
@@ -130,12 +131,14 @@ impl State {
     }
 }
 
-/// The deadline `delay` from now, saturating far in the future instead of
-/// overflowing on absurd delays.
+/// The deadline `delay` from now; a delay too large for `Instant` (such as
+/// `Duration::MAX`) becomes a year from now rather than a panic.
 fn deadline_after(delay: Duration) -> Instant {
+    const YEAR: Duration = Duration::from_secs(365 * 24 * 3600);
     let now = Instant::now();
     now.checked_add(delay)
-        .unwrap_or_else(|| now + Duration::from_secs(100 * 365 * 24 * 3600))
+        .or_else(|| now.checked_add(YEAR))
+        .unwrap_or(now)
 }
 
 impl Default for Reactor {

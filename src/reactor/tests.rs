@@ -342,6 +342,15 @@ fn reset_moves_a_delayed_call_earlier_or_later() {
 }
 
 #[test]
+fn an_absurd_delay_is_accepted_without_overflow() {
+    let reactor = Reactor::new();
+    let call = reactor.call_later(Duration::MAX, || ()).unwrap();
+    assert!(call.active());
+    call.reset(Duration::MAX).unwrap();
+    call.cancel().unwrap();
+}
+
+#[test]
 fn a_timer_scheduled_from_another_thread_wakes_a_sleeping_reactor() {
     let reactor = Reactor::new();
     // A far timer, so the reactor sleeps with a long timeout.
