@@ -15,7 +15,7 @@
 use std::hint::black_box;
 use std::sync::{Arc, Mutex};
 
-use deferred::{succeed, Deferred};
+use deferred::{succeed, Deferred, ThreadPool};
 use gungraun::{library_benchmark, library_benchmark_group, main, LibraryBenchmarkConfig};
 
 /// Links per measured Deferred in the link benchmarks.
@@ -119,6 +119,54 @@ fn link_fired_later((pending, slow): (Vec<Deferred<u64>>, Slowdown)) {
     black_box(&d);
 }
 
+/// Jobs per measured batch in the pool benchmark.
+const JOBS: u64 = 10;
+
+/// A one-thread pool, its worker already started (thread start-up is not
+/// what we gate), and the channel its jobs answer on.
+fn setup_pool(jobs: u64) -> (ThreadPool, u64, Slowdown) {
+    let pool = ThreadPool::builder()
+        .min_threads(1)
+        .max_threads(1)
+        .build()
+        .expect("valid pool size");
+    let (tx, rx) = std::sync::mpsc::channel();
+    pool.call_in_thread(move || tx.send(()).unwrap()).unwrap();
+    rx.recv().unwrap();
+    // Start from the same place every run: the worker asleep, waiting for
+    // work (otherwise the first submit may find it still busy).
+    while pool.stats().idle != 1 {
+        std::thread::yield_now();
+    }
+    (pool, jobs, Slowdown::from_env())
+}
+
+// Submit JOBS jobs to the idle pool, then wait for the last one to answer:
+// the submit path, one worker wake-up, and the worker's take-and-run loop.
+// All submits come before the wait so that the interleaving (and with it the
+// count, which includes every thread) does not depend on the scheduler.
+#[library_benchmark]
+#[bench::jobs(args = (JOBS), setup = setup_pool)]
+fn pool_submit_run((pool, jobs, slow): (ThreadPool, u64, Slowdown)) -> ThreadPool {
+    let (tx, rx) = std::sync::mpsc::sync_channel(1);
+    for i in 0..jobs {
+        let tx = (i + 1 == jobs).then(|| tx.clone());
+        slow.op();
+        pool.call_in_thread(move || {
+            black_box(i);
+            if let Some(tx) = tx {
+                tx.send(()).unwrap();
+            }
+        })
+        .unwrap();
+    }
+    rx.recv().unwrap();
+    // Returned, so that stopping the pool happens outside the count.
+    pool
+}
+
+library_benchmark_group!(name = pool, benchmarks = [pool_submit_run]);
+
 library_benchmark_group!(
     name = chain,
     benchmarks = [create_fire, handlers, link_already_fired, link_fired_later]
@@ -126,5 +174,5 @@ library_benchmark_group!(
 
 main!(
     config = LibraryBenchmarkConfig::default().pass_through_env("DEFERRED_BENCH_SLOWDOWN"),
-    library_benchmark_groups = chain
+    library_benchmark_groups = [chain, pool]
 );
