@@ -4,7 +4,14 @@
 
 use super::{unwind, Guard, Phase, Shared};
 use crate::sync::thread;
-use crate::sync::Arc;
+use crate::sync::{Arc, Ordering};
+
+/// Spin iterations before a worker sleeps (design note 6): a few with a
+/// pause hint, then yields, which let a submitter on the same core run.
+#[cfg(not(deferred_loom))]
+const SPIN_PAUSES: u32 = 64;
+#[cfg(not(deferred_loom))]
+const SPIN_YIELDS: u32 = 8;
 
 /// Why a worker leaves its loop.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,6 +30,7 @@ pub(super) fn run(shared: Arc<Shared>, index: usize) {
     let mut state = shared.state.lock();
     state.worker_ids.push(me);
     let mut timed_out = false;
+    let mut spun = false;
     let exit = loop {
         if state.threads > state.max {
             break Exit::AboveMax;
@@ -33,6 +41,9 @@ pub(super) fn run(shared: Arc<Shared>, index: usize) {
             break Exit::Stopping;
         }
         if let Some(job) = state.queue.pop_front() {
+            shared
+                .queued_hint
+                .store(state.queue.len(), Ordering::Relaxed);
             state.busy += 1;
             drop(state);
             unwind::run_logged("a thread pool job", job);
@@ -48,6 +59,15 @@ pub(super) fn run(shared: Arc<Shared>, index: usize) {
         if state.threads > state.min && (timed_out || shared.keep_alive.is_zero()) {
             break Exit::Idle;
         }
+        if !spun {
+            // Design note 6: spin once before each sleep, then look again.
+            spun = true;
+            drop(state);
+            spin_for_work(&shared);
+            state = shared.state.lock();
+            continue;
+        }
+        spun = false;
         state = wait_for_work(&shared, state, &mut timed_out);
     };
     log::trace!("{}-{index} exits: {exit:?}", shared.name_prefix);
@@ -74,3 +94,24 @@ fn wait_for_work<'a>(shared: &'a Shared, mut state: Guard<'a>, timed_out: &mut b
     *timed_out = timeout;
     state
 }
+
+/// Spins briefly, outside the lock, until the queue looks non-empty.
+#[cfg(not(deferred_loom))]
+fn spin_for_work(shared: &Shared) {
+    for _ in 0..SPIN_PAUSES {
+        if shared.queued_hint.load(Ordering::Relaxed) > 0 {
+            return;
+        }
+        std::hint::spin_loop();
+    }
+    for _ in 0..SPIN_YIELDS {
+        if shared.queued_hint.load(Ordering::Relaxed) > 0 {
+            return;
+        }
+        thread::yield_now();
+    }
+}
+
+/// Loom models skip the spin (design note 6).
+#[cfg(deferred_loom)]
+fn spin_for_work(_shared: &Shared) {}
