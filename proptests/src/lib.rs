@@ -1,1 +1,42 @@
-//! Proptest state machines (being built).
+//! Proptest state machines: the real `Deferred<i64>` against the reference
+//! model of `deferred-model`, over the op language of `spec/replay.md`.
+//!
+//! - [`strategy`]: proptest strategies for every op and handler kind.
+//! - [`machine`]: the reference state machine and the system under test,
+//!   compared after every transition (`tests/state_machine.rs` runs them).
+//! - [`cases`]: the case count, from `DEFERRED_PROPTEST_CASES`.
+//!
+//! The multi-threaded property lives in `tests/threads.rs`.
+#![forbid(unsafe_code)]
+#![deny(missing_docs, missing_debug_implementations)]
+
+pub mod machine;
+pub mod strategy;
+
+/// Cases per property: `DEFERRED_PROPTEST_CASES`, or 256 (what CI runs;
+/// `cargo xtask verify` runs 50,000). A value that is not a positive
+/// number is an error, not a silent default.
+///
+/// # Panics
+///
+/// If the variable is set to something other than a positive integer.
+pub fn cases() -> u32 {
+    match std::env::var("DEFERRED_PROPTEST_CASES") {
+        Err(_) => 256,
+        Ok(text) => match text.trim().parse::<u32>() {
+            Ok(n) if n > 0 => n,
+            _ => panic!("DEFERRED_PROPTEST_CASES must be a positive integer, not {text:?}"),
+        },
+    }
+}
+
+/// The proptest configuration every property here uses: [`cases`] cases,
+/// no regression files (a failure prints a replayable JSON script instead;
+/// docs/verification.md says how to make it a fixture).
+pub fn config() -> proptest::test_runner::Config {
+    proptest::test_runner::Config {
+        cases: cases(),
+        failure_persistence: None,
+        ..proptest::test_runner::Config::default()
+    }
+}

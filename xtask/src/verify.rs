@@ -28,7 +28,7 @@ struct Options {
 impl Default for Options {
     fn default() -> Self {
         Options {
-            cases: 10_000,
+            cases: 50_000,
             preemptions: 4,
             fuzz_seconds: 120,
             fuzz: true,
@@ -39,7 +39,7 @@ impl Default for Options {
 
 const USAGE: &str = "usage: cargo xtask verify [options]
 
-  --cases N          proptest cases per state machine (default 10000)
+  --cases N          proptest cases per property (default 50000)
   --preemptions N    LOOM_MAX_PREEMPTIONS for the loom models (default 4)
   --fuzz-seconds N   run time of each fuzz target (default 120)
   --no-fuzz          skip the fuzz targets
