@@ -47,6 +47,17 @@ use crate::reactor::Reactor;
 /// let result = react(|reactor| -> Deferred<i32> { defer_to_thread(reactor, || "x".parse::<i32>()) });
 /// assert!(result.is_err());
 /// ```
+///
+/// The work crosses to another thread, so it must be `Send`: capturing an
+/// `Rc` does not compile.
+///
+/// ```compile_fail
+/// use deferred::{defer_to_thread, Reactor};
+///
+/// let reactor = Reactor::new();
+/// let shared = std::rc::Rc::new(5);
+/// let _d = defer_to_thread(&reactor, move || *shared);
+/// ```
 pub fn defer_to_thread<T, F, R>(reactor: &Reactor, f: F) -> Deferred<T>
 where
     T: Send + 'static,

@@ -244,6 +244,14 @@ impl ThreadPool {
     /// pool.call_in_thread(move || tx.send("done").unwrap()).unwrap();
     /// assert_eq!(rx.recv().unwrap(), "done");
     /// ```
+    ///
+    /// A job runs on another thread, so it must be `Send`:
+    ///
+    /// ```compile_fail
+    /// let pool = deferred::ThreadPool::builder().build().unwrap();
+    /// let shared = std::rc::Rc::new(5);
+    /// pool.call_in_thread(move || drop(shared)).unwrap();
+    /// ```
     pub fn call_in_thread<F>(&self, f: F) -> Result<(), PoolStoppedError>
     where
         F: FnOnce() + Send + 'static,
