@@ -35,7 +35,9 @@ use deferred::{
 };
 
 use crate::script::{Handler, Op, Script};
-use crate::trace::{Event, FinalState, Refusal, Side, TraceResult};
+use crate::trace::{
+    Event, FinalState, Refusal, Side, TraceResult, ALREADY_CHAINED, CANCELLED, NO_SUCH_DEFERRED,
+};
 
 /// The error inside every failure a script raises: its tag.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,9 +56,9 @@ pub fn tag_of(failure: &Failure) -> String {
     if let Some(TagError(tag)) = failure.downcast_ref::<TagError>() {
         tag.clone()
     } else if failure.check::<CancelledError>() {
-        "Cancelled".to_owned()
+        CANCELLED.to_owned()
     } else if failure.check::<AlreadyChainedError>() {
-        "AlreadyChained".to_owned()
+        ALREADY_CHAINED.to_owned()
     } else if failure.check::<AlreadyCalledError>() {
         "Other_AlreadyCalledError".to_owned()
     } else if failure.check::<NotPausedError>() {
@@ -166,7 +168,7 @@ impl Ctx {
             (Handler::Chain(j), _) => match self.table.upgrade().and_then(|t| t.get(*j).cloned()) {
                 Some(target) => Outcome::Deferred(target),
                 // Only a code-built script with a bad id gets here.
-                None => Outcome::Failure(Failure::new(TagError("NoSuchDeferred".to_owned()))),
+                None => Outcome::Failure(Failure::new(TagError(NO_SUCH_DEFERRED.to_owned()))),
             },
         }
     }
@@ -178,7 +180,8 @@ impl Ctx {
 /// Installs the library's unhandled-failure hook (process-wide; it replaces
 /// any other) and leaves it installed; reports made on other threads while
 /// no run is active there are ignored. Ops on out-of-range Deferreds are
-/// skipped (see [`Script::validate_ids`]).
+/// skipped, and a `chain` to one raises [`NO_SUCH_DEFERRED`] (see
+/// [`Script::validate_ids`]).
 ///
 /// ```
 /// use deferred_model::{parse_script, real, reference};

@@ -20,13 +20,9 @@
 use std::collections::VecDeque;
 
 use crate::script::{Handler, Op, Script};
-use crate::trace::{Event, FinalState, Refusal, Side, TraceResult};
-
-/// The tag of the failure a `cancel` fires.
-pub const CANCELLED: &str = "Cancelled";
-/// The tag of the failure a handler gets for returning a Deferred that is
-/// already chained (waited on or consumed).
-pub const ALREADY_CHAINED: &str = "AlreadyChained";
+use crate::trace::{
+    Event, FinalState, Refusal, Side, TraceResult, ALREADY_CHAINED, CANCELLED, NO_SUCH_DEFERRED,
+};
 
 /// Where a Deferred's result is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,7 +48,7 @@ enum Entry {
 
 /// One Deferred.
 #[derive(Debug, Clone)]
-struct Model {
+struct ModelDeferred {
     slot: Slot,
     /// Entries not yet run, in order.
     chain: VecDeque<Entry>,
@@ -68,7 +64,7 @@ struct Model {
 /// The whole world of a script run.
 #[derive(Debug)]
 struct World {
-    ds: Vec<Model>,
+    ds: Vec<ModelDeferred>,
     trace: Vec<Event>,
     /// See [`Run::cancel_met_a_cycle`].
     cancel_met_a_cycle: bool,
@@ -76,10 +72,10 @@ struct World {
 
 /// Runs `script` on the model and returns its trace.
 ///
-/// `script` must have its ids in range ([`Script::validate_ids`], which
-/// [`parse_script`](crate::parse_script) guarantees); an op on an
-/// out-of-range Deferred is skipped, and a `chain` to one behaves as
-/// `raise AlreadyChained`, rather than panicking. Size limits do not apply:
+/// `script` should have its ids in range ([`Script::validate_ids`], which
+/// [`parse_script`](crate::parse_script) guarantees). Rather than panic, an
+/// op on an out-of-range Deferred is skipped and a `chain` to one raises
+/// [`NO_SUCH_DEFERRED`], as in [`real::run`](crate::real::run). Size limits do not apply:
 /// the model runs scripts of any length in constant stack.
 ///
 /// ```
@@ -108,7 +104,7 @@ pub struct Run {
 
 /// [`run`], with notes on the run.
 pub fn run_detailed(script: &Script) -> Run {
-    let fresh = Model {
+    let fresh = ModelDeferred {
         slot: Slot::Unfired,
         chain: VecDeque::new(),
         pauses: 0,
@@ -272,7 +268,13 @@ impl World {
 
     /// Rule 4: the handler of `d` returned Deferred `j`.
     fn chain_to(&mut self, d: usize, j: usize) -> Slot {
-        if j >= self.ds.len() || j == d || self.ds[j].chained {
+        if j >= self.ds.len() {
+            // Only a code-built script gets here; the real interpreter does the same.
+            return Slot::Ready(Err(NO_SUCH_DEFERRED.to_owned()));
+        }
+        // `j == d`: returning its own Deferred can never finish (Twisted
+        // deadlocks); the real core refuses it like a second chaining.
+        if j == d || self.ds[j].chained {
             return Slot::Ready(Err(ALREADY_CHAINED.to_owned()));
         }
         self.ds[j].chained = true;

@@ -3,6 +3,15 @@
 
 use std::fmt;
 
+/// The tag of the failure a `cancel` fires.
+pub const CANCELLED: &str = "Cancelled";
+/// The tag of the failure a handler gets for returning a Deferred that is
+/// already chained (waited on or consumed).
+pub const ALREADY_CHAINED: &str = "AlreadyChained";
+/// The tag of the failure a `chain` to a Deferred the script does not have
+/// raises (only scripts built in code can hold one; the parser refuses them).
+pub const NO_SUCH_DEFERRED: &str = "NoSuchDeferred";
+
 /// A result as a trace shows it: a value, or a failure's tag (a script tag,
 /// or `Cancelled` / `AlreadyChained` raised by the implementation itself).
 pub type TraceResult = Result<i64, String>;

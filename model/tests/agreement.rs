@@ -116,3 +116,32 @@ fn generated_scripts_reach_every_final_state_refusal_and_engine_failure() {
         "the generator should reach cancel of a waiting cycle"
     );
 }
+
+#[test]
+fn code_built_scripts_with_bad_ids_run_the_same_on_both_without_panicking() {
+    use deferred_model::{Handler, Op};
+    let script = Script {
+        deferreds: 2,
+        ops: vec![
+            Op::Callback { d: 9, value: 1 },
+            Op::AddCallback {
+                d: 0,
+                cb: Handler::Chain(5),
+            },
+            Op::AddCallback {
+                d: 1,
+                cb: Handler::Chain(1),
+            },
+            Op::Callback { d: 0, value: 1 },
+            Op::Callback { d: 1, value: 1 },
+        ],
+    };
+    assert!(script.validate_ids().is_err());
+    let model = reference::run(&script);
+    assert_eq!(model, real::run(&script));
+    let text = trace::to_jsonl(&model);
+    assert!(
+        text.contains("NoSuchDeferred") && text.contains("AlreadyChained"),
+        "{text}"
+    );
+}
