@@ -22,6 +22,8 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs, missing_debug_implementations)]
 
+#[cfg(feature = "arbitrary")]
+pub mod fuzz_input;
 pub mod gen;
 pub mod real;
 pub mod reference;
