@@ -94,7 +94,7 @@ fn handler(rng: &mut Rng, own: usize, deferreds: usize, callback_side: bool) -> 
     }
 }
 
-/// A valid script of `size` ops on 1 to 6 Deferreds, the same for the same
+/// A valid script of `size` ops on 1 to 16 Deferreds (mostly 6 or fewer), the same for the same
 /// `(seed, size)`. `size` may exceed the parser's 10,000-op limit (the
 /// runners accept any size).
 ///
@@ -107,7 +107,8 @@ fn handler(rng: &mut Rng, own: usize, deferreds: usize, callback_side: bool) -> 
 /// ```
 pub fn script(seed: u64, size: usize) -> Script {
     let mut rng = Rng::new(seed);
-    let deferreds = 1 + rng.below(6);
+    // Mostly a few Deferreds, so that ops meet; sometimes more, for longer lines.
+    let deferreds = 1 + if rng.chance(15) { rng.below(16) } else { rng.below(6) };
     let mut paused = vec![0u32; deferreds];
     // Which Deferreds an op has fired (or cancelled) so far.
     let mut fired = vec![false; deferreds];
