@@ -108,7 +108,11 @@ fn handler(rng: &mut Rng, own: usize, deferreds: usize, callback_side: bool) -> 
 pub fn script(seed: u64, size: usize) -> Script {
     let mut rng = Rng::new(seed);
     // Mostly a few Deferreds, so that ops meet; sometimes more, for longer lines.
-    let deferreds = 1 + if rng.chance(15) { rng.below(16) } else { rng.below(6) };
+    let deferreds = 1 + if rng.chance(15) {
+        rng.below(16)
+    } else {
+        rng.below(6)
+    };
     let mut paused = vec![0u32; deferreds];
     // Which Deferreds an op has fired (or cancelled) so far.
     let mut fired = vec![false; deferreds];

@@ -5,7 +5,7 @@
 //!   strict parser [`parse_script`] and [`Script::to_json`].
 //! - [`trace`]: what was observed ([`Event`]) and its JSON Lines form
 //!   ([`trace::to_jsonl`]).
-//! - [`reference`]: the model, a second and deliberately plain
+//! - [`reference`](mod@reference): the model, a second and deliberately plain
 //!   implementation of the semantics ([`reference::run`]).
 //! - [`real`]: the interpreter that runs a script on the real
 //!   `deferred::Deferred<i64>` ([`real::run`]).
