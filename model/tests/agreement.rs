@@ -1,5 +1,6 @@
 //! The model and the real implementation agree on 10,000 generated scripts
-//! (fixed seeds, so a failure is reproducible: the message holds the script).
+//! (fixed seeds, so a failure is reproducible: the message holds the script
+//! and a shrunk copy on which they still disagree).
 
 use deferred_model::{gen, real, reference, trace, Script};
 
@@ -9,21 +10,45 @@ use deferred_model::{gen, real, reference, trace, Script};
 /// this to `false`.
 const SKIP_CANCEL_OF_A_CYCLE_ON_REAL: bool = true;
 
-/// Runs both; `None` when the script was skipped.
-fn disagreement(script: &Script) -> Option<Option<String>> {
+/// Whether the implementations disagree; `None` when the script is skipped.
+fn disagrees(script: &Script) -> Option<bool> {
     let model = reference::run_detailed(script);
     if SKIP_CANCEL_OF_A_CYCLE_ON_REAL && model.cancel_met_a_cycle {
         return None;
     }
-    let real = real::run(script);
-    Some((real != model.trace).then(|| {
-        format!(
-            "script: {}\nmodel:\n{}real:\n{}",
-            script.to_json(),
-            trace::to_jsonl(&model.trace),
-            trace::to_jsonl(&real)
-        )
-    }))
+    Some(real::run(script) != model.trace)
+}
+
+/// The smallest script, found by dropping ops one at a time, on which they
+/// still disagree.
+fn shrink(mut script: Script) -> Script {
+    let mut i = 0;
+    while i < script.ops.len() {
+        let mut smaller = script.clone();
+        smaller.ops.remove(i);
+        if disagrees(&smaller) == Some(true) {
+            script = smaller;
+        } else {
+            i += 1;
+        }
+    }
+    script
+}
+
+/// Runs both; `None` when the script was skipped, else the report of a
+/// disagreement, on the shrunk script.
+fn disagreement(script: &Script) -> Option<Option<String>> {
+    if !disagrees(script)? {
+        return Some(None);
+    }
+    let small = shrink(script.clone());
+    Some(Some(format!(
+        "script: {}\nshrunk: {}\nmodel:\n{}real:\n{}",
+        script.to_json(),
+        small.to_json(),
+        trace::to_jsonl(&reference::run(&small)),
+        trace::to_jsonl(&real::run(&small))
+    )))
 }
 
 fn agree_on(seeds: std::ops::Range<u64>, size: impl Fn(u64) -> usize) -> usize {
