@@ -78,6 +78,7 @@ where
 /// The inputs are consumed (their results go to the new Deferred); failures
 /// after the first are dropped, since the gathered Deferred already failed.
 /// Cancelling the gathered Deferred cancels every input that has not fired.
+/// The inputs' results go on arriving (and are dropped) after it has fired.
 ///
 /// ```
 /// use deferred::{gather_results, Deferred};
@@ -143,11 +144,11 @@ where
     if inputs.is_empty() {
         return succeed(Vec::new());
     }
-    // Weak: the inputs keep the output alive through their hand-over entries;
-    // the output must not keep unfired inputs alive in return.
-    let weak_inputs: Vec<_> = inputs.iter().map(Deferred::downgrade).collect();
+    // The canceller holds the inputs (a cancel must reach them even if
+    // nothing else owns them); it is dropped when the output fires.
+    let to_cancel = inputs.clone();
     let output = Deferred::with_canceller(move |_| {
-        for input in weak_inputs.iter().filter_map(Deferred::upgrade) {
+        for input in &to_cancel {
             input.cancel();
         }
     });

@@ -1,8 +1,6 @@
-//! Core behaviours found while building the model that disagree with the
-//! spec or with Twisted, pinned as tests. Each is `#[ignore]`d while the
-//! core is as it is (one would hang), reported to the lead; run them with
-//! `cargo test -p deferred-model --test core_findings -- --ignored`, and
-//! un-ignore each once the core is fixed.
+//! Core behaviours found while building the model that disagreed with the
+//! spec or with Twisted, pinned as tests. Both were fixed in the core (the
+//! waiting slot holds the inner Deferred strongly; `cancel` stops on a ring).
 
 use std::sync::mpsc;
 
@@ -25,7 +23,6 @@ fn finishes<F: FnOnce() + Send + 'static>(f: F) -> bool {
 /// follows `Waiting` links with no end and never returns (Twisted recurses
 /// until `RecursionError`). Fixture: `cancel_of_a_cycle_of_waiting_deferreds_does_nothing`.
 #[test]
-#[ignore = "core bug: cancel loops forever on a cycle of waiting Deferreds"]
 fn cancel_of_a_cycle_of_waiting_deferreds_returns() {
     assert!(finishes(|| {
         let (a, b) = (Deferred::<i64>::new(), Deferred::<i64>::new());
@@ -51,7 +48,6 @@ fn cancel_of_a_cycle_of_waiting_deferreds_returns() {
 /// handler returns it, and `cancel` of the outer does nothing: it waits
 /// forever.
 #[test]
-#[ignore = "core deviation: cancel of a Deferred waiting on an otherwise unowned inner does nothing"]
 fn cancel_reaches_an_inner_deferred_that_only_the_chain_holds() {
     let outer = Deferred::<i64>::new();
     outer.add_callback(|_| Deferred::<i64>::new());

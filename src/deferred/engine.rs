@@ -41,7 +41,7 @@ use super::DeferredState;
 use crate::failure::{
     AlreadyCalledError, AlreadyChainedError, CancelledError, Failure, NotPausedError,
 };
-use crate::sync::{Arc, AtomicUsize, Mutex, MutexGuard, Ordering, Weak};
+use crate::sync::{Arc, AtomicUsize, Mutex, MutexGuard, Ordering};
 
 /// A handler pair, fused into one closure so that adding it costs one allocation.
 pub(crate) type Handler<T> = Box<dyn FnOnce(Result<T, Failure>) -> Outcome<T> + Send>;
@@ -78,9 +78,13 @@ pub(crate) enum Slot<T: 'static> {
     /// Fired; this is the current result.
     Ready(Result<T, Failure>),
     /// A handler returned this Deferred, and the chain waits for its result.
-    /// Weak: the waited-on Deferred holds us (its continuation) strongly, and
-    /// we only need it back to pass a `cancel` on.
-    Waiting(Weak<Inner<T>>),
+    /// Strong, as in Twisted (where `self.result` is the inner Deferred): a
+    /// `cancel` must reach the inner even when nothing else owns it. The
+    /// inner's continuation holds us strongly too; the cycle ends when the
+    /// inner hands its result over (or is cancelled through us). A line that
+    /// is never fired and never cancelled, and that nobody can reach, stays
+    /// allocated: Python's garbage collector would free it, `Arc` cannot.
+    Waiting(Arc<Inner<T>>),
     /// The result was handed to another Deferred (chaining, `then`, `chain_deferred`).
     Consumed,
 }
@@ -267,9 +271,12 @@ impl<T: Send + 'static> Inner<T> {
     }
 
     /// Rule 5, iteratively: a waiting Deferred passes the cancel on to the one
-    /// it waits on, however long that line is.
+    /// it waits on, however long that line is. A line that loops back on
+    /// itself (Deferreds waiting on each other in a ring) has no unfired
+    /// Deferred to cancel: the walk stops where it started over.
     pub(crate) fn cancel(self: &Arc<Self>) {
         let mut target = Arc::clone(self);
+        let mut visited: Option<std::collections::HashSet<*const Self>> = None;
         loop {
             let mut state = target.lock();
             if !state.called {
@@ -289,14 +296,17 @@ impl<T: Send + 'static> Inner<T> {
                 return;
             }
             let next = match &state.slot {
-                Slot::Waiting(inner) => inner.upgrade(),
-                _ => None,
+                Slot::Waiting(inner) => Arc::clone(inner),
+                _ => return,
             };
             drop(state);
-            match next {
-                Some(next) => target = next,
-                None => return,
+            // Only a line longer than one hop can loop; most cancels never
+            // allocate the set.
+            let seen = visited.get_or_insert_with(|| std::iter::once(Arc::as_ptr(self)).collect());
+            if !seen.insert(Arc::as_ptr(&next)) {
+                return;
             }
+            target = next;
         }
     }
 
@@ -413,7 +423,7 @@ impl<T: Send + 'static> Inner<T> {
         // Waiting first, so that a `cancel` from now on reaches `inner`, and a
         // continuation that runs on another thread before we look again finds
         // us waiting (it then leaves the loop to us: `running` is still set).
-        self.lock().slot = Slot::Waiting(Arc::downgrade(&inner));
+        self.lock().slot = Slot::Waiting(Arc::clone(&inner));
         let taken = {
             let mut other = inner.lock();
             let ready = if other.chained {
@@ -566,13 +576,17 @@ impl<T: 'static> Drop for Inner<T> {
         if let Slot::Ready(Err(failure)) = &state.slot {
             unhandled::report(failure);
         }
-        if state.handlers.is_empty() && state.canceller.is_none() {
+        if state.handlers.is_empty()
+            && state.canceller.is_none()
+            && !matches!(state.slot, Slot::Waiting(_))
+        {
             return;
         }
         // Queued handlers (and a canceller) may hold other Deferreds whose
         // drop would drop more: flatten the recursion.
         let handlers = std::mem::take(&mut state.handlers);
         let canceller = state.canceller.take();
-        drop_queue::defer_drop(Box::new((handlers, canceller)));
+        let slot = std::mem::replace(&mut state.slot, Slot::Consumed);
+        drop_queue::defer_drop(Box::new((handlers, canceller, slot)));
     }
 }

@@ -800,3 +800,32 @@ fn deferred_list_collects_values_and_failures_and_never_fails() {
     });
     assert_eq!(reports, 0, "a failure taken by the list is handled");
 }
+
+#[test]
+fn cancel_reaches_an_inner_deferred_that_only_the_chain_holds() {
+    // As in Twisted, where the outer's `result` is the inner Deferred.
+    let outer = Deferred::<i64>::new();
+    outer.add_callback(|_| Deferred::<i64>::new());
+    outer.callback(1).unwrap();
+    assert_eq!(outer.state(), DeferredState::Waiting);
+    outer.cancel();
+    assert!(failure(&outer).check::<CancelledError>());
+    outer.add_errback(|_| 0);
+}
+
+#[test]
+fn cancel_of_a_ring_of_waiting_deferreds_returns_and_changes_nothing() {
+    let (a, b) = (Deferred::<i64>::new(), Deferred::<i64>::new());
+    let a2 = a.clone();
+    b.add_callback(move |_| a2);
+    a.callback(5).unwrap(); // a has no handler yet: holds 5
+    let b2 = b.clone();
+    a.add_callback(move |_| b2); // a waits on b
+    b.callback(7).unwrap(); // b's handler returns a, which waits: b waits on a
+    assert_eq!(a.state(), DeferredState::Waiting);
+    assert_eq!(b.state(), DeferredState::Waiting);
+    a.cancel();
+    b.cancel();
+    assert_eq!(a.state(), DeferredState::Waiting);
+    assert_eq!(b.state(), DeferredState::Waiting);
+}
