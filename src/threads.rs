@@ -4,7 +4,7 @@
 
 use crate::deferred::{Deferred, IntoOutcome, Outcome};
 use crate::failure::Failure;
-use crate::pool::{unwind, ThreadPool};
+use crate::pool::{unwind, Task, ThreadPool};
 use crate::reactor::Reactor;
 
 /// Runs `f` in the reactor's thread pool and returns a Deferred of its
@@ -89,23 +89,64 @@ where
     R: IntoOutcome<T>,
 {
     let d = Deferred::new();
-    let target = d.clone();
-    let reactor_handle = reactor.clone();
-    let job = move || {
-        let outcome = match unwind::catch(|| f().into_outcome()) {
-            Ok(outcome) => outcome,
-            Err(failure) => Outcome::Failure(failure),
-        };
-        let deliver = Box::new(move || deliver(&target, outcome));
-        if let Err(deliver) = reactor_handle.push_call(deliver) {
-            // The reactor has stopped: nowhere else to run it.
-            deliver();
-        }
-    };
-    if let Err(refused) = pool.shared().submit(Box::new(job)) {
+    let task = Box::new(ToThread {
+        stage: Stage::Work(f),
+        target: d.clone(),
+        reactor: Some(reactor.clone()),
+    });
+    if let Err(refused) = pool.shared().submit(task) {
         fire_or_log(&d, Err(Failure::new(refused)));
     }
     d
+}
+
+/// The job `defer_to_thread` queues: run once on a worker (stage
+/// [`Work`](Stage::Work)), it keeps the outcome and sends *itself* to the
+/// reactor, where it runs again (stage [`Done`](Stage::Done)) and fires the
+/// Deferred. One allocation carries the work there and the result back.
+struct ToThread<F, T: 'static> {
+    /// What runs next.
+    stage: Stage<F, T>,
+    /// The Deferred to fire.
+    target: Deferred<T>,
+    /// Where to send the result; taken when the task crosses back.
+    reactor: Option<Reactor>,
+}
+
+/// Where a [`ToThread`] task is.
+enum Stage<F, T: 'static> {
+    /// The work, to run on a worker.
+    Work(F),
+    /// Its outcome, to fire the Deferred with on the reactor thread.
+    Done(Outcome<T>),
+    /// In between (moved out).
+    Taken,
+}
+
+impl<F, R, T> Task for ToThread<F, T>
+where
+    T: Send + 'static,
+    F: FnOnce() -> R + Send + 'static,
+    R: IntoOutcome<T>,
+{
+    fn run(mut self: Box<Self>) {
+        match std::mem::replace(&mut self.stage, Stage::Taken) {
+            Stage::Work(f) => {
+                let outcome = match unwind::catch(|| f().into_outcome()) {
+                    Ok(outcome) => outcome,
+                    Err(failure) => Outcome::Failure(failure),
+                };
+                self.stage = Stage::Done(outcome);
+                let reactor = self.reactor.take().expect("a task crosses back once");
+                if let Err(back) = reactor.push_call(self) {
+                    // The reactor has stopped: nowhere else to fire it.
+                    back.run();
+                }
+            }
+            Stage::Done(outcome) => deliver(&self.target, outcome),
+            Stage::Taken => unreachable!("a ToThread task runs at most twice"),
+        }
+    }
 }
 
 /// Fires `d` with the outcome of the work, on the reactor thread.

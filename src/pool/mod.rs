@@ -35,6 +35,7 @@
 
 mod builder;
 mod error;
+mod job;
 pub(crate) mod unwind;
 mod worker;
 
@@ -53,8 +54,7 @@ use crate::failure::Failure;
 use crate::sync::thread::{self, JoinHandle, ThreadId};
 use crate::sync::{Arc, AtomicUsize, Condvar, Mutex, MutexGuard, Ordering};
 
-/// A unit of work for a pool or a reactor.
-pub(crate) type Job = Box<dyn FnOnce() + Send + 'static>;
+pub(crate) use job::{Job, Task};
 
 /// A pool of worker threads for blocking work (Twisted's `ThreadPool`).
 ///
@@ -518,7 +518,7 @@ impl Shared {
                     let count = orphans.len() as u64;
                     drop(state);
                     for job in orphans {
-                        unwind::run_logged("a thread pool job", job);
+                        unwind::run_job("a thread pool job", job);
                     }
                     self.state.lock().completed += count;
                 }

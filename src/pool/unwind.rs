@@ -6,6 +6,7 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
+use super::Job;
 use crate::failure::Failure;
 
 /// Runs `f`, turning a panic into a failure.
@@ -14,6 +15,11 @@ use crate::failure::Failure;
 /// `f`: it owns what it touches, and our own state is never held across it.
 pub(crate) fn catch<R>(f: impl FnOnce() -> R) -> Result<R, Failure> {
     catch_unwind(AssertUnwindSafe(f)).map_err(Failure::from_panic)
+}
+
+/// Runs a job for its effects, as [`run_logged`].
+pub(crate) fn run_job(what: &str, job: Job) {
+    run_logged(what, move || job.run());
 }
 
 /// Runs `f` for its effects; a panic is logged at `error` level with `what`

@@ -46,7 +46,7 @@ pub(super) fn run(shared: Arc<Shared>, index: usize) {
                 .store(state.queue.len(), Ordering::Relaxed);
             state.busy += 1;
             drop(state);
-            unwind::run_logged("a thread pool job", job);
+            unwind::run_job("a thread pool job", job);
             state = shared.state.lock();
             state.busy -= 1;
             state.completed += 1;

@@ -247,7 +247,7 @@ fn timers_with_equal_deadlines_pop_in_scheduling_order() {
     }
     assert_eq!(timers.next_deadline(), Some(at));
     while let Some(job) = timers.pop_due(at) {
-        job();
+        job.run();
     }
     assert!(timers.is_empty());
     assert_eq!(*order.lock().unwrap(), [0, 1, 2, 3, 4]);

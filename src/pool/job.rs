@@ -1,0 +1,21 @@
+//! [`Job`]: a unit of work for a pool worker or the reactor thread.
+
+/// Something to run once, on whichever thread takes it.
+///
+/// Every closure is a task. `defer_to_thread` implements it for its own
+/// two-stage job, so that the one allocation made for the work is reused to
+/// carry the result back to the reactor thread.
+pub(crate) trait Task: Send + 'static {
+    /// Runs the task, consuming it.
+    fn run(self: Box<Self>);
+}
+
+impl<F: FnOnce() + Send + 'static> Task for F {
+    #[inline]
+    fn run(self: Box<Self>) {
+        (*self)()
+    }
+}
+
+/// A boxed task, as the pool's queue and the reactor's call queue hold them.
+pub(crate) type Job = Box<dyn Task>;
