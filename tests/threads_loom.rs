@@ -150,3 +150,46 @@ fn defer_to_thread_fires_on_the_reactor_thread() {
         assert_eq!(d.result().unwrap().unwrap(), 7);
     });
 }
+
+/// A zero-delay timer scheduled from another thread races the loop going to
+/// sleep: it is due at once, and the wakeup is not lost.
+#[test]
+fn call_later_from_another_thread_wakes_the_loop() {
+    model(|| {
+        let reactor = Reactor::with_thread_pool(small_pool());
+        let r = reactor.clone();
+        let scheduler = loom::thread::spawn(move || {
+            let r2 = r.clone();
+            r.call_later(std::time::Duration::ZERO, move || {
+                let _ = r2.stop();
+            })
+            .unwrap();
+        });
+        reactor.run().unwrap();
+        scheduler.join().unwrap();
+    });
+}
+
+/// `cancel` from another thread races the loop firing the timer: exactly one
+/// of the two wins.
+#[test]
+fn cancel_racing_the_timer_firing_is_exactly_one_of_them() {
+    model(|| {
+        let reactor = Reactor::with_thread_pool(small_pool());
+        let ran = Arc::new(AtomicUsize::new(0));
+        let r = Arc::clone(&ran);
+        let call = reactor
+            .call_later(std::time::Duration::ZERO, move || {
+                r.fetch_add(1, Ordering::SeqCst);
+            })
+            .unwrap();
+        let canceller = loom::thread::spawn(move || call.cancel().is_ok());
+        let r = reactor.clone();
+        reactor
+            .call_later(std::time::Duration::ZERO, move || r.stop().unwrap())
+            .unwrap();
+        reactor.run().unwrap();
+        let cancelled = canceller.join().unwrap();
+        assert_eq!(ran.load(Ordering::SeqCst) + usize::from(cancelled), 1);
+    });
+}

@@ -440,6 +440,29 @@ fn jobs_from_many_threads_all_run_exactly_once() {
 }
 
 #[test]
+fn on_result_runs_on_the_worker_that_ran_the_job() {
+    let pool = pool(0, 2);
+    let (tx, rx) = mpsc::channel();
+    pool.call_in_thread_with_callback(
+        move |r: Result<std::thread::ThreadId, Failure>| {
+            tx.send((r.unwrap(), std::thread::current().id())).unwrap()
+        },
+        || std::thread::current().id(),
+    )
+    .unwrap();
+    let (job_thread, callback_thread) = rx.recv().unwrap();
+    assert_eq!(job_thread, callback_thread);
+    assert_ne!(job_thread, std::thread::current().id());
+}
+
+#[test]
+fn debug_output_shows_the_prefix_and_counters() {
+    let pool = ThreadPool::builder().name_prefix("dbg").build().unwrap();
+    let text = format!("{pool:?}");
+    assert!(text.contains("dbg") && text.contains("threads"), "{text}");
+}
+
+#[test]
 fn pool_types_are_send_and_sync() {
     fn is_send_sync<T: Send + Sync>() {}
     is_send_sync::<ThreadPool>();

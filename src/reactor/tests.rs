@@ -342,6 +342,48 @@ fn reset_moves_a_delayed_call_earlier_or_later() {
 }
 
 #[test]
+fn reset_to_earlier_from_another_thread_wakes_a_sleeping_reactor() {
+    let reactor = Reactor::new();
+    let stop_later = reactor
+        .call_later(Duration::from_secs(3600), stopper(&reactor))
+        .unwrap();
+    let running = run_in_background(&reactor);
+    wait_until_running(&reactor);
+    stop_later.reset(Duration::ZERO).unwrap();
+    running.join().unwrap().unwrap();
+    assert_eq!(stop_later.cancel(), Err(DelayedCallError::AlreadyCalled));
+}
+
+#[test]
+fn call_from_thread_on_the_reactor_thread_runs_later_not_inline() {
+    let reactor = Reactor::new();
+    let order = Arc::new(Mutex::new(Vec::new()));
+    let (r, o) = (reactor.clone(), Arc::clone(&order));
+    reactor
+        .call_when_running(move || {
+            let o2 = Arc::clone(&o);
+            r.call_from_thread(move || o2.lock().unwrap().push("queued call"))
+                .unwrap();
+            o.lock().unwrap().push("rest of the caller");
+            r.call_from_thread(stopper(&r)).unwrap();
+        })
+        .unwrap();
+    reactor.run().unwrap();
+    assert_eq!(
+        *order.lock().unwrap(),
+        ["rest of the caller", "queued call"]
+    );
+}
+
+#[test]
+fn debug_output_names_the_phase() {
+    let reactor = Reactor::new();
+    assert!(format!("{reactor:?}").contains("NotStarted"));
+    let call = reactor.call_later(Duration::ZERO, || ()).unwrap();
+    assert!(format!("{call:?}").contains("pending"));
+}
+
+#[test]
 fn an_absurd_delay_is_accepted_without_overflow() {
     let reactor = Reactor::new();
     let call = reactor.call_later(Duration::MAX, || ()).unwrap();
