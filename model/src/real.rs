@@ -16,9 +16,10 @@
 //!   only while a run is on this thread, so concurrent runs on other threads
 //!   do not mix. After the `final` events the interpreter drops the
 //!   Deferreds one at a time, in id order, and looks at the buffer after each
-//!   drop: whatever was reported was reported by that Deferred. (The only
-//!   other owners of a Deferred are the library's own continuations, which
-//!   keep a *waiting* Deferred alive; a waiting Deferred holds no failure.)
+//!   drop: what was reported was reported by that Deferred, unless the
+//!   library kept an earlier one alive internally until now (see
+//!   `Attribution`). A Deferred that is never freed (a leak) never reports,
+//!   and the trace shows it missing.
 //!
 //! Failures carry a [`TagError`]; the library's own errors map to the tags
 //! the spec names (`Cancelled`, `AlreadyChained`), anything else to
@@ -120,6 +121,48 @@ impl ReportWindow {
 impl Drop for ReportWindow {
     fn drop(&mut self) {
         let _ = REPORTS.try_with(|r| r.replace(None));
+    }
+}
+
+/// Decides which Deferred a report of an unhandled failure came from.
+///
+/// Usually the one whose handle was just dropped. But the library may keep
+/// a Deferred alive inside another (a waiting Deferred may own the one it
+/// waits on), so that it goes, and reports, only when a later id is
+/// dropped: then the report belongs to an earlier Deferred that ended
+/// holding that failure and has not reported yet. A report that fits no
+/// Deferred stays with the one just dropped, so that the trace shows it.
+struct Attribution<'a> {
+    /// The tag of the failure each Deferred held at the end.
+    held: &'a [Option<String>],
+    /// Which Deferreds have been credited with a report.
+    reported: Vec<bool>,
+}
+
+impl<'a> Attribution<'a> {
+    fn new(held: &'a [Option<String>]) -> Self {
+        Attribution {
+            held,
+            reported: vec![false; held.len()],
+        }
+    }
+
+    /// The id a report of `tag` belongs to, received as `dropped` went.
+    fn owner(&mut self, dropped: usize, tag: &str) -> usize {
+        let fits =
+            |this: &Self, id: usize| !this.reported[id] && this.held[id].as_deref() == Some(tag);
+        let owner = if fits(self, dropped) {
+            Some(dropped)
+        } else {
+            (0..dropped).find(|&id| fits(self, id))
+        };
+        match owner {
+            Some(id) => {
+                self.reported[id] = true;
+                id
+            }
+            None => dropped,
+        }
     }
 }
 
@@ -250,6 +293,9 @@ pub fn run(script: &Script) -> Vec<Event> {
         }
     }
 
+    // The failure each Deferred holds at the end, if any: what it should
+    // report when it goes.
+    let mut finals: Vec<Option<String>> = Vec::with_capacity(table.len());
     for (d, deferred) in table.iter().enumerate() {
         let state = match deferred.state() {
             DeferredState::Pending => FinalState::Pending,
@@ -263,6 +309,10 @@ pub fn run(script: &Script) -> Vec<Event> {
             FinalState::Paused | FinalState::Fired => deferred.result().as_ref().map(observe),
             _ => None,
         };
+        finals.push(match &result {
+            Some(Err(tag)) => Some(tag.clone()),
+            _ => None,
+        });
         ctx.push(Event::Final { d, state, result });
     }
 
@@ -282,15 +332,19 @@ pub fn run(script: &Script) -> Vec<Event> {
     // should it not be, dropping our handle still drops our share.
     let deferreds: Vec<Deferred<i64>> =
         Arc::try_unwrap(table).unwrap_or_else(|shared| shared.as_ref().clone());
+    let mut attribution = Attribution::new(&finals);
     for (d, deferred) in deferreds.into_iter().enumerate() {
         drop(deferred);
-        unhandled.extend(
-            window
-                .take()
-                .into_iter()
-                .map(|error| Event::Unhandled { d, error }),
-        );
+        for error in window.take() {
+            let owner = attribution.owner(d, &error);
+            unhandled.push(Event::Unhandled { d: owner, error });
+        }
     }
+    // The spec orders them by id, whenever each Deferred actually went.
+    unhandled.sort_by_key(|e| match e {
+        Event::Unhandled { d, .. } => *d,
+        _ => usize::MAX,
+    });
     drop(window);
 
     let mut trace = std::mem::take(&mut *log.lock().unwrap_or_else(|p| p.into_inner()));
