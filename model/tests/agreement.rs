@@ -4,11 +4,10 @@
 
 use deferred_model::{gen, real, reference, trace, Script};
 
-/// The real core loops forever on a `cancel` that meets a cycle of waiting
-/// Deferreds (a known core bug, reported; see `tests/fixtures.rs`). Scripts
-/// that reach it run on the model only until the core is fixed; then set
-/// this to `false`.
-const SKIP_CANCEL_OF_A_CYCLE_ON_REAL: bool = true;
+/// The real core used to loop forever on a `cancel` that meets a cycle of
+/// waiting Deferreds; while it did, such scripts ran on the model only. Set
+/// this again should a core change bring the hang back.
+const SKIP_CANCEL_OF_A_CYCLE_ON_REAL: bool = false;
 
 /// Whether the implementations disagree; `None` when the script is skipped.
 fn disagrees(script: &Script) -> Option<bool> {

@@ -1,6 +1,7 @@
 //! Core behaviours found while building the model that disagreed with the
-//! spec or with Twisted, pinned as tests. Both were fixed in the core (the
-//! waiting slot holds the inner Deferred strongly; `cancel` stops on a ring).
+//! spec or with Twisted, pinned as tests. The first two were fixed in the
+//! core (the waiting slot holds the inner Deferred strongly; `cancel` stops
+//! on a ring); the third, a leak that fix brought, is open.
 
 use std::sync::mpsc;
 
@@ -62,4 +63,34 @@ fn cancel_reaches_an_inner_deferred_that_only_the_chain_holds() {
     });
     outer.cancel();
     assert_eq!(outer.result().map(|r| r.ok()), Some(Some(-1)));
+}
+
+/// Rule 6 for a paused inner Deferred that an outer one waits on: once the
+/// last handle to both is gone, the inner's failure must be reported. Since
+/// the waiting outer owns the inner strongly (and the inner's continuation
+/// owns the outer), the pair is a reference cycle: neither is ever freed,
+/// nothing is reported, and the memory leaks. Fixtures:
+/// `paused_inner_that_an_outer_waits_on_is_reported_when_dropped_holding_a_failure`,
+/// `cancel_reaches_a_paused_pending_inner_which_keeps_the_failure_while_paused`.
+#[test]
+fn paused_inner_waited_on_is_freed_and_reported_when_both_handles_go() {
+    use std::sync::{Arc, Mutex};
+    let reports = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&reports);
+    // This binary's only user of the process-wide hook.
+    deferred::set_unhandled_failure_hook(move |f| sink.lock().unwrap().push(f.to_string()));
+    let (outer, inner) = (Deferred::<i64>::new(), Deferred::<i64>::new());
+    inner.pause();
+    inner.errback(std::fmt::Error).unwrap();
+    let i2 = inner.clone();
+    outer.add_callback(move |_| i2);
+    outer.callback(0).unwrap();
+    assert_eq!(outer.state(), DeferredState::Waiting);
+    drop(outer);
+    drop(inner);
+    assert_eq!(
+        reports.lock().unwrap().len(),
+        1,
+        "the inner's failure was never reported"
+    );
 }

@@ -9,12 +9,11 @@ use std::process::{Command, Output, Stdio};
 use deferred_model::{parse_script, real, reference, trace};
 
 /// Fixtures the real core gets wrong today, each reported to the lead; the
-/// real implementation skips them (they hang). Remove an entry once fixed:
-/// `cargo test -p deferred-model --test fixtures -- --ignored` checks them.
-///
-/// - `cancel` of a Deferred in a cycle of waiting Deferreds loops forever in
-///   `Inner::cancel` (Twisted recurses until `RecursionError`).
-const REAL_CORE_KNOWN_BUGS: &[&str] = &["cancel_of_a_cycle_of_waiting_deferreds_does_nothing"];
+/// real implementation skips them (they might hang). Remove an entry once
+/// fixed: `cargo test -p deferred-model --test fixtures -- --ignored` checks
+/// them. (Empty since the core stopped looping on `cancel` of a cycle of
+/// waiting Deferreds.)
+const REAL_CORE_KNOWN_BUGS: &[&str] = &[];
 
 struct Fixture {
     name: String,
@@ -113,7 +112,7 @@ fn real_implementation_gives_every_fixture_its_expected_trace() {
 }
 
 #[test]
-#[ignore = "known core bug: cancel loops forever on a cycle of waiting Deferreds"]
+#[ignore = "runs the fixtures in REAL_CORE_KNOWN_BUGS, which may hang"]
 fn real_core_passes_the_known_bug_fixtures() {
     for f in fixtures() {
         if REAL_CORE_KNOWN_BUGS.contains(&f.name.as_str()) {
