@@ -238,6 +238,10 @@ impl ThreadPool {
     /// [`PoolStoppedError`] once [`stop`](Self::stop) has begun: `f` is
     /// dropped without running.
     ///
+    /// If the operating system refuses to start a thread while the pool has
+    /// none, the queued jobs run on the submitting thread, before this
+    /// returns, rather than wait forever (the refusal is logged).
+    ///
     /// ```
     /// let pool = deferred::ThreadPool::builder().build().unwrap();
     /// let (tx, rx) = std::sync::mpsc::channel();

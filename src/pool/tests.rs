@@ -462,6 +462,21 @@ fn debug_output_shows_the_prefix_and_counters() {
     assert!(text.contains("dbg") && text.contains("threads"), "{text}");
 }
 
+/// A stack no address space can hold makes every thread start fail; the
+/// pool then runs the job on the submitting thread rather than lose it.
+#[cfg(all(target_os = "linux", target_pointer_width = "64"))]
+#[test]
+fn when_no_thread_can_start_the_job_runs_on_the_submitter_instead_of_being_lost() {
+    let pool = ThreadPool::builder().stack_size(1 << 60).build().unwrap();
+    let (tx, rx) = mpsc::channel();
+    pool.call_in_thread(move || tx.send(std::thread::current().id()).unwrap())
+        .unwrap();
+    assert_eq!(rx.try_recv().unwrap(), std::thread::current().id());
+    let stats = pool.stats();
+    assert_eq!((stats.threads, stats.queued, stats.completed), (0, 0, 1));
+    pool.stop().unwrap();
+}
+
 #[test]
 fn pool_types_are_send_and_sync() {
     fn is_send_sync<T: Send + Sync>() {}
