@@ -117,8 +117,8 @@ mod deferred;
 mod failure;
 mod pool;
 mod reactor;
-mod threads;
 pub(crate) mod sync;
+mod threads;
 
 pub use combinators::{deferred_list, fail, gather_results, maybe_deferred, succeed};
 pub use deferred::{
