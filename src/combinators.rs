@@ -144,11 +144,12 @@ where
     if inputs.is_empty() {
         return succeed(Vec::new());
     }
-    // The canceller holds the inputs (a cancel must reach them even if
-    // nothing else owns them); it is dropped when the output fires.
-    let to_cancel = inputs.clone();
+    // Weak, as in `Deferred::then`: the inputs' hand-over entries hold the
+    // output, so the output must not hold them back. An input that is gone
+    // can never fire; the output's own cancel covers it.
+    let to_cancel: Vec<_> = inputs.iter().map(Deferred::downgrade).collect();
     let output = Deferred::with_canceller(move |_| {
-        for input in &to_cancel {
+        for input in to_cancel.iter().filter_map(Deferred::upgrade) {
             input.cancel();
         }
     });

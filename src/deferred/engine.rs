@@ -41,7 +41,7 @@ use super::DeferredState;
 use crate::failure::{
     AlreadyCalledError, AlreadyChainedError, CancelledError, Failure, NotPausedError,
 };
-use crate::sync::{Arc, AtomicUsize, Mutex, MutexGuard, Ordering};
+use crate::sync::{Arc, AtomicUsize, Mutex, MutexGuard, Ordering, Weak};
 
 /// A handler pair, fused into one closure so that adding it costs one allocation.
 pub(crate) type Handler<T> = Box<dyn FnOnce(Result<T, Failure>) -> Outcome<T> + Send>;
@@ -78,13 +78,14 @@ pub(crate) enum Slot<T: 'static> {
     /// Fired; this is the current result.
     Ready(Result<T, Failure>),
     /// A handler returned this Deferred, and the chain waits for its result.
-    /// Strong, as in Twisted (where `self.result` is the inner Deferred): a
-    /// `cancel` must reach the inner even when nothing else owns it. The
-    /// inner's continuation holds us strongly too; the cycle ends when the
-    /// inner hands its result over (or is cancelled through us). A line that
-    /// is never fired and never cancelled, and that nobody can reach, stays
-    /// allocated: Python's garbage collector would free it, `Arc` cannot.
-    Waiting(Arc<Inner<T>>),
+    /// Weak: the inner's continuation holds us strongly (our handlers must
+    /// run when it fires, even if nobody else holds us), and a strong link
+    /// back would make a cycle that keeps a dropped pair alive and its
+    /// failure unreported (rule 6). We need the inner only to pass a `cancel`
+    /// on; if it is gone, nothing can ever fire it, and `cancel` fails us
+    /// with `CancelledError` directly, which is what the inner's cancel would
+    /// have handed over (Twisted, holding the inner strongly, gets the same).
+    Waiting(Weak<Inner<T>>),
     /// The result was handed to another Deferred (chaining, `then`, `chain_deferred`).
     Consumed,
 }
@@ -273,7 +274,9 @@ impl<T: Send + 'static> Inner<T> {
     /// Rule 5, iteratively: a waiting Deferred passes the cancel on to the one
     /// it waits on, however long that line is. A line that loops back on
     /// itself (Deferreds waiting on each other in a ring) has no unfired
-    /// Deferred to cancel: the walk stops where it started over.
+    /// Deferred to cancel: the walk stops where it started over. A line that
+    /// ends in a dropped inner ends here: the last waiting Deferred gets the
+    /// `CancelledError` itself (see `Slot::Waiting`).
     pub(crate) fn cancel(self: &Arc<Self>) {
         let mut target = Arc::clone(self);
         let mut visited: Option<std::collections::HashSet<*const Self>> = None;
@@ -296,7 +299,17 @@ impl<T: Send + 'static> Inner<T> {
                 return;
             }
             let next = match &state.slot {
-                Slot::Waiting(inner) => Arc::clone(inner),
+                Slot::Waiting(inner) => match inner.upgrade() {
+                    Some(next) => next,
+                    None => {
+                        state.slot = Slot::Ready(Err(Failure::new(CancelledError)));
+                        if target.can_start(&state) {
+                            state.running = true;
+                            Self::drive_from(target.run_with(state));
+                        }
+                        return;
+                    }
+                },
                 _ => return,
             };
             drop(state);
@@ -423,7 +436,7 @@ impl<T: Send + 'static> Inner<T> {
         // Waiting first, so that a `cancel` from now on reaches `inner`, and a
         // continuation that runs on another thread before we look again finds
         // us waiting (it then leaves the loop to us: `running` is still set).
-        self.lock().slot = Slot::Waiting(Arc::clone(&inner));
+        self.lock().slot = Slot::Waiting(Arc::downgrade(&inner));
         let taken = {
             let mut other = inner.lock();
             let ready = if other.chained {
@@ -576,17 +589,13 @@ impl<T: 'static> Drop for Inner<T> {
         if let Slot::Ready(Err(failure)) = &state.slot {
             unhandled::report(failure);
         }
-        if state.handlers.is_empty()
-            && state.canceller.is_none()
-            && !matches!(state.slot, Slot::Waiting(_))
-        {
+        if state.handlers.is_empty() && state.canceller.is_none() {
             return;
         }
         // Queued handlers (and a canceller) may hold other Deferreds whose
         // drop would drop more: flatten the recursion.
         let handlers = std::mem::take(&mut state.handlers);
         let canceller = state.canceller.take();
-        let slot = std::mem::replace(&mut state.slot, Slot::Consumed);
-        drop_queue::defer_drop(Box::new((handlers, canceller, slot)));
+        drop_queue::defer_drop(Box::new((handlers, canceller)));
     }
 }

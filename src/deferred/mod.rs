@@ -13,7 +13,7 @@ pub use outcome::{IntoOutcome, Outcome};
 pub use unhandled::{clear_unhandled_failure_hook, set_unhandled_failure_hook};
 
 use crate::failure::{AlreadyCalledError, Failure, NotPausedError};
-use crate::sync::Arc;
+use crate::sync::{Arc, Weak};
 use engine::{Entry, Inner};
 
 /// A result that is not there yet, and the chain of callbacks and errbacks
@@ -101,6 +101,16 @@ impl<T: Send + 'static> Deferred<T> {
 
     pub(crate) fn into_inner(self) -> Arc<Inner<T>> {
         self.inner
+    }
+
+    /// A link that does not keep the Deferred alive.
+    pub(crate) fn downgrade(&self) -> Weak<Inner<T>> {
+        Arc::downgrade(&self.inner)
+    }
+
+    /// The Deferred behind a [`downgrade`](Deferred::downgrade)d link, if it is alive.
+    pub(crate) fn upgrade(link: &Weak<Inner<T>>) -> Option<Self> {
+        link.upgrade().map(Deferred::from_inner)
     }
 
     /// Fires the Deferred with a value: runs the callback chain.
@@ -285,11 +295,16 @@ impl<T: Send + 'static> Deferred<T> {
         R: IntoOutcome<U>,
     {
         // Cancelling the new Deferred before it fires cancels this one (the
-        // operation it stands for). Strong, as a waiting Deferred holds what
-        // it waits on: the cancel must reach this one even if nothing else
-        // owns it. The canceller is dropped when the new Deferred fires.
-        let source = self.clone();
-        let next = Deferred::<U>::with_canceller(move |_| source.cancel());
+        // operation it stands for). Weak, for the reason `Slot::Waiting` is:
+        // this one's hand-over entry holds the new one, and a cycle would keep
+        // a dropped pair (and a failure in it) alive. If this one is gone,
+        // nothing can fire it, and the new one's own cancel takes over.
+        let source = Arc::downgrade(&self.inner);
+        let next = Deferred::<U>::with_canceller(move |_| {
+            if let Some(source) = source.upgrade() {
+                Deferred::from_inner(source).cancel();
+            }
+        });
         let target = Arc::clone(&next.inner);
         self.inner.push(Entry::Transfer(Box::new(move |result| {
             let outcome =

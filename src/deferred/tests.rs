@@ -829,3 +829,19 @@ fn cancel_of_a_ring_of_waiting_deferreds_returns_and_changes_nothing() {
     assert_eq!(a.state(), DeferredState::Waiting);
     assert_eq!(b.state(), DeferredState::Waiting);
 }
+
+#[test]
+fn a_dropped_waiting_pair_is_freed_and_the_inner_failure_reported() {
+    let ((), n) = with_reports("pair-leak", || {
+        let (outer, inner) = (Deferred::<i64>::new(), Deferred::<i64>::new());
+        inner.pause();
+        inner.errback(Tag("pair-leak")).unwrap();
+        let i = inner.clone();
+        outer.add_callback(move |_| i);
+        outer.callback(0).unwrap();
+        assert_eq!(outer.state(), DeferredState::Waiting);
+        drop(outer);
+        drop(inner);
+    });
+    assert_eq!(n, 1);
+}
