@@ -3,6 +3,9 @@
 //! ```text
 //! replay FILE|-            run on the real Deferred
 //! replay --model FILE|-    run on the reference model
+//! replay --from-fuzz FILE  print, as a JSON script, the op script that the
+//!                          `ops` fuzz target decodes from FILE (a crash
+//!                          artifact), ready to become a fixture
 //! ```
 //!
 //! Bad input (an unreadable file, invalid JSON, a script that breaks the
@@ -14,12 +17,14 @@ use std::process::ExitCode;
 
 use deferred_model::{parse_script_bytes, real, reference, trace};
 
-const USAGE: &str = "usage: replay [--model] FILE|-";
+const USAGE: &str = "usage: replay [--model] FILE|- | replay --from-fuzz FILE|-";
 
 /// Which implementation runs the script.
 enum Engine {
     Real,
     Model,
+    /// Not an engine: decode fuzz bytes and print the script.
+    FromFuzz,
 }
 
 fn fail(message: &str) -> ExitCode {
@@ -40,6 +45,7 @@ fn main() -> ExitCode {
     };
     let (engine, source) = match args.as_slice() {
         [flag, source] if flag == "--model" => (Engine::Model, source),
+        [flag, source] if flag == "--from-fuzz" => (Engine::FromFuzz, source),
         [source] if source == "-" || !source.starts_with('-') => (Engine::Real, source),
         _ => return fail(USAGE),
     };
@@ -52,15 +58,22 @@ fn main() -> ExitCode {
     if let Err(e) = read {
         return fail(&format!("{source}: cannot read: {e}"));
     }
-    let script = match parse_script_bytes(&bytes) {
-        Ok(script) => script,
-        Err(e) => return fail(&e.to_string()),
+    let out = if let Engine::FromFuzz = engine {
+        // Every byte string decodes to a valid script (fuzz_input's design).
+        let mut json = deferred_model::fuzz_input::decode(&bytes).to_json();
+        json.push('\n');
+        json
+    } else {
+        let script = match parse_script_bytes(&bytes) {
+            Ok(script) => script,
+            Err(e) => return fail(&e.to_string()),
+        };
+        let events = match engine {
+            Engine::Model => reference::run(&script),
+            _ => real::run(&script),
+        };
+        trace::to_jsonl(&events)
     };
-    let events = match engine {
-        Engine::Real => real::run(&script),
-        Engine::Model => reference::run(&script),
-    };
-    let out = trace::to_jsonl(&events);
     let mut stdout = std::io::stdout().lock();
     match stdout
         .write_all(out.as_bytes())
