@@ -6,12 +6,14 @@
 //!   compared after every transition (`tests/state_machine.rs` runs them).
 //! - [`cases`]: the case count, from `DEFERRED_PROPTEST_CASES`.
 //!
-//! The multi-threaded property lives in `tests/threads.rs`.
+//! - [`threads`]: the multi-threaded property (`tests/threads.rs` runs it
+//!   under proptest, the `threads` fuzz target under libFuzzer).
 #![forbid(unsafe_code)]
 #![deny(missing_docs, missing_debug_implementations)]
 
 pub mod machine;
 pub mod strategy;
+pub mod threads;
 
 /// Cases per property: `DEFERRED_PROPTEST_CASES`, or 256 (what CI runs;
 /// `cargo xtask verify` runs 50,000). A value that is not a positive

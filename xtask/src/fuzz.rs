@@ -191,3 +191,87 @@ fn usage(problem: &str) -> ExitCode {
     eprintln!("usage: cargo xtask fuzz [--seconds N] [--list] [TARGET...]");
     ExitCode::from(2)
 }
+
+/// `cargo xtask fuzz-seeds`: writes the seed corpora from the fixtures:
+/// `fuzz/seeds/ops` (each valid fixture in the fuzz byte form) and
+/// `fuzz/seeds/script_json` (every fixture, valid or not, as it is).
+pub fn seeds(args: &[String]) -> ExitCode {
+    if !args.is_empty() {
+        eprintln!("usage: cargo xtask fuzz-seeds");
+        return ExitCode::from(2);
+    }
+    let fixtures = root().join("model/fixtures");
+    let mut written = (0, 0);
+    let mut files: Vec<std::path::PathBuf> = Vec::new();
+    for dir in [fixtures.clone(), fixtures.join("invalid")] {
+        if let Ok(entries) = std::fs::read_dir(&dir) {
+            files.extend(entries.filter_map(|e| e.ok()).map(|e| e.path()));
+        }
+    }
+    files.sort();
+    let ops_dir = root().join("fuzz/seeds/ops");
+    let json_dir = root().join("fuzz/seeds/script_json");
+    for dir in [&ops_dir, &json_dir] {
+        if let Err(error) = std::fs::create_dir_all(dir) {
+            eprintln!("fuzz-seeds: cannot create {}: {error}", dir.display());
+            return ExitCode::FAILURE;
+        }
+    }
+    for path in files
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+    {
+        let Ok(bytes) = std::fs::read(path) else {
+            continue;
+        };
+        let invalid = path.parent().is_some_and(|p| p.ends_with("invalid"));
+        let stem = path.file_stem().unwrap_or_default().to_string_lossy();
+        let name = if invalid {
+            format!("invalid_{stem}")
+        } else {
+            stem.into_owned()
+        };
+        if std::fs::write(json_dir.join(&name), &bytes).is_ok() {
+            written.1 += 1;
+        }
+        let Ok(script) = deferred_model::parse_script_bytes(&bytes) else {
+            continue;
+        };
+        match deferred_model::fuzz_input::encode(&script) {
+            Ok(encoded) => {
+                if std::fs::write(ops_dir.join(&name), encoded).is_ok() {
+                    written.0 += 1;
+                }
+            }
+            Err(why) => println!("fuzz-seeds: {name} has no fuzz form ({why}); skipped for ops"),
+        }
+    }
+    println!(
+        "fuzz-seeds: {} seeds in {}, {} in {}",
+        written.0,
+        ops_dir.display(),
+        written.1,
+        json_dir.display()
+    );
+    ExitCode::SUCCESS
+}
+
+/// `cargo xtask fuzz-decode FILE`: prints the op script (JSON) that the
+/// `ops` fuzz target read from FILE (a crash artifact), ready to become a
+/// fixture.
+pub fn decode(args: &[String]) -> ExitCode {
+    let [file] = args else {
+        eprintln!("usage: cargo xtask fuzz-decode FILE");
+        return ExitCode::from(2);
+    };
+    match std::fs::read(file) {
+        Ok(bytes) => {
+            println!("{}", deferred_model::fuzz_input::decode(&bytes).to_json());
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("fuzz-decode: cannot read {file}: {error}");
+            ExitCode::from(2)
+        }
+    }
+}

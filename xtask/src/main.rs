@@ -3,6 +3,8 @@
 //! ```text
 //! cargo xtask verify        every verification layer, with a summary table
 //! cargo xtask fuzz          each fuzz target for a set time
+//! cargo xtask fuzz-seeds    the seed corpora, from model/fixtures
+//! cargo xtask fuzz-decode   an `ops` crash artifact as a JSON script
 //! cargo xtask mutants       each planted bug must make the loom models fail
 //! cargo xtask bench-check   instruction counts against the committed baseline
 //! cargo xtask help          this list
@@ -42,6 +44,16 @@ const COMMANDS: &[Command] = &[
         name: "fuzz",
         about: "run each cargo-fuzz target for a set time (nightly; installs cargo-fuzz pinned if missing)",
         run: fuzz::run,
+    },
+    Command {
+        name: "fuzz-seeds",
+        about: "write the fuzz seed corpora (fuzz/seeds/) from model/fixtures",
+        run: fuzz::seeds,
+    },
+    Command {
+        name: "fuzz-decode",
+        about: "print the JSON op script an `ops` fuzz input (a crash artifact) stands for",
+        run: fuzz::decode,
     },
     Command {
         name: "mutants",
