@@ -29,8 +29,9 @@ where
     });
     // Shown with `--nocapture`: how much of the schedule space a model covers.
     println!(
-        "loom: {} interleavings (preemption bound {:?})",
+        "loom: {} interleavings of {} (preemption bound {:?})",
         iterations.load(Ordering::Relaxed),
+        std::thread::current().name().unwrap_or("?"),
         builder.preemption_bound
     );
 }
