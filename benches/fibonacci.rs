@@ -87,6 +87,12 @@ fn wall_time(c: &mut Criterion) {
     g.bench_function("defer_to_thread", |b| {
         b.iter(|| reactor.run_batch(threaded_batch))
     });
+    drop(reactor);
+    // A pool that leaves one core to the reactor (see the tick-gap table).
+    let reactor = ReactorThread::with_threads(cores_minus_one());
+    g.bench_function("defer_to_thread_cores_minus_1", |b| {
+        b.iter(|| reactor.run_batch(threaded_batch))
+    });
     g.finish();
 }
 
@@ -177,28 +183,40 @@ fn median(mut xs: Vec<f64>) -> f64 {
     xs[xs.len() / 2]
 }
 
+/// The pool size that leaves one core to the reactor.
+fn cores_minus_one() -> usize {
+    std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .saturating_sub(1)
+        .max(1)
+}
+
 fn tick_gaps() {
     let args: Vec<String> = std::env::args().collect();
     if args.iter().any(|a| a == "--list" || a == "--test") {
         return;
     }
-    let reactor = ReactorThread::start();
-    let ticker = Ticker::start(&reactor.reactor);
-    let modes: [(&str, Option<Batch>); 3] = [
-        ("idle", None),
-        ("blocking", Some(blocking_batch)),
-        ("threaded", Some(threaded_batch)),
+    let small = cores_minus_one();
+    let small_name = format!("threaded_{small}");
+    // (name, pool threads, batch)
+    let modes: [(&str, usize, Option<Batch>); 4] = [
+        ("idle", THREADS, None),
+        ("blocking", THREADS, Some(blocking_batch)),
+        ("threaded", THREADS, Some(threaded_batch)),
+        (&small_name, small, Some(threaded_batch)),
     ];
     let mut table = String::new();
     let mut csv = String::from("mode,tick_ms,gap_ms\n");
     let mut json = String::from("{\n");
     let _ = writeln!(
         table,
-        "\nfibonacci tick gaps: F({N}) x {BATCH} per batch, {THREADS} pool threads, 1 ms ticker, {GAP_RUNS} runs\n\
-         | mode     | wall per computation (ms, median) | longest tick gap (ms, median) | longest tick gap (ms, worst run) |\n\
-         |----------|-----------------------------------|-------------------------------|----------------------------------|"
+        "\nfibonacci tick gaps: F({N}) x {BATCH} per batch, 1 ms ticker, {GAP_RUNS} runs per mode\n\
+         | mode        | pool threads | wall per computation (ms, median) | longest tick gap (ms, median) | longest tick gap (ms, worst run) |\n\
+         |-------------|--------------|-----------------------------------|-------------------------------|----------------------------------|"
     );
-    for (i, (mode, batch)) in modes.iter().enumerate() {
+    for (i, (mode, threads, batch)) in modes.iter().enumerate() {
+        let reactor = ReactorThread::with_threads(*threads);
+        let ticker = Ticker::start(&reactor.reactor);
         let mut walls = Vec::new();
         let mut gaps = Vec::new();
         for run in 0..GAP_RUNS {
@@ -212,26 +230,26 @@ fn tick_gaps() {
                 }
             }
         }
+        ticker.stop();
+        drop(reactor);
         let worst = gaps.iter().cloned().fold(0.0, f64::max);
         let (wall, gap) = (median(walls), median(gaps));
-        let wall_text = if batch.is_some() {
-            format!("{wall:.3}")
+        let (wall_text, wall_json) = if batch.is_some() {
+            (format!("{wall:.3}"), format!("{wall:.4}"))
         } else {
-            "-".into()
+            ("-".to_string(), "null".to_string())
         };
         let _ = writeln!(
             table,
-            "| {mode:<8} | {wall_text:>33} | {gap:>29.3} | {worst:>32.3} |"
+            "| {mode:<11} | {threads:>12} | {wall_text:>33} | {gap:>29.3} | {worst:>32.3} |"
         );
         let sep = if i + 1 < modes.len() { "," } else { "" };
         let _ = writeln!(
             json,
-            "  \"{mode}\": {{\"wall_per_computation_ms\": {wall:.4}, \"longest_gap_ms_median\": {gap:.4}, \"longest_gap_ms_worst\": {worst:.4}}}{sep}"
+            "  \"{mode}\": {{\"pool_threads\": {threads}, \"wall_per_computation_ms\": {wall_json}, \"longest_gap_ms_median\": {gap:.4}, \"longest_gap_ms_worst\": {worst:.4}}}{sep}"
         );
     }
     json.push_str("}\n");
-    ticker.stop();
-    drop(reactor);
     println!("{table}");
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-fibonacci");
     if std::fs::create_dir_all(&dir).is_ok() {

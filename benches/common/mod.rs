@@ -32,9 +32,14 @@ pub struct ReactorThread {
 
 impl ReactorThread {
     pub fn start() -> Self {
+        ReactorThread::with_threads(THREADS)
+    }
+
+    /// As [`start`](Self::start), with `threads` pool threads.
+    pub fn with_threads(threads: usize) -> Self {
         let pool = ThreadPool::builder()
-            .min_threads(THREADS)
-            .max_threads(THREADS)
+            .min_threads(threads)
+            .max_threads(threads)
             .name_prefix("bench-pool")
             .build()
             .expect("valid pool size");
