@@ -83,7 +83,33 @@
 //! assert_eq!(d.result().unwrap().unwrap(), 10);
 //! ```
 //!
-//! # Threads
+//! # Blocking work: the reactor, the pool, `defer_to_thread`
+//!
+//! Deferreds do not make code asynchronous (the seed document's point): a
+//! function that computes for a second and then returns a fired Deferred
+//! still blocks its caller for that second. Blocking work belongs in a
+//! thread pool. [`defer_to_thread`] runs a closure in the [`Reactor`]'s
+//! [`ThreadPool`] and returns a Deferred that fires *on the reactor thread*
+//! with the closure's value, its `Err`, or its panic, while the reactor keeps
+//! turning (timers, calls from other threads). [`react`] runs a reactor until
+//! a Deferred fires and returns its result (Twisted's `task.react`).
+//!
+//! ```
+//! use deferred::{defer_to_thread, react, Deferred};
+//!
+//! let sum = react(|reactor| -> Deferred<u64> {
+//!     let d = defer_to_thread(reactor, || (1..=1_000u64).sum::<u64>()); // on a worker
+//!     d.add_callback(|n| n * 2); // on the reactor thread, once the sum is back
+//!     d
+//! });
+//! assert_eq!(sum.unwrap(), 1_001_000);
+//! ```
+//!
+//! `docs/threads.md` says which code runs on which thread, how a result
+//! crosses back, and the shutdown order; `examples/fibonacci.rs` shows the
+//! reactor stalling under blocking work and not under `defer_to_thread`.
+//!
+//! # Deferreds across threads
 //!
 //! `Deferred<T>` is `Send + Sync` when `T: Send`: one thread may fire while
 //! another adds handlers; each handler runs exactly once, in order, and no
