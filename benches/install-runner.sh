@@ -12,17 +12,24 @@ if [ -z "$version" ]; then
     exit 1
 fi
 
+# valgrind first: the runner is useless without it.
+if ! command -v valgrind >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "install-runner: installing valgrind"
+        apt-get update -qq && apt-get install -y -qq valgrind >/dev/null
+    fi
+    if ! command -v valgrind >/dev/null 2>&1; then
+        echo "install-runner: valgrind is not installed (apt-get install valgrind)" >&2
+        exit 1
+    fi
+fi
+
 if command -v gungraun-runner >/dev/null 2>&1; then
     installed=$(gungraun-runner --version 2>/dev/null | awk '{ print $NF }')
     if [ "$installed" = "$version" ]; then
         echo "install-runner: gungraun-runner $version already installed"
         exit 0
     fi
-fi
-
-if ! command -v valgrind >/dev/null 2>&1; then
-    echo "install-runner: valgrind is not installed (apt-get install valgrind)" >&2
-    exit 1
 fi
 
 echo "install-runner: installing gungraun-runner $version"
