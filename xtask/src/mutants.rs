@@ -40,6 +40,11 @@ pub const MUTANTS: &[Mutant] = &[
         model: "threads::pool_submit_racing_stop_runs_each_accepted_job_once",
     },
     Mutant {
+        name: "engine_cancel_split_lock",
+        breaks: "cancel sets the late-fire excuse and fires Cancelled under two locks (needs the cancel fix of docs/verification.md in src/deferred/engine.rs)",
+        model: "deferred::cancel_racing_a_fire_ignores_the_late_fire_once",
+    },
+    Mutant {
         name: "pool_exit_with_queued_jobs",
         breaks: "workers leave at stop without draining the queue",
         model: "threads::pool_submit_racing_stop_runs_each_accepted_job_once",

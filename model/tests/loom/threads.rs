@@ -324,6 +324,7 @@ fn defer_to_thread_result_survives_a_concurrent_stop() {
         };
         reactor.run().unwrap();
         stopper.join().unwrap();
-        assert_eq!(d.result().unwrap().unwrap(), 5);
+        let result = d.result().expect("the result must cross back before run returns");
+        assert_eq!(result.unwrap(), 5);
     });
 }
