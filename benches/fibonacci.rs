@@ -155,23 +155,36 @@ fn longest_gap(ticks: &[Instant]) -> Duration {
         .unwrap_or_default()
 }
 
-/// One run of a mode: (wall time of the batch, ticks around it, batch start).
-fn gap_run(
-    reactor: &ReactorThread,
-    ticker: &Ticker,
-    batch: Option<Batch>,
-) -> (Duration, Vec<Instant>, Instant) {
+/// One run of a mode: wall time of the batch, the ticks around it, when it
+/// started, and how long the reactor thread waited for a core meanwhile.
+struct GapRun {
+    wall: Duration,
+    ticks: Vec<Instant>,
+    start: Instant,
+    run_queue_wait: Option<Duration>,
+}
+
+fn gap_run(reactor: &ReactorThread, ticker: &Ticker, batch: Option<Batch>) -> GapRun {
     // Let the ticker settle between runs.
     std::thread::sleep(Duration::from_millis(50));
+    let waited_before = reactor.run_queue_wait();
     let start = Instant::now();
     match batch {
         Some(batch) => reactor.run_batch(batch),
         None => std::thread::sleep(Duration::from_millis(100)),
     }
     let end = Instant::now();
+    let waited_after = reactor.run_queue_wait();
     // One more period, so the tick that ends a stall is in the window.
     std::thread::sleep(TICK * 3);
-    (end - start, ticker.window(start, end), start)
+    GapRun {
+        wall: end - start,
+        ticks: ticker.window(start, end),
+        start,
+        run_queue_wait: waited_before
+            .zip(waited_after)
+            .map(|(b, a)| a.saturating_sub(b)),
+    }
 }
 
 fn ms(d: Duration) -> f64 {
@@ -211,18 +224,25 @@ fn tick_gaps() {
     let _ = writeln!(
         table,
         "\nfibonacci tick gaps: F({N}) x {BATCH} per batch, 1 ms ticker, {GAP_RUNS} runs per mode\n\
-         | mode        | pool threads | wall per computation (ms, median) | longest tick gap (ms, median) | longest tick gap (ms, worst run) |\n\
-         |-------------|--------------|-----------------------------------|-------------------------------|----------------------------------|"
+         | mode        | pool threads | wall per computation (ms, median) | longest tick gap (ms, median) | longest tick gap (ms, worst run) | reactor waiting for a core (ms, median) |\n\
+         |-------------|--------------|-----------------------------------|-------------------------------|----------------------------------|-----------------------------------------|"
     );
     for (i, (mode, threads, batch)) in modes.iter().enumerate() {
         let reactor = ReactorThread::with_threads(*threads);
         let ticker = Ticker::start(&reactor.reactor);
         let mut walls = Vec::new();
         let mut gaps = Vec::new();
+        let mut waits = Vec::new();
         for run in 0..GAP_RUNS {
-            let (wall, ticks, start) = gap_run(&reactor, &ticker, *batch);
+            let GapRun {
+                wall,
+                ticks,
+                start,
+                run_queue_wait,
+            } = gap_run(&reactor, &ticker, *batch);
             walls.push(ms(wall) / BATCH as f64);
             gaps.push(ms(longest_gap(&ticks)));
+            waits.extend(run_queue_wait.map(ms));
             if run == GAP_RUNS / 2 {
                 for w in ticks.windows(2) {
                     let at = w[1].saturating_duration_since(start);
@@ -234,6 +254,12 @@ fn tick_gaps() {
         drop(reactor);
         let worst = gaps.iter().cloned().fold(0.0, f64::max);
         let (wall, gap) = (median(walls), median(gaps));
+        let (wait_text, wait_json) = if waits.is_empty() {
+            ("-".to_string(), "null".to_string())
+        } else {
+            let wait = median(waits);
+            (format!("{wait:.3}"), format!("{wait:.4}"))
+        };
         let (wall_text, wall_json) = if batch.is_some() {
             (format!("{wall:.3}"), format!("{wall:.4}"))
         } else {
@@ -241,12 +267,12 @@ fn tick_gaps() {
         };
         let _ = writeln!(
             table,
-            "| {mode:<11} | {threads:>12} | {wall_text:>33} | {gap:>29.3} | {worst:>32.3} |"
+            "| {mode:<11} | {threads:>12} | {wall_text:>33} | {gap:>29.3} | {worst:>32.3} | {wait_text:>39} |"
         );
         let sep = if i + 1 < modes.len() { "," } else { "" };
         let _ = writeln!(
             json,
-            "  \"{mode}\": {{\"pool_threads\": {threads}, \"wall_per_computation_ms\": {wall_json}, \"longest_gap_ms_median\": {gap:.4}, \"longest_gap_ms_worst\": {worst:.4}}}{sep}"
+            "  \"{mode}\": {{\"pool_threads\": {threads}, \"wall_per_computation_ms\": {wall_json}, \"longest_gap_ms_median\": {gap:.4}, \"longest_gap_ms_worst\": {worst:.4}, \"run_queue_wait_ms_median\": {wait_json}}}{sep}"
         );
     }
     json.push_str("}\n");

@@ -188,8 +188,8 @@ def main():
     b = op("fibonacci/blocking")
     t = op("fibonacci/defer_to_thread")
     t1 = op("fibonacci/defer_to_thread_cores_minus_1")
-    w("| mode | wall per computation (criterion median) | / blocking | longest tick gap, median of runs | worst run |")
-    w("|---|---|---|---|---|")
+    w("| mode | wall per computation (criterion median) | / blocking | longest tick gap, median of runs | worst run | reactor thread waiting for a core during the batch (median) |")
+    w("|---|---|---|---|---|---|")
     rows = [("idle (no batch)", None, "idle"), ("blocking on the reactor thread", b, "blocking"),
             ("defer_to_thread, 10 threads", t, "threaded")]
     small = [k for k in gaps if k.startswith("threaded_")]
@@ -199,13 +199,15 @@ def main():
         g = gaps.get(key, {})
         gm = g.get("longest_gap_ms_median")
         gw = g.get("longest_gap_ms_worst")
-        w(f"| {label} | {ns(wall)} | {ratio(b, wall) if wall else '-'} | {f'{gm:.2f} ms' if gm is not None else '-'} | {f'{gw:.2f} ms' if gw is not None else '-'} |")
+        rq = g.get("run_queue_wait_ms_median")
+        w(f"| {label} | {ns(wall)} | {ratio(b, wall) if wall else '-'} | {f'{gm:.2f} ms' if gm is not None else '-'} "
+          f"| {f'{gw:.2f} ms' if gw is not None else '-'} | {f'{rq:.2f} ms' if rq is not None else '-'} |")
     for mode in ("blocking", "threaded"):
         tw_wall = tw.get(f"fibonacci/{mode}/per_computation")
         tw_gap = tw.get(f"fibonacci/{mode}/max_tick_gap")
         if tw_wall:
-            w(f"| Twisted, {mode} (measured here, Python ints) | {ns(tw_wall)} | - | {tw_gap / 1e6:.2f} ms | - |")
-    w(f"| Twisted, threaded (issue) | - | - | up to {REF['twisted_gap_ms']:.0f} ms | - |")
+            w(f"| Twisted, {mode} (measured here, Python ints) | {ns(tw_wall)} | - | {tw_gap / 1e6:.2f} ms | - | - |")
+    w(f"| Twisted, threaded (issue) | - | - | up to {REF['twisted_gap_ms']:.0f} ms | - | - |")
     w("")
     tg = gaps.get("threaded", {}).get("longest_gap_ms_median")
     if tg is not None:

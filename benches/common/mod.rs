@@ -28,6 +28,8 @@ pub fn config() -> Criterion {
 pub struct ReactorThread {
     pub reactor: Reactor,
     thread: Option<JoinHandle<()>>,
+    /// The reactor thread's Linux thread id, for its scheduler statistics.
+    tid: Option<String>,
 }
 
 impl ReactorThread {
@@ -45,14 +47,33 @@ impl ReactorThread {
             .expect("valid pool size");
         let reactor = Reactor::with_thread_pool(pool);
         let r = reactor.clone();
+        let (tid_tx, tid_rx) = bounded(1);
         let thread = std::thread::Builder::new()
             .name("bench-reactor".into())
-            .spawn(move || r.run().expect("the bench reactor runs once"))
+            .spawn(move || {
+                // "/proc/thread-self" links to "<pid>/task/<tid>" on Linux.
+                let tid = std::fs::read_link("/proc/thread-self")
+                    .ok()
+                    .and_then(|p| Some(p.file_name()?.to_str()?.to_owned()));
+                tid_tx.send(tid).unwrap();
+                r.run().expect("the bench reactor runs once")
+            })
             .expect("spawn the reactor thread");
         ReactorThread {
             reactor,
             thread: Some(thread),
+            tid: tid_rx.recv().unwrap(),
         }
+    }
+
+    /// How long the reactor thread has waited, runnable, for a core so far
+    /// (Linux `schedstat`: the scheduler's run-queue delay), if known.
+    pub fn run_queue_wait(&self) -> Option<Duration> {
+        let stat =
+            std::fs::read_to_string(format!("/proc/self/task/{}/schedstat", self.tid.as_ref()?))
+                .ok()?;
+        let ns = stat.split_whitespace().nth(1)?.parse().ok()?;
+        Some(Duration::from_nanos(ns))
     }
 
     /// Runs `batch` on the reactor thread and blocks until it calls the
