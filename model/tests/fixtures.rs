@@ -8,13 +8,6 @@ use std::process::{Command, Output, Stdio};
 
 use deferred_model::{parse_script, real, reference, trace};
 
-/// Fixtures the real core gets wrong today, each reported to the lead; the
-/// real implementation skips them (they might hang). Remove an entry once
-/// fixed: `cargo test -p deferred-model --test fixtures -- --ignored` checks
-/// them. (Empty since the core stopped looping on `cancel` of a cycle of
-/// waiting Deferreds.)
-const REAL_CORE_KNOWN_BUGS: &[&str] = &[];
-
 struct Fixture {
     name: String,
     path: PathBuf,
@@ -96,10 +89,6 @@ fn model_gives_every_fixture_its_expected_trace() {
 #[test]
 fn real_implementation_gives_every_fixture_its_expected_trace() {
     for f in fixtures() {
-        if REAL_CORE_KNOWN_BUGS.contains(&f.name.as_str()) {
-            eprintln!("skipping {} on the real core: known core bug", f.name);
-            continue;
-        }
         let script = parse_script(&f.script).unwrap_or_else(|e| panic!("{}: {e}", f.name));
         let got = trace::to_jsonl(&real::run(&script));
         assert!(
@@ -112,29 +101,10 @@ fn real_implementation_gives_every_fixture_its_expected_trace() {
 }
 
 #[test]
-#[ignore = "runs the fixtures in REAL_CORE_KNOWN_BUGS, which may hang"]
-fn real_core_passes_the_known_bug_fixtures() {
-    for f in fixtures() {
-        if REAL_CORE_KNOWN_BUGS.contains(&f.name.as_str()) {
-            let got = trace::to_jsonl(&real::run(&parse_script(&f.script).unwrap()));
-            assert!(
-                trace::same_jsonl(&got, &f.trace),
-                "{}: real gave\n{got}",
-                f.name
-            );
-        }
-    }
-}
-
-#[test]
 fn replay_binary_prints_every_fixture_trace_in_both_modes() {
     for f in fixtures() {
         let path = f.path.to_str().unwrap();
-        let mut modes = vec![vec!["--model", path]];
-        if !REAL_CORE_KNOWN_BUGS.contains(&f.name.as_str()) {
-            modes.push(vec![path]);
-        }
-        for args in modes {
+        for args in [vec!["--model", path], vec![path]] {
             let out = replay(&args, b"");
             assert_eq!(
                 out.status.code(),
