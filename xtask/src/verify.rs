@@ -153,6 +153,24 @@ pub fn run(args: &[String]) -> ExitCode {
     let mut row = step_row("loom models", command, None);
     row.note = format!("LOOM_MAX_PREEMPTIONS={}", options.preemptions);
     rows.push(row);
+    let mut command = cargo();
+    command
+        .env("RUSTFLAGS", "--cfg deferred_loom")
+        .env("LOOM_MAX_PREEMPTIONS", options.preemptions.to_string())
+        .env("RUST_BACKTRACE", "0")
+        .args([
+            "test",
+            "--release",
+            "-p",
+            "deferred",
+            "--test",
+            "threads_loom",
+            "--target-dir",
+            "target/loom",
+        ]);
+    let mut row = step_row("loom smoke (pool, reactor)", command, None);
+    row.note = format!("LOOM_MAX_PREEMPTIONS={}", options.preemptions);
+    rows.push(row);
 
     if options.mutants {
         header("4. loom mutants: each planted bug must be caught");
