@@ -113,6 +113,8 @@ fn fuzz_into(seconds: u64, only: &[String], rows: &mut Vec<Row>) {
             .arg(format!("fuzz/seeds/{target}"))
             .arg("--")
             .arg(format!("-max_total_time={}", seconds))
+            // A hang is a finding: report it after 20 s, not libFuzzer's 20 min.
+            .arg("-timeout=20")
             .arg("-print_final_stats=1");
         let log = root()
             .join("target/xtask")
