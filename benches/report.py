@@ -105,8 +105,8 @@ def main():
 
     # --- chain ---------------------------------------------------------------
     w("### chain (one thread)\n")
-    w("Medians; \"per op\" is the median divided by the operations in one iteration. "
-      "Ratios are *how many times slower* the other is (Twisted / ours, or ours / floor).\n")
+    w("Medians per operation (criterion's median divided by the operations in one iteration). "
+      "The ratio columns say how many times slower Twisted is than we are.\n")
     w("| workload | ours | floor: boxed closures | floor: same behind a Mutex | Twisted (measured here) | Twisted (issue) | Twisted / ours (here) | Twisted (issue) / ours |")
     w("|---|---|---|---|---|---|---|---|")
     cf = op("chain/create_fire/deferred")
@@ -157,17 +157,18 @@ def main():
     ]
     seq_ours = op("round_trip/sequential/defer_to_thread")
     fl_ours = op("round_trip/in_flight/defer_to_thread")
-    w("| implementation | sequential: per round trip | ours / this | 20,000 in flight: per job | jobs/s | this / ours (throughput) |")
+    w("Ratio columns: this implementation's time ÷ ours (above 1: slower than `defer_to_thread`; below 1: faster).\n")
+    w("| implementation | sequential: per round trip | this ÷ ours | 20,000 in flight: per job | jobs/s | this ÷ ours |")
     w("|---|---|---|---|---|---|")
     for label, key in peers:
         s = op(f"round_trip/sequential/{key}")
         f_ = op(f"round_trip/in_flight/{key}")
-        w(f"| {label} | {ns(s)} | {ratio(s, seq_ours) if key != 'defer_to_thread' else '1×'} | {ns(f_)} "
+        w(f"| {label} | {ns(s)} | {ratio(seq_ours, s) if key != 'defer_to_thread' else '1×'} | {ns(f_)} "
           f"| {f'{1e9 / f_:,.0f}' if f_ else '-'} | {ratio(fl_ours, f_) if f_ and key != 'defer_to_thread' else ('1×' if f_ else '-')} |")
     ts, tf = tw.get("round_trip/sequential/defer_to_thread"), tw.get("round_trip/in_flight_20000/defer_to_thread")
-    w(f"| Twisted deferToThread (measured here) | {ns(ts)} | {ratio(ts, seq_ours)} | {ns(tf)} | {f'{1e9 / tf:,.0f}' if tf else '-'} | {ratio(fl_ours, tf)} |")
-    w(f"| Twisted deferToThread (issue) | {ns(REF['twisted_sequential'])} | {ratio(REF['twisted_sequential'], seq_ours)} | {ns(REF['twisted_in_flight'])} | 27,400 | {ratio(fl_ours, REF['twisted_in_flight'])} |")
-    w(f"| tokio spawn_blocking (issue: default / capped at 10) | {ns(REF['tokio_sequential'])} | - | {ns(REF['tokio_in_flight'])} / {ns(REF['tokio_in_flight_capped'])} | 141,000 / 662,000 | - |")
+    w(f"| Twisted deferToThread (measured here) | {ns(ts)} | {ratio(seq_ours, ts)} | {ns(tf)} | {f'{1e9 / tf:,.0f}' if tf else '-'} | {ratio(fl_ours, tf)} |")
+    w(f"| Twisted deferToThread (issue) | {ns(REF['twisted_sequential'])} | {ratio(seq_ours, REF['twisted_sequential'])} | {ns(REF['twisted_in_flight'])} | 27,400 | {ratio(fl_ours, REF['twisted_in_flight'])} |")
+    w(f"| tokio spawn_blocking (issue: default / capped at 10) | {ns(REF['tokio_sequential'])} | {ratio(seq_ours, REF['tokio_sequential'])} | {ns(REF['tokio_in_flight'])} / {ns(REF['tokio_in_flight_capped'])} | 141,000 / 662,000 | - |")
     w(f"| rayon + channel, park/unpark (issue) | {ns(REF['rayon_sequential'])}, {ns(REF['park_sequential'])} | - | - | - | - |")
     w("")
     tok = op("round_trip/in_flight/tokio_spawn_blocking")
