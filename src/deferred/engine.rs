@@ -286,6 +286,18 @@ impl<T: Send + 'static> Inner<T> {
                 let canceller = state.canceller.take();
                 if canceller.is_none() {
                     state.suppress_already_called = true;
+                    // Fire under the lock that set the flag: a fire racing on
+                    // another thread then lands before this cancel (which then
+                    // did nothing) or after it (and is the late fire the flag
+                    // excuses), never in between, where it would win and still
+                    // leave the flag set for a second fire to slip through.
+                    // Found by loom (model 4); the split is kept as a mutant.
+                    #[cfg(not(deferred_mutant = "engine_cancel_split_lock"))]
+                    {
+                        let none = target.start(state, Err(Failure::new(CancelledError)));
+                        debug_assert!(none.is_none(), "the canceller was taken above");
+                        return;
+                    }
                 }
                 drop(state);
                 if let Some(canceller) = canceller {
