@@ -324,7 +324,9 @@ fn defer_to_thread_result_survives_a_concurrent_stop() {
         };
         reactor.run().unwrap();
         stopper.join().unwrap();
-        let result = d.result().expect("the result must cross back before run returns");
+        let result = d
+            .result()
+            .expect("the result must cross back before run returns");
         assert_eq!(result.unwrap(), 5);
     });
 }
