@@ -41,7 +41,7 @@ pub const MUTANTS: &[Mutant] = &[
     },
     Mutant {
         name: "engine_cancel_split_lock",
-        breaks: "cancel sets the late-fire excuse and fires Cancelled under two locks (needs the cancel fix of docs/verification.md in src/deferred/engine.rs)",
+        breaks: "cancel sets the late-fire excuse and fires Cancelled under two separate locks",
         model: "deferred::cancel_racing_a_fire_ignores_the_late_fire_once",
     },
     Mutant {

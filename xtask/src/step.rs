@@ -43,7 +43,15 @@ pub fn display(command: &Command) -> String {
             ))
         })
         .collect();
-    words.push(command.get_program().to_string_lossy().into_owned());
+    // `cargo`, not the toolchain path the outer cargo handed us.
+    let program = std::path::Path::new(command.get_program());
+    words.push(
+        program
+            .file_name()
+            .unwrap_or(program.as_os_str())
+            .to_string_lossy()
+            .into_owned(),
+    );
     words.extend(command.get_args().map(|a| a.to_string_lossy().into_owned()));
     words.join(" ")
 }
