@@ -480,3 +480,86 @@ fn paused_unhandled_failure_reported_once() {
         assert_eq!(unhandled(), 1);
     });
 }
+
+/// `then` across threads: thread A derives a new Deferred with `then` while
+/// thread B fires the source. Whether the source fires before or after the
+/// `then`, the derived Deferred gets the mapped result exactly once and the
+/// source ends consumed.
+#[test]
+fn then_on_one_thread_while_another_fires_the_source() {
+    model(|| {
+        let source = Deferred::<i64>::new();
+        let calls = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let deriver = {
+            let (source, calls) = (source.clone(), calls.clone());
+            thread::spawn(move || {
+                source.then(move |r: Result<i64, deferred::Failure>| {
+                    calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    r.map(|v| v * 2)
+                })
+            })
+        };
+        let firer = {
+            let source = source.clone();
+            thread::spawn(move || source.callback(5).unwrap())
+        };
+        let derived = deriver.join().unwrap();
+        firer.join().unwrap();
+        assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 1);
+        assert_eq!(result_of(&derived), Some(Ok(10)));
+        assert_eq!(source.state(), DeferredState::Consumed);
+    });
+}
+
+/// `gather_results` with its inputs fired on two threads: the output fires
+/// exactly once, with the values in input order, whichever fires last.
+#[test]
+fn gather_results_of_inputs_fired_on_two_threads_fires_once_in_order() {
+    model(|| {
+        let (a, b) = (Deferred::<i64>::new(), Deferred::<i64>::new());
+        let all = deferred::gather_results(vec![a.clone(), b.clone()]);
+        let calls = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        {
+            let calls = calls.clone();
+            all.add_both(move |r: Result<Vec<i64>, deferred::Failure>| {
+                calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                r
+            });
+        }
+        let ta = thread::spawn(move || a.callback(1).unwrap());
+        let tb = thread::spawn(move || b.callback(2).unwrap());
+        ta.join().unwrap();
+        tb.join().unwrap();
+        assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 1);
+        assert_eq!(all.result().map(|r| r.ok()), Some(Some(vec![1, 2])));
+    });
+}
+
+/// `gather_results` fails fast: one input fails on one thread while the
+/// other succeeds on another; the output fires once, with the failure,
+/// whichever lands first.
+#[test]
+fn gather_results_fails_once_when_an_input_fails_on_another_thread() {
+    model(|| {
+        reset_unhandled();
+        let (a, b) = (Deferred::<i64>::new(), Deferred::<i64>::new());
+        let all = deferred::gather_results(vec![a.clone(), b.clone()]);
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        {
+            let seen = seen.clone();
+            all.add_both(move |r: Result<Vec<i64>, deferred::Failure>| {
+                seen.lock()
+                    .unwrap()
+                    .push(r.as_ref().map_err(crate::support::tag).cloned());
+                Vec::new()
+            });
+        }
+        let ta = thread::spawn(move || a.errback(Boom).unwrap());
+        let tb = thread::spawn(move || b.callback(2).unwrap());
+        ta.join().unwrap();
+        tb.join().unwrap();
+        assert_eq!(*seen.lock().unwrap(), [Err("Boom")]);
+        drop(all);
+        assert_eq!(unhandled(), 0, "the output's handler handled the failure");
+    });
+}
