@@ -277,3 +277,31 @@ pub fn decode(args: &[String]) -> ExitCode {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_three_targets_are_listed() {
+        assert_eq!(fuzz_targets(), ["ops", "script_json", "threads"]);
+    }
+
+    #[test]
+    fn an_unknown_target_or_option_is_a_usage_error() {
+        assert_eq!(run(&["no_such_target".to_owned()]), ExitCode::from(2));
+        assert_eq!(
+            run(&["--seconds".to_owned(), "soon".to_owned()]),
+            ExitCode::from(2)
+        );
+    }
+
+    #[test]
+    fn decode_of_a_missing_file_is_an_error_not_a_panic() {
+        assert_eq!(
+            decode(&["/nonexistent/crash-0".to_owned()]),
+            ExitCode::from(2)
+        );
+        assert_eq!(decode(&[]), ExitCode::from(2));
+    }
+}

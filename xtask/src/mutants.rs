@@ -215,3 +215,49 @@ fn usage(problem: &str) -> ExitCode {
     eprintln!("usage: cargo xtask mutants [--preemptions N] [--quiet] [--list] [NAME...]");
     ExitCode::from(2)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_mutant_is_declared_in_check_cfg() {
+        let manifest = std::fs::read_to_string(root().join("Cargo.toml")).unwrap();
+        for mutant in MUTANTS {
+            assert!(
+                manifest.contains(&format!("\"{}\"", mutant.name)),
+                "{} missing from check-cfg",
+                mutant.name
+            );
+        }
+    }
+
+    #[test]
+    fn every_mutant_has_its_switch_in_the_library() {
+        let mut sources = String::new();
+        let mut dirs = vec![root().join("src")];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(dir).unwrap().filter_map(|e| e.ok()) {
+                let path = entry.path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    sources.push_str(&std::fs::read_to_string(path).unwrap());
+                }
+            }
+        }
+        for mutant in MUTANTS {
+            assert!(
+                sources.contains(&format!("deferred_mutant = \"{}\"", mutant.name)),
+                "no #[cfg(deferred_mutant = \"{}\")] in src/",
+                mutant.name
+            );
+        }
+    }
+
+    #[test]
+    fn an_unknown_mutant_name_is_a_usage_error() {
+        assert_eq!(run(&["no_such_mutant".to_owned()]), ExitCode::from(2));
+        assert_eq!(run(&["--preemptions".to_owned()]), ExitCode::from(2));
+    }
+}

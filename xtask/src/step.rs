@@ -191,3 +191,37 @@ pub fn table(head: &[&str], rows: &[Vec<String>]) {
     }
     let _ = io::stdout().flush();
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_as_seconds_or_minutes() {
+        assert_eq!(fmt_duration(Duration::from_millis(4_250)), "4.2s");
+        assert_eq!(fmt_duration(Duration::from_secs(62)), "1m02s");
+    }
+
+    #[test]
+    fn display_shows_env_then_cargo_then_args() {
+        let mut command = Command::new("/some/toolchain/bin/cargo");
+        command.env("A", "1").args(["test", "-p", "x"]);
+        assert_eq!(display(&command), "A=\"1\" cargo test -p x");
+    }
+
+    #[test]
+    fn a_command_that_cannot_start_is_a_failed_step_not_a_panic() {
+        let outcome = run(Command::new("/nonexistent/xtask-test-binary"), None, true);
+        assert!(!outcome.success);
+        assert!(outcome.output.contains("could not start"));
+    }
+
+    #[test]
+    fn output_and_status_are_captured() {
+        let mut command = Command::new("sh");
+        command.args(["-c", "echo out; echo err >&2; exit 3"]);
+        let outcome = run(command, None, true);
+        assert!(!outcome.success);
+        assert!(outcome.output.contains("out") && outcome.output.contains("err"));
+    }
+}

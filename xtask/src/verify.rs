@@ -252,3 +252,44 @@ pub fn step_row(layer: &str, command: Command, log: Option<&Path>) -> Row {
         note: String::new(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(words: &[&str]) -> Vec<String> {
+        words.iter().map(|w| w.to_string()).collect()
+    }
+
+    #[test]
+    fn options_default_to_the_documented_values() {
+        let options = parse(&[]).unwrap();
+        assert_eq!(
+            (options.cases, options.preemptions, options.fuzz_seconds),
+            (50_000, 4, 120)
+        );
+        assert!(options.fuzz && options.mutants);
+    }
+
+    #[test]
+    fn quick_shrinks_every_budget() {
+        let options = parse(&args(&["--quick"])).unwrap();
+        assert_eq!(
+            (options.cases, options.preemptions, options.fuzz_seconds),
+            (256, 2, 10)
+        );
+    }
+
+    #[test]
+    fn an_unknown_option_is_an_error_naming_it() {
+        let error = parse(&args(&["--fast"])).err().unwrap();
+        assert!(error.contains("--fast"), "{error}");
+    }
+
+    #[test]
+    fn a_missing_or_bad_number_is_an_error() {
+        assert!(parse(&args(&["--cases"])).is_err());
+        assert!(parse(&args(&["--cases", "many"])).is_err());
+        assert!(parse(&args(&["--fuzz-seconds", "-3"])).is_err());
+    }
+}
