@@ -1,9 +1,11 @@
-//! Models 1 to 6: one Deferred (or a chained pair) driven from several threads.
+//! Models 1 to 6 and 10: one Deferred (or a chained pair, or a combinator's
+//! inputs) driven from several threads. Each is checked exhaustively: every
+//! interleaving, no preemption bound.
 
 use deferred::{Deferred, DeferredState};
 use loom::thread;
 
-use crate::support::{model, reset_unhandled, result_of, unhandled, Boom, Call, Log};
+use crate::support::{exhaustive, reset_unhandled, result_of, unhandled, Boom, Call, Log};
 
 /// Checks that the calls form one fold: each handler ran once, in the order
 /// given, each getting what the one before returned, and the Deferred holds
@@ -30,7 +32,7 @@ fn assert_fold(log: &Log, order: &[usize], d: &Deferred<i64>) {
 /// once, in the order added, and the result is their fold.
 #[test]
 fn handlers_added_while_another_thread_fires_run_once_in_order() {
-    model(|| {
+    exhaustive(|| {
         let d = Deferred::<i64>::new();
         let log = Log::new();
         d.add_callback(log.callback(0, |v| v + 1));
@@ -61,7 +63,7 @@ fn handlers_added_while_another_thread_fires_run_once_in_order() {
 /// the order of the two adds, which the race decides).
 #[test]
 fn reentrant_add_and_foreign_add_both_run_once() {
-    model(|| {
+    exhaustive(|| {
         let d = Deferred::<i64>::new();
         let log = Log::new();
         {
@@ -100,7 +102,7 @@ fn reentrant_add_and_foreign_add_both_run_once() {
 /// the winner's value.
 #[test]
 fn two_threads_fire_exactly_one_wins() {
-    model(|| {
+    exhaustive(|| {
         let d = Deferred::<i64>::new();
         let log = Log::new();
         d.add_callback(log.callback(0, |v| v * 2));
@@ -125,7 +127,7 @@ fn two_threads_fire_exactly_one_wins() {
 /// handler sees only the winner's side.
 #[test]
 fn callback_and_errback_race_exactly_one_wins() {
-    model(|| {
+    exhaustive(|| {
         let d = Deferred::<i64>::new();
         let log = Log::new();
         d.add_both(log.both(0, |v| v, -1));
@@ -156,7 +158,7 @@ fn callback_and_errback_race_exactly_one_wins() {
 /// and after both, each handler has run exactly once.
 #[test]
 fn fire_on_paused_deferred_runs_nothing_until_unpause() {
-    model(|| {
+    exhaustive(|| {
         let d = Deferred::<i64>::new();
         let log = Log::new();
         let unpausing = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -199,7 +201,7 @@ fn fire_on_paused_deferred_runs_nothing_until_unpause() {
 /// left queued behind a pause count of zero.
 #[test]
 fn pause_and_unpause_racing_a_fire_leave_nothing_behind() {
-    model(|| {
+    exhaustive(|| {
         let d = Deferred::<i64>::new();
         let log = Log::new();
         d.add_callback(log.callback(0, |v| v + 1));
@@ -232,7 +234,7 @@ fn pause_and_unpause_racing_a_fire_leave_nothing_behind() {
 /// the errback-or-callback runs once, and a second late fire is refused.
 #[test]
 fn cancel_racing_a_fire_ignores_the_late_fire_once() {
-    model(|| {
+    exhaustive(|| {
         reset_unhandled();
         let d = Deferred::<i64>::new();
         let log = Log::new();
@@ -272,7 +274,7 @@ fn cancel_racing_a_fire_ignores_the_late_fire_once() {
 /// fire and the racing fire cannot both land.
 #[test]
 fn cancel_with_canceller_racing_a_fire() {
-    model(|| {
+    exhaustive(|| {
         let cancels = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let d = {
             let cancels = cancels.clone();
@@ -317,7 +319,7 @@ fn cancel_with_canceller_racing_a_fire() {
 /// Deferred ends consumed.
 #[test]
 fn inner_fired_on_one_thread_while_handler_on_another_returns_it() {
-    model(|| {
+    exhaustive(|| {
         let outer = Deferred::<i64>::new();
         let inner = Deferred::<i64>::new();
         let log = Log::new();
@@ -365,7 +367,7 @@ fn inner_fired_on_one_thread_while_handler_on_another_returns_it() {
 /// inner's fire wins the race).
 #[test]
 fn cancel_of_waiting_outer_reaches_inner_across_threads() {
-    model(|| {
+    exhaustive(|| {
         reset_unhandled();
         let outer = Deferred::<i64>::new();
         let inner = Deferred::<i64>::new();
@@ -410,7 +412,7 @@ fn cancel_of_waiting_outer_reaches_inner_across_threads() {
 /// drops last, the unhandled failure is reported exactly once.
 #[test]
 fn unhandled_failure_reported_once_whichever_thread_drops_last() {
-    model(|| {
+    exhaustive(|| {
         reset_unhandled();
         let d = Deferred::<i64>::new();
         let firer = {
@@ -432,7 +434,7 @@ fn unhandled_failure_reported_once_whichever_thread_drops_last() {
 /// errback was added before or after the fire.
 #[test]
 fn failure_handled_on_another_thread_is_not_reported() {
-    model(|| {
+    exhaustive(|| {
         reset_unhandled();
         let d = Deferred::<i64>::new();
         let log = Log::new();
@@ -462,7 +464,7 @@ fn failure_handled_on_another_thread_is_not_reported() {
 /// paused case; we do not).
 #[test]
 fn paused_unhandled_failure_reported_once() {
-    model(|| {
+    exhaustive(|| {
         reset_unhandled();
         let d = Deferred::<i64>::new();
         d.pause();
@@ -487,7 +489,7 @@ fn paused_unhandled_failure_reported_once() {
 /// source ends consumed.
 #[test]
 fn then_on_one_thread_while_another_fires_the_source() {
-    model(|| {
+    exhaustive(|| {
         let source = Deferred::<i64>::new();
         let calls = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let deriver = {
@@ -515,7 +517,7 @@ fn then_on_one_thread_while_another_fires_the_source() {
 /// exactly once, with the values in input order, whichever fires last.
 #[test]
 fn gather_results_of_inputs_fired_on_two_threads_fires_once_in_order() {
-    model(|| {
+    exhaustive(|| {
         let (a, b) = (Deferred::<i64>::new(), Deferred::<i64>::new());
         let all = deferred::gather_results(vec![a.clone(), b.clone()]);
         let calls = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
@@ -540,7 +542,7 @@ fn gather_results_of_inputs_fired_on_two_threads_fires_once_in_order() {
 /// whichever lands first.
 #[test]
 fn gather_results_fails_once_when_an_input_fails_on_another_thread() {
-    model(|| {
+    exhaustive(|| {
         reset_unhandled();
         let (a, b) = (Deferred::<i64>::new(), Deferred::<i64>::new());
         let all = deferred::gather_results(vec![a.clone(), b.clone()]);

@@ -36,6 +36,29 @@ where
     );
 }
 
+/// Runs `f` under loom with no preemption bound: every interleaving. For
+/// the Deferred models, whose state spaces are small (a fire or an add is
+/// one or two lock acquisitions; the largest has about 120 interleavings),
+/// so they are checked completely whatever `LOOM_MAX_PREEMPTIONS` says.
+pub fn exhaustive<F>(f: F)
+where
+    F: Fn() + Sync + Send + 'static,
+{
+    let mut builder = loom::model::Builder::new();
+    builder.preemption_bound = None;
+    let iterations = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&iterations);
+    builder.check(move || {
+        counter.fetch_add(1, Ordering::Relaxed);
+        f();
+    });
+    println!(
+        "loom: {} interleavings of {} (no preemption bound: all of them)",
+        iterations.load(Ordering::Relaxed),
+        std::thread::current().name().unwrap_or("?"),
+    );
+}
+
 /// One handler invocation: which handler (its index in the order it was
 /// added), what it got, what it returned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
