@@ -131,11 +131,7 @@ fn fuzz_into(seconds: u64, only: &[String], rows: &mut Vec<Row>) {
             layer: format!("fuzz {target}"),
             command: shown,
             time: outcome.elapsed,
-            verdict: if outcome.success {
-                Verdict::Pass
-            } else {
-                Verdict::Fail
-            },
+            verdict: Verdict::from_success(outcome.success),
             note: format!("{execs} execs in {}s", seconds),
         });
     }

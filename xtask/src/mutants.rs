@@ -10,7 +10,7 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use crate::step::{self, cargo, fmt_duration, header, root, table};
+use crate::step::{self, fmt_duration, header, root, table};
 
 /// A planted bug and the model that must catch it.
 pub struct Mutant {
@@ -67,29 +67,16 @@ pub struct Verdict {
 
 /// Builds and runs one mutant.
 pub fn check(mutant: &'static Mutant, preemptions: u32, quiet: bool) -> Verdict {
-    let mut command = cargo();
-    command
-        .env(
-            "RUSTFLAGS",
-            format!(
-                "--cfg deferred_loom --cfg deferred_mutant=\"{}\"",
-                mutant.name
-            ),
-        )
-        .env("LOOM_MAX_PREEMPTIONS", preemptions.to_string())
-        // Backtraces multiply loom's run time by capturing one per Failure.
-        .env("RUST_BACKTRACE", "0")
-        .args([
-            "test",
-            "--release",
-            "-p",
-            "deferred-model",
-            "--test",
-            "loom",
-            "--target-dir",
-        ])
-        .arg(root().join("target/loom-mutants").join(mutant.name))
-        .args(["--", mutant.model, "--test-threads", "1"]);
+    let cfg = format!("deferred_mutant=\"{}\"", mutant.name);
+    let target_dir = root().join("target/loom-mutants").join(mutant.name);
+    let mut command = step::loom_test(
+        "deferred-model",
+        "loom",
+        preemptions,
+        &target_dir,
+        Some(&cfg),
+    );
+    command.args(["--", mutant.model, "--test-threads", "1"]);
     let log = root()
         .join("target/xtask")
         .join(format!("mutant-{}.log", mutant.name));

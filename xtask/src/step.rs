@@ -151,6 +151,40 @@ pub fn cargo() -> Command {
     Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
 }
 
+/// `cargo test --release -p PACKAGE --test TEST --target-dir TARGET_DIR`
+/// built with `--cfg deferred_loom` (plus `extra_cfg`, if any) and run at
+/// `LOOM_MAX_PREEMPTIONS=preemptions`: the one way every loom run is made.
+pub fn loom_test(
+    package: &str,
+    test: &str,
+    preemptions: u32,
+    target_dir: &Path,
+    extra_cfg: Option<&str>,
+) -> Command {
+    let mut flags = String::from("--cfg deferred_loom");
+    if let Some(cfg) = extra_cfg {
+        flags.push_str(" --cfg ");
+        flags.push_str(cfg);
+    }
+    let mut command = cargo();
+    command
+        .env("RUSTFLAGS", flags)
+        .env("LOOM_MAX_PREEMPTIONS", preemptions.to_string())
+        // Backtraces multiply loom's run time by capturing one per Failure.
+        .env("RUST_BACKTRACE", "0")
+        .args([
+            "test",
+            "--release",
+            "-p",
+            package,
+            "--test",
+            test,
+            "--target-dir",
+        ])
+        .arg(target_dir);
+    command
+}
+
 /// Formats a duration as `1m02s` or `4.2s`.
 pub fn fmt_duration(d: Duration) -> String {
     let secs = d.as_secs_f64();

@@ -69,6 +69,15 @@ pub enum Verdict {
 }
 
 impl Verdict {
+    /// `Pass` on success, `Fail` otherwise.
+    pub fn from_success(success: bool) -> Self {
+        if success {
+            Verdict::Pass
+        } else {
+            Verdict::Fail
+        }
+    }
+
     /// The table's word for it.
     pub fn label(self) -> &'static str {
         match self {
@@ -135,39 +144,24 @@ pub fn run(args: &[String]) -> ExitCode {
     rows.push(row);
 
     header("3. loom models");
-    let mut command = cargo();
-    command
-        .env("RUSTFLAGS", "--cfg deferred_loom")
-        .env("LOOM_MAX_PREEMPTIONS", options.preemptions.to_string())
-        .env("RUST_BACKTRACE", "0")
-        .args([
-            "test",
-            "--release",
-            "-p",
-            "deferred-model",
-            "--test",
-            "loom",
-            "--target-dir",
-            "target/loom",
-        ]);
+    let loom_dir = Path::new("target/loom");
+    let command = step::loom_test(
+        "deferred-model",
+        "loom",
+        options.preemptions,
+        loom_dir,
+        None,
+    );
     let mut row = step_row("loom models", command, None);
     row.note = format!("LOOM_MAX_PREEMPTIONS={}", options.preemptions);
     rows.push(row);
-    let mut command = cargo();
-    command
-        .env("RUSTFLAGS", "--cfg deferred_loom")
-        .env("LOOM_MAX_PREEMPTIONS", options.preemptions.to_string())
-        .env("RUST_BACKTRACE", "0")
-        .args([
-            "test",
-            "--release",
-            "-p",
-            "deferred",
-            "--test",
-            "threads_loom",
-            "--target-dir",
-            "target/loom",
-        ]);
+    let command = step::loom_test(
+        "deferred",
+        "threads_loom",
+        options.preemptions,
+        loom_dir,
+        None,
+    );
     let mut row = step_row("loom smoke (pool, reactor)", command, None);
     row.note = format!("LOOM_MAX_PREEMPTIONS={}", options.preemptions);
     rows.push(row);
@@ -186,11 +180,7 @@ pub fn run(args: &[String]) -> ExitCode {
                 layer: format!("mutant {}", mutant.name),
                 command: format!("cargo xtask mutants {}", mutant.name),
                 time: verdict.elapsed,
-                verdict: if verdict.caught {
-                    Verdict::Pass
-                } else {
-                    Verdict::Fail
-                },
+                verdict: Verdict::from_success(verdict.caught),
                 note: format!("{} (must fail: {})", verdict.label, mutant.model),
             });
         }
@@ -244,11 +234,7 @@ pub fn step_row(layer: &str, command: Command, log: Option<&Path>) -> Row {
         layer: layer.to_owned(),
         command: shown,
         time: outcome.elapsed,
-        verdict: if outcome.success {
-            Verdict::Pass
-        } else {
-            Verdict::Fail
-        },
+        verdict: Verdict::from_success(outcome.success),
         note: String::new(),
     }
 }
