@@ -110,6 +110,22 @@ pub(crate) struct State<T: 'static> {
     canceller: Option<Canceller<T>>,
 }
 
+impl<T: 'static> State<T> {
+    /// The one-shot rule for `callback`/`errback`: `Ok(true)` to go ahead;
+    /// `Ok(false)` for the late fire after a `cancel`, which is ignored once
+    /// (and uses up the excuse); `AlreadyCalledError` otherwise.
+    fn may_fire(&mut self) -> Result<bool, AlreadyCalledError> {
+        if !self.called {
+            return Ok(true);
+        }
+        if self.suppress_already_called {
+            self.suppress_already_called = false;
+            return Ok(false);
+        }
+        Err(AlreadyCalledError)
+    }
+}
+
 /// The shared state of one Deferred.
 pub(crate) struct Inner<T: 'static> {
     state: Mutex<State<T>>,
@@ -157,12 +173,8 @@ impl<T: Send + 'static> Inner<T> {
         result: Result<T, Failure>,
     ) -> Result<(), AlreadyCalledError> {
         let mut state = self.lock();
-        if state.called {
-            if state.suppress_already_called {
-                state.suppress_already_called = false;
-                return Ok(());
-            }
-            return Err(AlreadyCalledError);
+        if !state.may_fire()? {
+            return Ok(());
         }
         let canceller = self.start(state, result);
         drop(canceller);
@@ -519,12 +531,8 @@ impl<T: Send + 'static> Inner<T> {
         result: Result<T, Failure>,
     ) -> Result<Next, Failure> {
         let mut state = self.lock();
-        if state.called {
-            if state.suppress_already_called {
-                state.suppress_already_called = false;
-                return Ok(None);
-            }
-            return Err(Failure::new(AlreadyCalledError));
+        if !state.may_fire()? {
+            return Ok(None);
         }
         state.called = true;
         state.slot = Slot::Ready(result);
