@@ -21,19 +21,8 @@ where
     if builder.preemption_bound.is_none() {
         builder.preemption_bound = Some(2);
     }
-    let iterations = Arc::new(AtomicUsize::new(0));
-    let counter = Arc::clone(&iterations);
-    builder.check(move || {
-        counter.fetch_add(1, Ordering::Relaxed);
-        f();
-    });
-    // Shown with `--nocapture`: how much of the schedule space a model covers.
-    println!(
-        "loom: {} interleavings of {} (preemption bound {:?})",
-        iterations.load(Ordering::Relaxed),
-        std::thread::current().name().unwrap_or("?"),
-        builder.preemption_bound
-    );
+    let bound = format!("preemption bound {:?}", builder.preemption_bound);
+    check_counted(builder, &bound, f);
 }
 
 /// Runs `f` under loom with no preemption bound: every interleaving. For
@@ -46,6 +35,15 @@ where
 {
     let mut builder = loom::model::Builder::new();
     builder.preemption_bound = None;
+    check_counted(builder, "no preemption bound: all of them", f);
+}
+
+/// Runs the model, counting its interleavings, and prints the count (shown
+/// with `--nocapture`: how much of the schedule space a model covers).
+fn check_counted<F>(builder: loom::model::Builder, bound: &str, f: F)
+where
+    F: Fn() + Sync + Send + 'static,
+{
     let iterations = Arc::new(AtomicUsize::new(0));
     let counter = Arc::clone(&iterations);
     builder.check(move || {
@@ -53,7 +51,7 @@ where
         f();
     });
     println!(
-        "loom: {} interleavings of {} (no preemption bound: all of them)",
+        "loom: {} interleavings of {} ({bound})",
         iterations.load(Ordering::Relaxed),
         std::thread::current().name().unwrap_or("?"),
     );
