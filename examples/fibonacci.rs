@@ -142,15 +142,19 @@ fn check(n: &BigUint) {
     assert!(digits.ends_with(TRAILING), "trailing digits of F({TARGET})");
 }
 
-/// Part 1: the blocking version, called on the reactor thread.
-fn blocking_half(verbose: bool) -> (Duration, usize, BigUint) {
+/// A reactor whose 1 ms ticker starts with the loop, and the ticker's timeline.
+fn reactor_with_ticker() -> (Reactor, Arc<Mutex<Timeline>>) {
     let reactor = Reactor::new();
     let timeline = Arc::new(Mutex::new(Timeline::default()));
+    let (r, t) = (reactor.clone(), Arc::clone(&timeline));
+    reactor.call_when_running(move || tick(r, t)).unwrap();
+    (reactor, timeline)
+}
+
+/// Part 1: the blocking version, called on the reactor thread.
+fn blocking_half(verbose: bool) -> (Duration, usize, BigUint) {
+    let (reactor, timeline) = reactor_with_ticker();
     let result = Arc::new(Mutex::new(None));
-    {
-        let (r, t) = (reactor.clone(), Arc::clone(&timeline));
-        reactor.call_when_running(move || tick(r, t)).unwrap();
-    }
     let (r, t, out) = (reactor.clone(), Arc::clone(&timeline), Arc::clone(&result));
     // Let the ticker settle, then call the blocking function on the reactor thread.
     reactor
@@ -194,13 +198,8 @@ fn blocking_half(verbose: bool) -> (Duration, usize, BigUint) {
 
 /// Part 2: the same work through `defer_to_thread`.
 fn threaded_half() -> (Duration, usize, BigUint) {
-    let reactor = Reactor::new();
-    let timeline = Arc::new(Mutex::new(Timeline::default()));
+    let (reactor, timeline) = reactor_with_ticker();
     let result = Arc::new(Mutex::new(None));
-    {
-        let (r, t) = (reactor.clone(), Arc::clone(&timeline));
-        reactor.call_when_running(move || tick(r, t)).unwrap();
-    }
     let (r, t, out) = (reactor.clone(), Arc::clone(&timeline), Arc::clone(&result));
     reactor
         .call_later(Duration::from_millis(20), move || {
