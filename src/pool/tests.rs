@@ -37,6 +37,19 @@ impl Gate {
     }
 }
 
+/// Submits `n` jobs that wait for each other, so the pool must run them on
+/// `n` threads at once (and then has `n` idle workers).
+fn occupy_threads(pool: &ThreadPool, n: usize) {
+    let barrier = Arc::new(Barrier::new(n));
+    for _ in 0..n {
+        let barrier = Arc::clone(&barrier);
+        pool.call_in_thread(move || {
+            barrier.wait();
+        })
+        .unwrap();
+    }
+}
+
 fn pool(min: usize, max: usize) -> ThreadPool {
     ThreadPool::builder()
         .min_threads(min)
@@ -258,14 +271,7 @@ fn idle_threads_above_the_minimum_exit_after_keep_alive() {
         .keep_alive(Duration::from_millis(20))
         .build()
         .unwrap();
-    let barrier = Arc::new(Barrier::new(4));
-    for _ in 0..4 {
-        let barrier = Arc::clone(&barrier);
-        pool.call_in_thread(move || {
-            barrier.wait();
-        })
-        .unwrap();
-    }
+    occupy_threads(&pool, 4);
     eventually("all four jobs done", || pool.stats().completed == 4);
     eventually("back to the minimum", || pool.stats().threads == 1);
     // The pool still works, and still grows.
@@ -347,14 +353,7 @@ fn adjust_pool_size_down_makes_idle_threads_above_the_maximum_exit() {
         .keep_alive(Duration::from_secs(3600))
         .build()
         .unwrap();
-    let barrier = Arc::new(Barrier::new(4));
-    for _ in 0..4 {
-        let barrier = Arc::clone(&barrier);
-        pool.call_in_thread(move || {
-            barrier.wait();
-        })
-        .unwrap();
-    }
+    occupy_threads(&pool, 4);
     eventually("four idle workers", || pool.stats().idle == 4);
     pool.adjust_pool_size(0, 1).unwrap();
     eventually("one thread left", || pool.stats().threads == 1);
