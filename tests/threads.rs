@@ -2,7 +2,7 @@
 //! fires on the reactor thread, every result arrives exactly once, and no
 //! result or refusal is ever lost.
 
-// Real threads and time: not under loom (tests/threads_loom.rs has the models).
+// Real threads and time: not under loom (loom/tests/loom/threads.rs has the models).
 #![cfg(not(deferred_loom))]
 
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -39,7 +39,7 @@ mod job;
 pub(crate) mod unwind;
 mod worker;
 
-// The unit tests use real threads and time: not under loom (see tests/threads_loom.rs).
+// The unit tests use real threads and time: not under loom (see loom/tests/loom/threads.rs).
 #[cfg(all(test, not(deferred_loom)))]
 mod tests;
 

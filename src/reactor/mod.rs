@@ -36,7 +36,7 @@ mod delayed_call;
 mod error;
 mod timers;
 
-// The unit tests use real threads and time: not under loom (see tests/threads_loom.rs).
+// The unit tests use real threads and time: not under loom (see loom/tests/loom/threads.rs).
 #[cfg(all(test, not(deferred_loom)))]
 mod tests;
 

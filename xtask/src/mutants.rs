@@ -69,13 +69,7 @@ pub struct Verdict {
 pub fn check(mutant: &'static Mutant, preemptions: u32, quiet: bool) -> Verdict {
     let cfg = format!("deferred_mutant=\"{}\"", mutant.name);
     let target_dir = root().join("target/loom-mutants").join(mutant.name);
-    let mut command = step::loom_test(
-        "deferred-model",
-        "loom",
-        preemptions,
-        &target_dir,
-        Some(&cfg),
-    );
+    let mut command = step::loom_test(preemptions, &target_dir, Some(&cfg));
     command.args(["--", mutant.model, "--test-threads", "1"]);
     let log = root()
         .join("target/xtask")

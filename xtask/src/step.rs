@@ -151,16 +151,11 @@ pub fn cargo() -> Command {
     Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
 }
 
-/// `cargo test --release -p PACKAGE --test TEST --target-dir TARGET_DIR`
+/// `cargo test --release -p deferred-loom --test loom --target-dir TARGET_DIR`
 /// built with `--cfg deferred_loom` (plus `extra_cfg`, if any) and run at
-/// `LOOM_MAX_PREEMPTIONS=preemptions`: the one way every loom run is made.
-pub fn loom_test(
-    package: &str,
-    test: &str,
-    preemptions: u32,
-    target_dir: &Path,
-    extra_cfg: Option<&str>,
-) -> Command {
+/// `LOOM_MAX_PREEMPTIONS=preemptions`: the one way every loom run is made
+/// (every model lives in that one test binary, `loom/tests/loom.rs`).
+pub fn loom_test(preemptions: u32, target_dir: &Path, extra_cfg: Option<&str>) -> Command {
     let mut flags = String::from("--cfg deferred_loom");
     if let Some(cfg) = extra_cfg {
         flags.push_str(" --cfg ");
@@ -176,9 +171,9 @@ pub fn loom_test(
             "test",
             "--release",
             "-p",
-            package,
+            "deferred-loom",
             "--test",
-            test,
+            "loom",
             "--target-dir",
         ])
         .arg(target_dir);

@@ -145,24 +145,8 @@ pub fn run(args: &[String]) -> ExitCode {
 
     header("3. loom models");
     let loom_dir = Path::new("target/loom");
-    let command = step::loom_test(
-        "deferred-model",
-        "loom",
-        options.preemptions,
-        loom_dir,
-        None,
-    );
+    let command = step::loom_test(options.preemptions, loom_dir, None);
     let mut row = step_row("loom models", command, None);
-    row.note = format!("LOOM_MAX_PREEMPTIONS={}", options.preemptions);
-    rows.push(row);
-    let command = step::loom_test(
-        "deferred",
-        "threads_loom",
-        options.preemptions,
-        loom_dir,
-        None,
-    );
-    let mut row = step_row("loom smoke (pool, reactor)", command, None);
     row.note = format!("LOOM_MAX_PREEMPTIONS={}", options.preemptions);
     rows.push(row);
 

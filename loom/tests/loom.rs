@@ -6,7 +6,7 @@
 //!
 //! ```text
 //! LOOM_MAX_PREEMPTIONS=2 RUSTFLAGS="--cfg deferred_loom" \
-//!     cargo test --release -p deferred-model --test loom --target-dir target/loom
+//!     cargo test --release -p deferred-loom --test loom --target-dir target/loom
 //! ```
 //!
 //! Each model asserts exact outcomes (which handler ran, with what, in what
