@@ -3,7 +3,7 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use crate::deferred::{Deferred, IntoOutcome, Outcome};
+use crate::deferred::{Deferred, IntoOutcome, Outcome, WeakDeferred};
 use crate::failure::Failure;
 use crate::sync::{Arc, Mutex};
 
@@ -149,7 +149,7 @@ where
     // can never fire; the output's own cancel covers it.
     let to_cancel: Vec<_> = inputs.iter().map(Deferred::downgrade).collect();
     let output = Deferred::with_canceller(move |_| {
-        for input in to_cancel.iter().filter_map(Deferred::upgrade) {
+        for input in to_cancel.iter().filter_map(WeakDeferred::upgrade) {
             input.cancel();
         }
     });

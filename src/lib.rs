@@ -149,7 +149,7 @@ mod threads;
 pub use combinators::{deferred_list, fail, gather_results, maybe_deferred, succeed};
 pub use deferred::{
     clear_unhandled_failure_hook, set_unhandled_failure_hook, Deferred, DeferredState, IntoOutcome,
-    Outcome,
+    Outcome, WeakDeferred,
 };
 pub use failure::{
     AlreadyCalledError, AlreadyChainedError, CancelledError, Failure, NotPausedError, PanicError,

@@ -6,14 +6,16 @@ mod engine;
 mod outcome;
 mod queue;
 mod unhandled;
+mod weak;
 
 use std::fmt;
 
 pub use outcome::{IntoOutcome, Outcome};
 pub use unhandled::{clear_unhandled_failure_hook, set_unhandled_failure_hook};
+pub use weak::WeakDeferred;
 
 use crate::failure::{AlreadyCalledError, Failure, NotPausedError};
-use crate::sync::{Arc, Weak};
+use crate::sync::Arc;
 use engine::{Entry, Inner};
 
 /// A result that is not there yet, and the chain of callbacks and errbacks
@@ -103,14 +105,12 @@ impl<T: Send + 'static> Deferred<T> {
         self.inner
     }
 
-    /// A link that does not keep the Deferred alive.
-    pub(crate) fn downgrade(&self) -> Weak<Inner<T>> {
-        Arc::downgrade(&self.inner)
-    }
-
-    /// The Deferred behind a [`downgrade`](Deferred::downgrade)d link, if it is alive.
-    pub(crate) fn upgrade(link: &Weak<Inner<T>>) -> Option<Self> {
-        link.upgrade().map(Deferred::from_inner)
+    /// A handle that does not keep the Deferred alive (see [`WeakDeferred`]):
+    /// what a handler should capture to reach its own Deferred without making
+    /// a cycle that is never freed.
+    #[must_use]
+    pub fn downgrade(&self) -> WeakDeferred<T> {
+        WeakDeferred::new(Arc::downgrade(&self.inner))
     }
 
     /// Fires the Deferred with a value: runs the callback chain.

@@ -482,6 +482,67 @@ fn a_handled_or_taken_failure_is_not_reported() {
     assert_eq!(n, 0);
 }
 
+/// Issue 13 item 6: a handler that owns its own unfired Deferred makes a
+/// cycle that reference counts never free, so a failure it comes to hold is
+/// never reported (docs/semantics.md §5). Pinned so that the documented
+/// advice (capture a `WeakDeferred`) stays true; the cycle is leaked on
+/// purpose, it is a few hundred bytes.
+#[test]
+fn a_handler_owning_its_own_deferred_keeps_it_alive_and_unreported() {
+    let (weak, n) = with_reports("own-strong", || {
+        let d = Deferred::<i64>::new();
+        let me = d.clone();
+        d.add_errback(move |f: Failure| -> Result<i64, Failure> {
+            let _keep = &me;
+            Err(f)
+        });
+        d.pause();
+        d.errback(Tag("own-strong")).unwrap();
+        d.downgrade()
+    });
+    assert!(weak.upgrade().is_some(), "the cycle keeps it alive");
+    assert_eq!(n, 0, "and its failure is never reported");
+}
+
+/// The pattern the docs give instead: a weak handle in the handler lets the
+/// Deferred be freed, and its failure is reported.
+#[test]
+fn a_handler_with_a_weak_handle_lets_its_deferred_go_and_be_reported() {
+    let (weak, n) = with_reports("own-weak", || {
+        let d = Deferred::<i64>::new();
+        let me = d.downgrade();
+        d.add_errback(move |f: Failure| -> Result<i64, Failure> {
+            let still_here = me.upgrade().is_some();
+            assert!(still_here, "alive while its own handler runs");
+            Err(f)
+        });
+        d.errback(Tag("own-weak")).unwrap();
+        d.downgrade()
+    });
+    assert!(weak.upgrade().is_none(), "freed");
+    assert_eq!(n, 1, "its failure reported once");
+}
+
+/// A weak handle upgrades while anything holds the Deferred, including the
+/// Deferred it waits on (whose continuation must run it), and not after.
+#[test]
+fn a_weak_handle_upgrades_while_the_deferred_it_waits_on_holds_it() {
+    let inner = Deferred::<i64>::new();
+    let outer = Deferred::<i64>::new();
+    let weak = outer.downgrade();
+    let i = inner.clone();
+    outer.add_callback(move |_| i);
+    outer.callback(0).unwrap();
+    drop(outer);
+    let outer = weak.upgrade().expect("the inner's continuation holds it");
+    inner.callback(7).unwrap();
+    assert_eq!(value(&outer), 7);
+    drop(outer);
+    drop(inner);
+    assert!(weak.upgrade().is_none());
+    assert!(format!("{weak:?}").contains("alive: false"));
+}
+
 #[test]
 fn chain_deferred_feeds_the_other_and_consumes_this_one() {
     let a = Deferred::<i64>::new();
