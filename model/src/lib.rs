@@ -1,5 +1,5 @@
 //! The reference model of `deferred`, the op-script language, traces, and
-//! the `replay` tool (`spec/replay.md` is the contract).
+//! the `replay` tool (`docs/op-language.md` is the contract).
 //!
 //! - [`script`]: what a script says ([`Script`], [`Op`], [`Handler`]), the
 //!   strict parser [`parse_script`] and [`Script::to_json`].

@@ -1,5 +1,5 @@
 //! The reference model: a second, deliberately plain implementation of the
-//! semantics in `spec/replay.md`, over `i64` values and tag failures.
+//! semantics in `docs/op-language.md`, over `i64` values and tag failures.
 //!
 //! It shares no code with the real `Deferred` (`src/deferred/`). All
 //! Deferreds live in one `Vec`, refer to each other by index, and every
@@ -85,7 +85,7 @@ struct World {
 ///     {"op": "add_callback", "d": 0, "cb": {"k": "add", "n": 2}},
 ///     {"op": "callback", "d": 0, "value": 40}]}"#).unwrap();
 /// let trace = to_jsonl(&reference::run(&s));
-/// assert!(trace.ends_with("{\"ev\":\"final\",\"d\":0,\"state\":\"fired\",\"result\":{\"ok\":42}}\n"));
+/// assert!(trace.ends_with("{\"ev\": \"final\", \"d\": 0, \"state\": \"fired\", \"result\": {\"ok\": 42}}\n"));
 /// ```
 pub fn run(script: &Script) -> Vec<Event> {
     run_detailed(script).trace

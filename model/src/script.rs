@@ -1,4 +1,4 @@
-//! Op scripts (`spec/replay.md`, "Script"): the types, a strict parser from
+//! Op scripts (`docs/op-language.md`, "Script"): the types, a strict parser from
 //! JSON text with one-line errors naming the place, and a serializer back.
 //!
 //! The parser reads the text into a `serde_json::Value` (whose recursion

@@ -1,4 +1,4 @@
-//! Traces (`spec/replay.md`, "Trace"): what was observed while a script ran,
+//! Traces (`docs/op-language.md`, "Trace"): what was observed while a script ran,
 //! and its JSON Lines form.
 
 use std::fmt;
@@ -133,31 +133,33 @@ fn json_string(s: &str) -> String {
 
 fn json_result(r: &TraceResult) -> String {
     match r {
-        Ok(v) => format!("{{\"ok\":{v}}}"),
-        Err(tag) => format!("{{\"err\":{}}}", json_string(tag)),
+        Ok(v) => format!("{{\"ok\": {v}}}"),
+        Err(tag) => format!("{{\"err\": {}}}", json_string(tag)),
     }
 }
 
 impl fmt::Display for Event {
-    /// The event's JSON line (without the newline), keys in the spec's order.
+    /// The event's JSON line (without the newline), keys in the spec's order,
+    /// spaced as the fixtures are (`", "` and `": "`, Python's `json.dumps`
+    /// default), so that a trace is byte-identical to its fixture.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Event::Call { op, side, input } => write!(
                 f,
-                "{{\"ev\":\"call\",\"op\":{op},\"side\":\"{}\",\"in\":{}}}",
+                "{{\"ev\": \"call\", \"op\": {op}, \"side\": \"{}\", \"in\": {}}}",
                 side.as_str(),
                 json_result(input)
             ),
             Event::Error { op, error } => {
                 write!(
                     f,
-                    "{{\"ev\":\"error\",\"op\":{op},\"error\":\"{}\"}}",
+                    "{{\"ev\": \"error\", \"op\": {op}, \"error\": \"{}\"}}",
                     error.as_str()
                 )
             }
             Event::Final { d, state, result } => write!(
                 f,
-                "{{\"ev\":\"final\",\"d\":{d},\"state\":\"{}\",\"result\":{}}}",
+                "{{\"ev\": \"final\", \"d\": {d}, \"state\": \"{}\", \"result\": {}}}",
                 state.as_str(),
                 result
                     .as_ref()
@@ -166,7 +168,7 @@ impl fmt::Display for Event {
             Event::Unhandled { d, error } => {
                 write!(
                     f,
-                    "{{\"ev\":\"unhandled\",\"d\":{d},\"error\":{}}}",
+                    "{{\"ev\": \"unhandled\", \"d\": {d}, \"error\": {}}}",
                     json_string(error)
                 )
             }
@@ -180,7 +182,10 @@ impl fmt::Display for Event {
 /// use deferred_model::trace::{to_jsonl, Event, FinalState};
 ///
 /// let t = [Event::Final { d: 0, state: FinalState::Fired, result: Some(Ok(42)) }];
-/// assert_eq!(to_jsonl(&t), "{\"ev\":\"final\",\"d\":0,\"state\":\"fired\",\"result\":{\"ok\":42}}\n");
+/// assert_eq!(
+///     to_jsonl(&t),
+///     "{\"ev\": \"final\", \"d\": 0, \"state\": \"fired\", \"result\": {\"ok\": 42}}\n"
+/// );
 /// ```
 pub fn to_jsonl(events: &[Event]) -> String {
     let mut out = String::new();
@@ -240,11 +245,7 @@ mod tests {
             r#"{"ev": "unhandled", "d": 2, "error": "Cancelled"}"#,
             "\n",
         );
-        assert!(
-            same_jsonl(&to_jsonl(&events), want),
-            "{}",
-            to_jsonl(&events)
-        );
+        assert_eq!(to_jsonl(&events), want);
     }
 
     #[test]

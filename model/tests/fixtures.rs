@@ -128,6 +128,35 @@ fn replay_binary_prints_every_fixture_trace_in_both_modes() {
     }
 }
 
+/// `diff <(replay F.json) F.jsonl` must show nothing: same keys, same
+/// order, same spacing, same final newline.
+#[test]
+fn replay_output_is_byte_identical_to_every_fixture_trace() {
+    for f in fixtures() {
+        let path = f.path.to_str().unwrap();
+        for args in [vec!["--model", path], vec![path]] {
+            let out = replay(&args, b"");
+            assert_eq!(out.status.code(), Some(0), "{} {args:?}", f.name);
+            let got = String::from_utf8(out.stdout).unwrap();
+            assert_eq!(got, f.trace, "{} {args:?}: not byte-identical", f.name);
+        }
+    }
+}
+
+#[test]
+fn replay_help_prints_usage_and_options_on_stdout_and_exits_0() {
+    for flag in ["-h", "--help"] {
+        let out = replay(&[flag], b"");
+        assert_eq!(out.status.code(), Some(0), "{flag}");
+        assert!(out.stderr.is_empty(), "{flag}: stderr not empty");
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(text.starts_with("usage: replay"), "{flag}: {text}");
+        for option in ["--model", "--from-fuzz", "-h, --help", "FILE | -"] {
+            assert!(text.contains(option), "{flag}: no {option} in\n{text}");
+        }
+    }
+}
+
 #[test]
 fn replay_reads_the_script_from_standard_input_given_a_dash() {
     let f = &fixtures()[0];

@@ -1,5 +1,5 @@
 //! Proptest state machines: the real `Deferred<i64>` against the reference
-//! model of `deferred-model`, over the op language of `spec/replay.md`.
+//! model of `deferred-model`, over the op language of `docs/op-language.md`.
 //!
 //! - [`strategy`]: proptest strategies for every op and handler kind.
 //! - [`machine`]: the reference state machine and the system under test,

@@ -7,6 +7,7 @@
 //! cargo xtask fuzz-decode   an `ops` crash artifact as a JSON script
 //! cargo xtask mutants       each planted bug must make the loom models fail
 //! cargo xtask bench-check   instruction counts against the committed baseline
+//! cargo xtask twisted       the project against real Twisted (pinned)
 //! cargo xtask help          this list
 //! ```
 //!
@@ -19,6 +20,7 @@ mod bench_check;
 mod fuzz;
 mod mutants;
 mod step;
+mod twisted;
 mod verify;
 
 /// A subcommand: its name, a one-line summary, and its entry point (which
@@ -54,6 +56,11 @@ const COMMANDS: &[Command] = &[
         name: "fuzz-decode",
         about: "print the JSON op script an `ops` fuzz input (a crash artifact) stands for",
         run: fuzz::decode,
+    },
+    Command {
+        name: "twisted",
+        about: "compare generated scripts, every fixture and tests/twisted/*.py with real Twisted (pinned; makes .venv-twisted on first use)",
+        run: twisted::run,
     },
     Command {
         name: "mutants",

@@ -7,44 +7,81 @@
 //! 3. the loom models;
 //! 4. the loom mutants (each planted bug must be caught);
 //! 5. each fuzz target for a set time (needs nightly; cargo-fuzz is
-//!    installed, pinned, by `fuzz/install.sh` when missing).
+//!    installed, pinned, by `fuzz/install.sh` when missing);
+//! 6. the Twisted oracle (`cargo xtask twisted`: generated scripts, the
+//!    fixtures and the per-feature scripts against the pinned Twisted; the
+//!    environment is made on first use, SKIPPED where Python cannot be had).
+//!
+//! `--quick` is the few-minutes version for a fresh clone: the state
+//! machines at 256 cases in the debug build the tests already made, loom
+//! at bound 2, no mutants (their five rebuilds are most of a full run),
+//! 10 s per fuzz target and 300 generated Twisted scripts.
 
 use std::path::Path;
 use std::process::{Command, ExitCode};
 use std::time::Duration;
 
 use crate::step::{self, cargo, fmt_duration, header, table};
-use crate::{fuzz, mutants};
+use crate::{fuzz, mutants, twisted};
 
 /// The knobs, with their defaults (`cargo xtask verify --help`).
+#[derive(Debug, PartialEq, Eq)]
 struct Options {
     cases: u64,
+    /// Build the state machines in release (many cases) rather than reuse
+    /// the tests' debug build (few cases).
+    release_state_machines: bool,
     preemptions: u32,
     fuzz_seconds: u64,
     fuzz: bool,
     mutants: bool,
+    twisted_scripts: u64,
+    twisted: bool,
 }
 
 impl Default for Options {
     fn default() -> Self {
         Options {
             cases: 50_000,
+            release_state_machines: true,
             preemptions: 4,
             fuzz_seconds: 120,
             fuzz: true,
             mutants: true,
+            twisted_scripts: 5_000,
+            twisted: true,
+        }
+    }
+}
+
+impl Options {
+    /// What `--quick` means.
+    fn quick() -> Self {
+        Options {
+            cases: 256,
+            release_state_machines: false,
+            preemptions: 2,
+            fuzz_seconds: 10,
+            fuzz: true,
+            mutants: false,
+            twisted_scripts: 300,
+            twisted: true,
         }
     }
 }
 
 const USAGE: &str = "usage: cargo xtask verify [options]
 
-  --cases N          proptest cases per property (default 50000)
-  --preemptions N    LOOM_MAX_PREEMPTIONS for the loom models (default 4)
-  --fuzz-seconds N   run time of each fuzz target (default 120)
-  --no-fuzz          skip the fuzz targets
-  --no-mutants       skip the loom mutants
-  --quick            --cases 256 --preemptions 2 --fuzz-seconds 10";
+  --quick              a few minutes: --cases 256 (debug build) --preemptions 2
+                       --no-mutants --fuzz-seconds 10 --twisted-scripts 300;
+                       options after it override it
+  --cases N            proptest cases per property (default 50000)
+  --preemptions N      LOOM_MAX_PREEMPTIONS for the loom models (default 4)
+  --fuzz-seconds N     run time of each fuzz target (default 120)
+  --twisted-scripts N  generated scripts compared with Twisted (default 5000)
+  --no-fuzz            skip the fuzz targets
+  --no-mutants         skip the loom mutants
+  --no-twisted         skip the Twisted oracle";
 
 /// One row of the summary.
 pub struct Row {
@@ -99,15 +136,13 @@ fn parse(args: &[String]) -> Result<Options, String> {
         };
         match arg.as_str() {
             "--cases" => options.cases = number("--cases")?,
+            "--twisted-scripts" => options.twisted_scripts = number("--twisted-scripts")?,
+            "--no-twisted" => options.twisted = false,
             "--preemptions" => options.preemptions = number("--preemptions")? as u32,
             "--fuzz-seconds" => options.fuzz_seconds = number("--fuzz-seconds")?,
             "--no-fuzz" => options.fuzz = false,
             "--no-mutants" => options.mutants = false,
-            "--quick" => {
-                options.cases = 256;
-                options.preemptions = 2;
-                options.fuzz_seconds = 10;
-            }
+            "--quick" => options = Options::quick(),
             other => return Err(format!("unknown option {other:?}")),
         }
     }
@@ -138,9 +173,21 @@ pub fn run(args: &[String]) -> ExitCode {
     let mut command = cargo();
     command
         .env("DEFERRED_PROPTEST_CASES", options.cases.to_string())
-        .args(["test", "--release", "-p", "deferred-proptests"]);
+        .arg("test");
+    if options.release_state_machines {
+        command.arg("--release");
+    }
+    command.args(["-p", "deferred-proptests"]);
     let mut row = step_row("state machines", command, None);
-    row.note = format!("{} cases each", options.cases);
+    row.note = format!(
+        "{} cases each ({} build)",
+        options.cases,
+        if options.release_state_machines {
+            "release"
+        } else {
+            "debug"
+        }
+    );
     rows.push(row);
 
     header("3. loom models");
@@ -173,6 +220,14 @@ pub fn run(args: &[String]) -> ExitCode {
     if options.fuzz {
         header("5. fuzz targets");
         rows.extend(fuzz::fuzz_all(options.fuzz_seconds, &[]));
+    }
+
+    if options.twisted {
+        header("6. the Twisted oracle");
+        rows.push(twisted::layer(&twisted::Options {
+            scripts: options.twisted_scripts,
+            ..twisted::Options::default()
+        }));
     }
 
     header("summary");
@@ -238,16 +293,44 @@ mod tests {
             (options.cases, options.preemptions, options.fuzz_seconds),
             (50_000, 4, 120)
         );
-        assert!(options.fuzz && options.mutants);
+        assert_eq!(options.twisted_scripts, 5_000);
+        assert!(options.fuzz && options.mutants && options.twisted);
+        assert!(options.release_state_machines);
     }
 
     #[test]
-    fn quick_shrinks_every_budget() {
+    fn quick_shrinks_every_budget_and_drops_the_mutant_rebuilds() {
         let options = parse(&args(&["--quick"])).unwrap();
         assert_eq!(
             (options.cases, options.preemptions, options.fuzz_seconds),
             (256, 2, 10)
         );
+        assert!(
+            !options.mutants,
+            "the five mutant rebuilds are most of a full run"
+        );
+        assert!(
+            !options.release_state_machines,
+            "no release build of the workspace"
+        );
+        assert_eq!(options.twisted_scripts, 300);
+        assert!(options.fuzz && options.twisted);
+    }
+
+    #[test]
+    fn options_after_quick_override_it() {
+        let options = parse(&args(&["--quick", "--fuzz-seconds", "30", "--no-twisted"])).unwrap();
+        assert_eq!(options.fuzz_seconds, 30);
+        assert!(!options.twisted && !options.mutants);
+        assert_eq!(options.cases, 256);
+    }
+
+    #[test]
+    fn the_twisted_layer_can_be_sized_or_dropped() {
+        let options = parse(&args(&["--twisted-scripts", "40"])).unwrap();
+        assert_eq!(options.twisted_scripts, 40);
+        assert!(!parse(&args(&["--no-twisted"])).unwrap().twisted);
+        assert!(parse(&args(&["--twisted-scripts", "x"])).is_err());
     }
 
     #[test]
