@@ -146,7 +146,10 @@ mod reactor;
 pub(crate) mod sync;
 mod threads;
 
-pub use combinators::{deferred_list, fail, gather_results, maybe_deferred, succeed};
+pub use combinators::{
+    deferred_list, fail, gather_results, maybe_deferred, race, succeed, DeferredList, FailureGroup,
+    FirstError, FirstSuccess,
+};
 pub use deferred::{
     clear_unhandled_failure_hook, set_unhandled_failure_hook, Deferred, DeferredState, IntoOutcome,
     Outcome, WeakDeferred,

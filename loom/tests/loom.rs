@@ -23,3 +23,6 @@ mod deferred;
 
 #[path = "loom/threads.rs"]
 mod threads;
+
+#[path = "loom/combinators.rs"]
+mod combinators;

@@ -143,6 +143,24 @@ impl<T: Send + 'static> Deferred<T> {
         self.inner.fire(result.map_err(Into::into))
     }
 
+    /// Ends this chain (as [`then`](Deferred::then) does) with `sink`, which
+    /// gets the result. The Deferred is consumed, unless `sink` gives a
+    /// failure back: then the Deferred keeps that failure (and reports it if
+    /// it is dropped unhandled), which is how the combinators leave an
+    /// input's failure unconsumed (Twisted's `consumeErrors=False`).
+    /// Handlers added afterwards never run either way.
+    pub(crate) fn hand_over<F>(&self, sink: F)
+    where
+        F: FnOnce(Result<T, Failure>) -> Option<Failure> + Send + 'static,
+    {
+        self.inner.push(Entry::Transfer(Box::new(move |result| {
+            match sink(result) {
+                None => Ok(None),
+                Some(kept) => Err(kept),
+            }
+        })));
+    }
+
     /// Adds a callback and an errback at the same point of the chain
     /// (Twisted's `addCallbacks`): the callback gets a value, the errback a
     /// failure, never both. Each returns anything [`IntoOutcome`]: a `T`, a

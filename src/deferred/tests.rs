@@ -801,68 +801,6 @@ fn cancelling_a_then_deferred_cancels_its_source() {
 }
 
 #[test]
-fn gather_results_fires_with_values_in_input_order() {
-    let ds: Vec<Deferred<i64>> = (0..4).map(|_| Deferred::new()).collect();
-    let all = crate::gather_results(ds.clone());
-    for i in [3, 1, 0, 2] {
-        assert_eq!(all.state(), DeferredState::Pending);
-        ds[i].callback(i as i64 * 10).unwrap();
-    }
-    assert_eq!(value(&all), vec![0, 10, 20, 30]);
-    assert!(ds.iter().all(|d| d.state() == DeferredState::Consumed));
-}
-
-#[test]
-fn gather_results_fails_with_the_first_failure_at_once() {
-    let (a, b) = (Deferred::<i64>::new(), Deferred::<i64>::new());
-    let all = crate::gather_results(vec![a.clone(), b.clone()]);
-    b.errback(Tag("first")).unwrap();
-    let f = failure(&all);
-    assert_eq!(f.downcast_ref::<Tag>(), Some(&Tag("first")));
-    a.errback(Tag("second")).unwrap();
-    assert_eq!(failure(&all).downcast_ref::<Tag>(), Some(&Tag("first")));
-    all.add_errback(|_| Vec::new());
-}
-
-#[test]
-fn gather_results_of_nothing_fires_at_once() {
-    let none: Vec<Deferred<i64>> = Vec::new();
-    assert_eq!(value(&crate::gather_results(none)), Vec::<i64>::new());
-}
-
-#[test]
-fn cancelling_a_gather_cancels_the_unfired_inputs() {
-    let (a, b) = (Deferred::<i64>::new(), Deferred::<i64>::new());
-    a.callback(1).unwrap();
-    let all = crate::gather_results(vec![a.clone(), b.clone()]);
-    all.cancel();
-    assert!(failure(&all).check::<CancelledError>());
-    assert_eq!(b.state(), DeferredState::Consumed);
-    all.add_errback(|_| Vec::new());
-}
-
-#[test]
-fn deferred_list_collects_values_and_failures_and_never_fails() {
-    let (a, b, c) = (
-        Deferred::<i64>::new(),
-        Deferred::<i64>::new(),
-        Deferred::<i64>::new(),
-    );
-    let ((), reports) = with_reports("in-list", || {
-        let list = crate::deferred_list(vec![a.clone(), b.clone(), c.clone()]);
-        c.callback(3).unwrap();
-        b.errback(Tag("in-list")).unwrap();
-        assert_eq!(list.state(), DeferredState::Pending);
-        a.callback(1).unwrap();
-        let results = list.result().unwrap().unwrap();
-        assert_eq!(*results[0].as_ref().unwrap(), 1);
-        assert!(results[1].as_ref().unwrap_err().check::<Tag>());
-        assert_eq!(*results[2].as_ref().unwrap(), 3);
-    });
-    assert_eq!(reports, 0, "a failure taken by the list is handled");
-}
-
-#[test]
 fn cancel_reaches_an_inner_deferred_that_only_the_chain_holds() {
     // As in Twisted, where the outer's `result` is the inner Deferred.
     let outer = Deferred::<i64>::new();

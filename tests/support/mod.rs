@@ -3,4 +3,5 @@
 
 #![allow(dead_code)] // each test crate uses a different part
 
+pub mod events;
 pub mod twisted;

@@ -1,6 +1,6 @@
-//! Models 1 to 6 and 10: one Deferred (or a chained pair, or a combinator's
-//! inputs) driven from several threads. Each is checked exhaustively: every
-//! interleaving, no preemption bound.
+//! Models 1 to 6 and 10 (`then`; the combinators' are in `combinators.rs`):
+//! one Deferred, or a chained pair, driven from several threads. Each is
+//! checked exhaustively: every interleaving, no preemption bound.
 
 use deferred::{Deferred, DeferredState};
 use loom::thread;
@@ -510,58 +510,5 @@ fn then_on_one_thread_while_another_fires_the_source() {
         assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 1);
         assert_eq!(result_of(&derived), Some(Ok(10)));
         assert_eq!(source.state(), DeferredState::Consumed);
-    });
-}
-
-/// `gather_results` with its inputs fired on two threads: the output fires
-/// exactly once, with the values in input order, whichever fires last.
-#[test]
-fn gather_results_of_inputs_fired_on_two_threads_fires_once_in_order() {
-    exhaustive(|| {
-        let (a, b) = (Deferred::<i64>::new(), Deferred::<i64>::new());
-        let all = deferred::gather_results(vec![a.clone(), b.clone()]);
-        let calls = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        {
-            let calls = calls.clone();
-            all.add_both(move |r: Result<Vec<i64>, deferred::Failure>| {
-                calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                r
-            });
-        }
-        let ta = thread::spawn(move || a.callback(1).unwrap());
-        let tb = thread::spawn(move || b.callback(2).unwrap());
-        ta.join().unwrap();
-        tb.join().unwrap();
-        assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 1);
-        assert_eq!(all.result().map(|r| r.ok()), Some(Some(vec![1, 2])));
-    });
-}
-
-/// `gather_results` fails fast: one input fails on one thread while the
-/// other succeeds on another; the output fires once, with the failure,
-/// whichever lands first.
-#[test]
-fn gather_results_fails_once_when_an_input_fails_on_another_thread() {
-    exhaustive(|| {
-        reset_unhandled();
-        let (a, b) = (Deferred::<i64>::new(), Deferred::<i64>::new());
-        let all = deferred::gather_results(vec![a.clone(), b.clone()]);
-        let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-        {
-            let seen = seen.clone();
-            all.add_both(move |r: Result<Vec<i64>, deferred::Failure>| {
-                seen.lock()
-                    .unwrap()
-                    .push(r.as_ref().map_err(crate::support::tag).cloned());
-                Vec::new()
-            });
-        }
-        let ta = thread::spawn(move || a.errback(Boom).unwrap());
-        let tb = thread::spawn(move || b.callback(2).unwrap());
-        ta.join().unwrap();
-        tb.join().unwrap();
-        assert_eq!(*seen.lock().unwrap(), [Err("Boom")]);
-        drop(all);
-        assert_eq!(unhandled(), 0, "the output's handler handled the failure");
     });
 }

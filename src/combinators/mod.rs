@@ -1,0 +1,31 @@
+//! Combinators: ready-made Deferreds, and Deferreds made of others.
+//!
+//! | item | Twisted | file |
+//! | --- | --- | --- |
+//! | [`succeed`], [`fail`], [`maybe_deferred`] | `succeed`, `fail`, `maybeDeferred` | `ready.rs` |
+//! | [`deferred_list`], [`DeferredList`], [`FirstSuccess`] | `DeferredList` and its options | `list.rs` |
+//! | [`gather_results`] | `gatherResults` | `gather.rs` |
+//! | [`race`] | `race` | `race.rs` |
+//! | [`FirstError`] | `FirstError` | `first_error.rs` |
+//! | [`FailureGroup`] | `FailureGroup` | `failure_group.rs` |
+//!
+//! The many-input combinators share one shape: each input's chain ends in a
+//! hand-over to a shared, locked record (its values move there, so the
+//! inputs are consumed), and the output's canceller cancels every input
+//! (`inputs.rs`). `docs/semantics.md` ("Combinators") states every rule and
+//! where it differs from Twisted.
+
+mod failure_group;
+mod first_error;
+mod gather;
+mod inputs;
+mod list;
+mod race;
+mod ready;
+
+pub use failure_group::FailureGroup;
+pub use first_error::FirstError;
+pub use gather::gather_results;
+pub use list::{deferred_list, DeferredList, FirstSuccess};
+pub use race::race;
+pub use ready::{fail, maybe_deferred, succeed};

@@ -1,0 +1,70 @@
+//! Ready-made Deferreds: [`succeed`], [`fail`], [`maybe_deferred`].
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use crate::deferred::{Deferred, IntoOutcome, Outcome};
+use crate::failure::Failure;
+
+/// A Deferred already fired with `value` (Twisted's `defer.succeed`): for a
+/// synchronous function that keeps a Deferred-returning API.
+///
+/// ```
+/// use deferred::{succeed, Deferred};
+///
+/// // The seed document's synchronous validation, behind an asynchronous API.
+/// fn immediate_is_valid_user(user: &str) -> Deferred<bool> {
+///     succeed(["Alice", "Angus", "Agnes"].contains(&user))
+/// }
+///
+/// let d = immediate_is_valid_user("Angus");
+/// let (tx, rx) = std::sync::mpsc::channel();
+/// d.add_callback(move |valid| { tx.send(valid).unwrap(); valid });
+/// assert!(rx.try_recv().unwrap()); // ran at once: the result was there
+/// ```
+pub fn succeed<T: Send + 'static>(value: T) -> Deferred<T> {
+    let d = Deferred::new();
+    d.callback(value).expect("a new Deferred is unfired");
+    d
+}
+
+/// A Deferred already fired with a failure (Twisted's `defer.fail`).
+///
+/// ```
+/// use deferred::{fail, Failure};
+///
+/// let d = fail::<u8>(std::fmt::Error);
+/// d.add_errback(|f: Failure| if f.check::<std::fmt::Error>() { 0 } else { 1 });
+/// assert_eq!(d.result().unwrap().unwrap(), 0);
+/// ```
+pub fn fail<T: Send + 'static>(failure: impl Into<Failure>) -> Deferred<T> {
+    let d = Deferred::new();
+    d.errback(failure).expect("a new Deferred is unfired");
+    d
+}
+
+/// Calls `f` and gives its result as a Deferred, whatever it returns
+/// (Twisted's `maybeDeferred`): a value or `Ok` → a fired Deferred; `Err` or a
+/// panic → a failed one; a `Deferred` → that Deferred itself.
+///
+/// ```
+/// use deferred::{maybe_deferred, Deferred};
+///
+/// // Name the result type: a `Result` could also be the value itself.
+/// let d: Deferred<i32> = maybe_deferred(|| "42".parse::<i32>());
+/// assert_eq!(d.result().unwrap().unwrap(), 42);
+/// let d: Deferred<i32> = maybe_deferred(|| -> i32 { panic!("no") });
+/// assert!(d.result().unwrap().is_err());
+/// ```
+pub fn maybe_deferred<T, F, R>(f: F) -> Deferred<T>
+where
+    T: Send + 'static,
+    F: FnOnce() -> R,
+    R: IntoOutcome<T>,
+{
+    match catch_unwind(AssertUnwindSafe(|| f().into_outcome())) {
+        Ok(Outcome::Value(value)) => succeed(value),
+        Ok(Outcome::Failure(failure)) => fail(failure),
+        Ok(Outcome::Deferred(d)) => d,
+        Err(panic) => fail(Failure::from_panic(panic)),
+    }
+}
