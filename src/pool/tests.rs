@@ -485,3 +485,96 @@ fn pool_types_are_send_and_sync() {
     is_send_sync::<PoolStoppedError>();
     is_send_sync::<PoolSizeError>();
 }
+
+/// A worker that exits while the pool stays open leaves its handle behind,
+/// and the next thread start joins it: churn does not pile up handles (nor
+/// exited threads nobody joined). Pins the reaping in
+/// `State::reserve_thread`; inverting its `exited.is_empty()` test passed
+/// every other test (`cargo xtask mutation`, docs/verification.md).
+#[test]
+fn handles_of_exited_workers_are_joined_by_the_next_thread_start() {
+    let pool = ThreadPool::builder()
+        .max_threads(1)
+        .keep_alive(Duration::ZERO)
+        .build()
+        .unwrap();
+    for round in 0..10 {
+        let (tx, rx) = mpsc::channel();
+        pool.call_in_thread(move || tx.send(()).unwrap()).unwrap();
+        rx.recv().unwrap();
+        eventually("the idle worker exits", || pool.stats().threads == 0);
+        // The latest worker's handle, and at most one whose starter had not
+        // stored it yet when the next start looked.
+        let handles = pool.shared.state.lock().handles.len();
+        assert!(
+            handles <= 2,
+            "round {round}: {handles} handles of exited workers kept"
+        );
+    }
+    pool.stop().unwrap();
+    assert!(pool.shared.state.lock().handles.is_empty());
+}
+
+/// Dropping a pool stops it: every queued job runs, and every worker thread
+/// is joined (it has finished, thread-local destructors included) by the
+/// time `drop` returns. Pins `impl Drop for ThreadPool`; a drop that does
+/// nothing passed every other test (`cargo xtask mutation`).
+#[test]
+fn dropping_a_pool_runs_its_queued_jobs_and_joins_every_worker() {
+    /// Counts, when its worker thread ends, that the thread ended.
+    struct ExitMark(Arc<AtomicUsize>);
+    impl Drop for ExitMark {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+    thread_local! {
+        static MARK: std::cell::RefCell<Option<ExitMark>> = const { std::cell::RefCell::new(None) };
+    }
+    let exits = Arc::new(AtomicUsize::new(0));
+    let ran = Arc::new(AtomicUsize::new(0));
+    let workers = Arc::new(Mutex::new(std::collections::HashSet::new()));
+    // A long keep-alive: only the drop can make these workers end.
+    let pool = ThreadPool::builder()
+        .max_threads(3)
+        .keep_alive(Duration::from_secs(600))
+        .build()
+        .unwrap();
+    for _ in 0..30 {
+        let (exits, ran, workers) = (exits.clone(), ran.clone(), workers.clone());
+        pool.call_in_thread(move || {
+            MARK.with(|mark| {
+                mark.borrow_mut().get_or_insert_with(|| ExitMark(exits));
+            });
+            workers.lock().unwrap().insert(std::thread::current().id());
+            std::thread::sleep(Duration::from_millis(1));
+            ran.fetch_add(1, Ordering::SeqCst);
+        })
+        .unwrap();
+    }
+    drop(pool);
+    assert_eq!(ran.load(Ordering::SeqCst), 30, "a queued job did not run");
+    let workers = workers.lock().unwrap().len();
+    assert!((1..=3).contains(&workers), "{workers} workers");
+    assert_eq!(
+        exits.load(Ordering::SeqCst),
+        workers,
+        "a worker was still running after the pool was dropped"
+    );
+}
+
+/// `min_threads()` and `max_threads()` say what was configured, at build
+/// and after `adjust_pool_size`. (A `min_threads()` that always said 1
+/// passed every other test: they all build with a minimum of 1.)
+#[test]
+fn min_and_max_threads_report_the_configured_sizes() {
+    let resized = pool(0, 5);
+    assert_eq!((resized.min_threads(), resized.max_threads()), (0, 5));
+    resized.adjust_pool_size(2, 7).unwrap();
+    assert_eq!((resized.min_threads(), resized.max_threads()), (2, 7));
+    // A refused resize changes neither.
+    assert!(resized.adjust_pool_size(8, 7).is_err());
+    assert_eq!((resized.min_threads(), resized.max_threads()), (2, 7));
+    let fixed = pool(3, 4);
+    assert_eq!((fixed.min_threads(), fixed.max_threads()), (3, 4));
+}
