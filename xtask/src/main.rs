@@ -8,6 +8,7 @@
 //! cargo xtask mutants       each planted bug must make the loom models fail
 //! cargo xtask bench-check   instruction counts against the committed baseline
 //! cargo xtask twisted       the project against real Twisted (pinned)
+//! cargo xtask mutation      cargo-mutants on the cross-thread and chain code
 //! cargo xtask help          this list
 //! ```
 //!
@@ -19,6 +20,7 @@ use std::process::ExitCode;
 mod bench_check;
 mod fuzz;
 mod mutants;
+mod mutation;
 mod step;
 mod twisted;
 mod verify;
@@ -61,6 +63,11 @@ const COMMANDS: &[Command] = &[
         name: "twisted",
         about: "compare generated scripts, every fixture and tests/twisted/*.py with real Twisted (pinned; makes .venv-twisted on first use)",
         run: twisted::run,
+    },
+    Command {
+        name: "mutation",
+        about: "cargo-mutants (pinned) on engine, pool, reactor, combinators, threads; fails on an unexplained survivor (--shard K/N)",
+        run: mutation::run,
     },
     Command {
         name: "mutants",
