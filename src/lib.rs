@@ -141,10 +141,13 @@
 mod combinators;
 mod deferred;
 mod failure;
+mod job;
+mod mutant;
 mod pool;
 mod reactor;
 pub(crate) mod sync;
 mod threads;
+mod unwind;
 
 pub use combinators::{
     deferred_list, fail, gather_results, maybe_deferred, race, succeed, DeferredList, FailureGroup,

@@ -1,4 +1,3 @@
-#![allow(dead_code, unused_imports)] // the thread pool and reactor use the rest
 //! The one door to synchronisation primitives: `std` normally, `loom` under
 //! `--cfg deferred_loom`, so the loom models check the code that ships.
 //!
@@ -18,19 +17,20 @@
 pub(crate) use std::sync::{Arc, Weak};
 
 #[cfg(deferred_loom)]
-pub(crate) use loom::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+pub(crate) use loom::sync::atomic::{AtomicUsize, Ordering};
 #[cfg(not(deferred_loom))]
-pub(crate) use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+pub(crate) use std::sync::atomic::{AtomicUsize, Ordering};
 
 #[cfg(deferred_loom)]
 pub(crate) use loom::thread_local;
 #[cfg(not(deferred_loom))]
 pub(crate) use std::thread_local;
 
-/// Thread spawning, sleeping and identity, from loom under the model.
+/// Thread spawning and identity, from loom under the model. (`yield_now` is
+/// std's only: the one caller, the pool's spin, does not exist under loom.)
 pub(crate) mod thread {
     #[cfg(deferred_loom)]
-    pub(crate) use loom::thread::{current, yield_now, Builder, JoinHandle, ThreadId};
+    pub(crate) use loom::thread::{current, Builder, JoinHandle, ThreadId};
     #[cfg(not(deferred_loom))]
     pub(crate) use std::thread::{current, yield_now, Builder, JoinHandle, ThreadId};
 }

@@ -4,8 +4,10 @@
 
 use crate::deferred::{Deferred, IntoOutcome, Outcome};
 use crate::failure::Failure;
-use crate::pool::{unwind, Task, ThreadPool};
+use crate::job::Task;
+use crate::pool::ThreadPool;
 use crate::reactor::Reactor;
+use crate::unwind;
 
 /// Runs `f` in the reactor's thread pool and returns a Deferred of its
 /// result, fired on the reactor thread (Twisted's `deferToThread`).
@@ -94,7 +96,7 @@ where
         target: d.clone(),
         reactor: Some(reactor.clone()),
     });
-    if let Err(refused) = pool.shared().submit(task) {
+    if let Err(refused) = pool.submit(task) {
         fire_or_log(&d, Err(Failure::new(refused)));
     }
     d
@@ -132,10 +134,7 @@ where
     fn run(mut self: Box<Self>) {
         match std::mem::replace(&mut self.stage, Stage::Taken) {
             Stage::Work(f) => {
-                let outcome = match unwind::catch(|| f().into_outcome()) {
-                    Ok(outcome) => outcome,
-                    Err(failure) => Outcome::Failure(failure),
-                };
+                let outcome = unwind::outcome(|| f().into_outcome());
                 self.stage = Stage::Done(outcome);
                 let reactor = self.reactor.take().expect("a task crosses back once");
                 if let Err(back) = reactor.push_call(self) {

@@ -1,7 +1,7 @@
 //! Bytes -> op script (`deferred_model::fuzz_input::decode`) -> run on the
 //! real Deferred and on the reference model: the traces must be equal
 //! (`deferred_proptests::machine::compare`, which the state machines use
-//! too, known-bug excuses included).
+//! too).
 //!
 //! A crash artifact converts back to a JSON script with
 //! `cargo xtask fuzz-decode fuzz/artifacts/ops/crash-...` (docs/verification.md).

@@ -1,9 +1,8 @@
 //! Ready-made Deferreds: [`succeed`], [`fail`], [`maybe_deferred`].
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
-
 use crate::deferred::{Deferred, IntoOutcome, Outcome};
 use crate::failure::Failure;
+use crate::unwind;
 
 /// A Deferred already fired with `value` (Twisted's `defer.succeed`): for a
 /// synchronous function that keeps a Deferred-returning API.
@@ -61,10 +60,9 @@ where
     F: FnOnce() -> R,
     R: IntoOutcome<T>,
 {
-    match catch_unwind(AssertUnwindSafe(|| f().into_outcome())) {
-        Ok(Outcome::Value(value)) => succeed(value),
-        Ok(Outcome::Failure(failure)) => fail(failure),
-        Ok(Outcome::Deferred(d)) => d,
-        Err(panic) => fail(Failure::from_panic(panic)),
+    match unwind::outcome(|| f().into_outcome()) {
+        Outcome::Value(value) => succeed(value),
+        Outcome::Failure(failure) => fail(failure),
+        Outcome::Deferred(d) => d,
     }
 }

@@ -1,7 +1,7 @@
 //! The chain engine: the shared state behind every `Deferred<T>` handle and
 //! the loop that runs its handlers.
 //!
-//! # Design note
+//! # Design notes
 //!
 //! 1. **One lock, never held across user code.** Each Deferred's state sits
 //!    behind one [`Mutex`]. The runner takes the next handler and the current
@@ -30,8 +30,15 @@
 //!    atomic (written only under the lock) so that the check before each
 //!    handler needs no lock. A handler added to a Deferred that holds a
 //!    result and is idle runs at once, without being boxed or queued.
-
-use std::panic::{catch_unwind, AssertUnwindSafe};
+//! 6. **Chaining without lock order.** No code holds two Deferreds' locks at
+//!    once, so no lock order exists to get wrong. `wait_on` marks the waiter
+//!    `Waiting` first, then inspects the inner Deferred and either takes its
+//!    result or queues the continuation, then looks at the waiter again; a
+//!    continuation that ran on another thread in between finds `running`
+//!    still set and leaves the result for the waiter's own loop.
+//!
+//! Rules of behaviour are cited as "semantics §N", the numbered sections of
+//! `docs/semantics.md`; these design notes as "note N".
 
 use super::drop_queue;
 use super::outcome::Outcome;
@@ -41,7 +48,9 @@ use super::DeferredState;
 use crate::failure::{
     AlreadyCalledError, AlreadyChainedError, CancelledError, Failure, NotPausedError,
 };
+use crate::mutant;
 use crate::sync::{Arc, AtomicUsize, Mutex, MutexGuard, Ordering, Weak};
+use crate::unwind;
 
 /// A handler pair, fused into one closure so that adding it costs one allocation.
 pub(crate) type Handler<T> = Box<dyn FnOnce(Result<T, Failure>) -> Outcome<T> + Send>;
@@ -81,7 +90,7 @@ pub(crate) enum Slot<T: 'static> {
     /// Weak: the inner's continuation holds us strongly (our handlers must
     /// run when it fires, even if nobody else holds us), and a strong link
     /// back would make a cycle that keeps a dropped pair alive and its
-    /// failure unreported (rule 6). We need the inner only to pass a `cancel`
+    /// failure unreported (semantics §6). We need the inner only to pass a `cancel`
     /// on; if it is gone, nothing can ever fire it, and `cancel` fails us
     /// with `CancelledError` directly, which is what the inner's cancel would
     /// have handed over (Twisted, holding the inner strongly, gets the same).
@@ -98,7 +107,7 @@ pub(crate) struct State<T: 'static> {
     handlers: Queue<Entry<T>>,
     /// `callback`/`errback` happened (or a `cancel` fired it).
     called: bool,
-    /// A runner owns the loop (design note 2).
+    /// A runner owns the loop (note 2).
     running: bool,
     /// A `Transfer` is queued or done: handlers added from now on can never
     /// run, and no other Deferred may chain this one.
@@ -113,7 +122,8 @@ pub(crate) struct State<T: 'static> {
 impl<T: 'static> State<T> {
     /// The one-shot rule for `callback`/`errback`: `Ok(true)` to go ahead;
     /// `Ok(false)` for the late fire after a `cancel`, which is ignored once
-    /// (and uses up the excuse); `AlreadyCalledError` otherwise.
+    /// (and uses up the excuse); `AlreadyCalledError` otherwise (semantics
+    /// §5, "Firing").
     fn may_fire(&mut self) -> Result<bool, AlreadyCalledError> {
         if !self.called {
             return Ok(true);
@@ -124,15 +134,40 @@ impl<T: 'static> State<T> {
         }
         Err(AlreadyCalledError)
     }
+
+    /// Records the first result. Returns the canceller, useless from now on,
+    /// for the caller to drop once the lock is released (its captures'
+    /// destructors are user code: note 1).
+    #[inline]
+    fn record(&mut self, result: Result<T, Failure>) -> Option<Canceller<T>> {
+        self.called = true;
+        self.slot = Slot::Ready(result);
+        self.canceller.take()
+    }
 }
 
 /// The shared state of one Deferred.
 pub(crate) struct Inner<T: 'static> {
     state: Mutex<State<T>>,
     /// `pause` calls not yet matched by `unpause`. Written only under the
-    /// lock; read without it by the runner between handlers (design note 5).
+    /// lock; read without it by the runner between handlers (note 5).
     pauses: AtomicUsize,
 }
+
+// The entry points that set a result, and who runs the chain afterwards:
+//
+// | entry point                    | called by                  | sets                   | the chain runs          |
+// | ------------------------------ | -------------------------- | ---------------------- | ----------------------- |
+// | `fire_and_run`                 | `callback`/`errback`       | the first result       | here, if idle           |
+// | `fire_cancelled_unless_fired`  | `cancel`                   | `CancelledError`       | here, if idle           |
+// | `record_and_run`               | the two above, under lock  | the first result       | here, if idle           |
+// | `fire_for_caller`              | `chain_deferred`'s hand-over | the first result     | in the caller's loop    |
+// | `fire_outcome_for_caller`      | `then`'s hand-over         | a handler's outcome    | in the caller's loop    |
+// | `hand_to_waiter` (continuation)| the chain a waiter waits on| the waited-for result  | in the caller's loop    |
+//
+// "In the caller's loop": the entry point claims the loop and returns the
+// Deferred as the [`Next`] step of the loop that reached the hand-over
+// (note 3), instead of running it from inside that loop.
 
 impl<T: Send + 'static> Inner<T> {
     pub(crate) fn new(canceller: Option<Canceller<T>>) -> Self {
@@ -163,54 +198,79 @@ impl<T: Send + 'static> Inner<T> {
             && !self.paused()
     }
 
+    /// Claims the loop if the Deferred can start (note 2): sets `running`,
+    /// and the caller must then run it (or hand it to a loop that will).
+    #[inline]
+    fn claim(&self, state: &mut State<T>) -> bool {
+        let startable = self.can_start(state);
+        if startable {
+            state.running = true;
+        }
+        startable
+    }
+
+    /// Runs the chain here if it can start and nobody else runs it (note 2);
+    /// otherwise only releases the lock.
+    #[inline]
+    fn run_if_idle(self: &Arc<Self>, mut state: MutexGuard<'_, State<T>>) {
+        if self.claim(&mut state) {
+            self.run_claimed(state);
+        }
+    }
+
+    /// Runs the chain whose loop the caller claimed, then every chain it
+    /// hands over to, in one flat loop (note 3).
+    #[inline]
+    fn run_claimed(self: &Arc<Self>, state: MutexGuard<'_, State<T>>) {
+        let mut next = self.run_with(state);
+        while let Some(deferred) = next {
+            next = deferred.resume();
+        }
+    }
+
     fn lock(&self) -> MutexGuard<'_, State<T>> {
         self.state.lock()
     }
 
-    /// `callback`/`errback`.
-    pub(crate) fn fire(
+    /// `callback`/`errback`: the one-shot rule, then the result, then the
+    /// chain, here.
+    pub(crate) fn fire_and_run(
         self: &Arc<Self>,
         result: Result<T, Failure>,
     ) -> Result<(), AlreadyCalledError> {
         let mut state = self.lock();
-        if !state.may_fire()? {
-            return Ok(());
+        if state.may_fire()? {
+            self.record_and_run(state, result);
         }
-        let canceller = self.start(state, result);
-        drop(canceller);
         Ok(())
     }
 
     /// Fires with `CancelledError` unless fired already; never touches the
-    /// late-fire suppression (that belongs to the user's fires).
-    fn fire_cancelled(self: &Arc<Self>) {
+    /// late-fire excuse (that belongs to the user's fires).
+    fn fire_cancelled_unless_fired(self: &Arc<Self>) {
         let state = self.lock();
         if !state.called {
-            let canceller = self.start(state, Err(Failure::new(CancelledError)));
-            drop(canceller);
+            self.record_and_run(state, Err(Failure::new(CancelledError)));
         }
     }
 
-    /// Records the first result and runs the chain if it can. Returns the
-    /// canceller, now useless, for the caller to drop after the lock.
-    fn start(
+    /// Records the first result under the lock the caller holds (and checked
+    /// the one-shot rule under), and runs the chain if it can.
+    #[inline]
+    fn record_and_run(
         self: &Arc<Self>,
         mut state: MutexGuard<'_, State<T>>,
         result: Result<T, Failure>,
-    ) -> Option<Canceller<T>> {
-        state.called = true;
-        state.slot = Slot::Ready(result);
-        let canceller = state.canceller.take();
-        if self.can_start(&state) {
-            state.running = true;
-            Self::drive_from(self.run_with(state));
-        }
-        canceller
+    ) {
+        let canceller = state.record(result);
+        self.run_if_idle(state);
+        drop(canceller);
     }
 
     /// Adds a handler: runs it at once, unboxed, if the Deferred holds a
-    /// result and is idle with nothing queued (rule 2); queues it otherwise.
-    pub(crate) fn add<H>(self: &Arc<Self>, handler: H)
+    /// result and is idle with nothing queued (semantics §2, note 5); queues
+    /// it otherwise.
+    pub(crate) fn add_handler<H>(self: &Arc<Self>, handler: H)
     where
         H: FnOnce(Result<T, Failure>) -> Outcome<T> + Send + 'static,
     {
@@ -228,41 +288,32 @@ impl<T: Send + 'static> Inner<T> {
                 };
                 state.running = true;
                 drop(state);
-                let outcome = catch_unwind(AssertUnwindSafe(move || handler(input)))
-                    .unwrap_or_else(|panic| Outcome::Failure(Failure::from_panic(panic)));
+                let outcome = unwind::outcome(move || handler(input));
                 if let Some(state) = self.settle(outcome) {
-                    let next = self.run_with(state);
-                    Self::drive_from(next);
+                    self.run_claimed(state);
                 }
                 return;
             }
         }
         state.handlers.push_back(Entry::Handler(Box::new(handler)));
-        if self.can_start(&state) {
-            state.running = true;
-            Self::drive_from(self.run_with(state));
-        }
+        self.run_if_idle(state);
     }
 
-    /// Appends an entry; runs it at once if the Deferred holds a result and
-    /// nothing stops it (rule 2).
-    pub(crate) fn push(self: &Arc<Self>, entry: Entry<T>) {
+    /// Ends the chain with a hand-over of its result to another Deferred
+    /// (`chain_deferred`, `then`); runs it at once if the Deferred holds a
+    /// result and nothing stops it (semantics §4).
+    pub(crate) fn hand_on(self: &Arc<Self>, transfer: Transfer<T>) {
         let mut state = self.lock();
         if state.chained {
-            // Rule 4: handlers added once the chain was handed on never run.
+            // Semantics §4: handlers added once the chain was handed on never run.
             drop(state);
             log::debug!("handler added to a chained or consumed Deferred is dropped");
-            drop(entry);
+            drop(transfer);
             return;
         }
-        if let Entry::Transfer(_) = entry {
-            state.chained = true;
-        }
-        state.handlers.push_back(entry);
-        if self.can_start(&state) {
-            state.running = true;
-            Self::drive_from(self.run_with(state));
-        }
+        state.chained = true;
+        state.handlers.push_back(Entry::Transfer(transfer));
+        self.run_if_idle(state);
     }
 
     pub(crate) fn pause(&self) {
@@ -271,21 +322,18 @@ impl<T: Send + 'static> Inner<T> {
     }
 
     pub(crate) fn unpause(self: &Arc<Self>) -> Result<(), NotPausedError> {
-        let mut state = self.lock();
+        let state = self.lock();
         if !self.paused() {
             return Err(NotPausedError);
         }
         self.pauses.fetch_sub(1, Ordering::AcqRel);
-        if self.can_start(&state) {
-            state.running = true;
-            Self::drive_from(self.run_with(state));
-        }
+        self.run_if_idle(state);
         Ok(())
     }
 
-    /// Rule 5, iteratively: a waiting Deferred passes the cancel on to the one
-    /// it waits on, however long that line is. A line that loops back on
-    /// itself (Deferreds waiting on each other in a ring) has no unfired
+    /// Semantics §5, iteratively: a waiting Deferred passes the cancel on to
+    /// the one it waits on, however long that line is. A line that loops back
+    /// on itself (Deferreds waiting on each other in a ring) has no unfired
     /// Deferred to cancel: the walk stops where it started over. A line that
     /// ends in a dropped inner ends here: the last waiting Deferred gets the
     /// `CancelledError` itself (see `Slot::Waiting`).
@@ -295,31 +343,7 @@ impl<T: Send + 'static> Inner<T> {
         loop {
             let mut state = target.lock();
             if !state.called {
-                let canceller = state.canceller.take();
-                if canceller.is_none() {
-                    state.suppress_already_called = true;
-                    // Fire under the lock that set the flag: a fire racing on
-                    // another thread then lands before this cancel (which then
-                    // did nothing) or after it (and is the late fire the flag
-                    // excuses), never in between, where it would win and still
-                    // leave the flag set for a second fire to slip through.
-                    // Found by loom (model 4); the split is kept as a mutant.
-                    #[cfg(not(deferred_mutant = "engine_cancel_split_lock"))]
-                    {
-                        let none = target.start(state, Err(Failure::new(CancelledError)));
-                        debug_assert!(none.is_none(), "the canceller was taken above");
-                        return;
-                    }
-                }
-                drop(state);
-                if let Some(canceller) = canceller {
-                    let handle = super::Deferred::from_inner(Arc::clone(&target));
-                    if let Err(panic) = catch_unwind(AssertUnwindSafe(|| canceller(&handle))) {
-                        // A canceller that panics fires the Deferred with its panic.
-                        let _ = target.fire(Err(Failure::from_panic(panic)));
-                    }
-                }
-                target.fire_cancelled();
+                target.cancel_unfired(state);
                 return;
             }
             let next = match &state.slot {
@@ -327,10 +351,7 @@ impl<T: Send + 'static> Inner<T> {
                     Some(next) => next,
                     None => {
                         state.slot = Slot::Ready(Err(Failure::new(CancelledError)));
-                        if target.can_start(&state) {
-                            state.running = true;
-                            Self::drive_from(target.run_with(state));
-                        }
+                        target.run_if_idle(state);
                         return;
                     }
                 },
@@ -347,15 +368,37 @@ impl<T: Send + 'static> Inner<T> {
         }
     }
 
-    /// Runs chains in one flat loop, following hand-overs (design note 3).
-    fn drive_from(mut next: Next) {
-        while let Some(deferred) = next {
-            next = deferred.resume();
+    /// `cancel` of an unfired Deferred (semantics §5): its canceller, if it
+    /// has one, then `CancelledError` unless the canceller fired it.
+    fn cancel_unfired(self: &Arc<Self>, mut state: MutexGuard<'_, State<T>>) {
+        let Some(canceller) = state.canceller.take() else {
+            state.suppress_already_called = true;
+            // Fire under the lock that set the excuse: a fire racing on
+            // another thread then lands before this cancel (which then did
+            // nothing) or after it (and is the late fire the excuse is for),
+            // never in between, where it would win and still leave the excuse
+            // set for a second fire to slip through. Found by loom (the model
+            // `cancel_racing_a_fire_ignores_the_late_fire_once`); the split is
+            // kept as a mutant.
+            if mutant::on("engine_cancel_split_lock") {
+                drop(state);
+                self.fire_cancelled_unless_fired();
+            } else {
+                self.record_and_run(state, Err(Failure::new(CancelledError)));
+            }
+            return;
+        };
+        drop(state);
+        let handle = super::Deferred::from_inner(Arc::clone(self));
+        if let Err(panic) = unwind::catch(|| canceller(&handle)) {
+            // A canceller that panics fires the Deferred with its panic.
+            let _ = self.fire_and_run(Err(panic));
         }
+        self.fire_cancelled_unless_fired();
     }
 
-    /// The loop (design notes 2 and 5), entered with the lock held (saving a
-    /// release and re-acquire). Precondition: the caller set `running`.
+    /// The loop (notes 2 and 5), entered with the lock held (saving a
+    /// release and re-acquire). Precondition: the caller claimed the loop.
     fn run_with<'a>(self: &'a Arc<Self>, mut state: MutexGuard<'a, State<T>>) -> Next {
         loop {
             if self.paused() || state.handlers.is_empty() {
@@ -365,7 +408,7 @@ impl<T: Send + 'static> Inner<T> {
             let mut current = match std::mem::replace(&mut state.slot, Slot::Empty) {
                 Slot::Ready(result) => result,
                 other => {
-                    // Unreachable by design note 2; keep the state rather than lose it.
+                    // Unreachable by note 2; keep the state rather than lose it.
                     state.slot = other;
                     state.running = false;
                     debug_assert!(false, "runner found no result");
@@ -382,9 +425,7 @@ impl<T: Send + 'static> Inner<T> {
                 };
                 match entry {
                     Entry::Handler(handler) => {
-                        let outcome = catch_unwind(AssertUnwindSafe(move || handler(current)))
-                            .unwrap_or_else(|panic| Outcome::Failure(Failure::from_panic(panic)));
-                        current = match outcome {
+                        current = match unwind::outcome(move || handler(current)) {
                             Outcome::Value(value) => Ok(value),
                             Outcome::Failure(failure) => Err(failure),
                             Outcome::Deferred(other) => {
@@ -402,9 +443,7 @@ impl<T: Send + 'static> Inner<T> {
                     Entry::Transfer(transfer) => {
                         // Nothing follows a transfer: adds after it are refused.
                         debug_assert!(batch.is_empty());
-                        let handed = catch_unwind(AssertUnwindSafe(move || transfer(current)))
-                            .unwrap_or_else(|panic| Err(Failure::from_panic(panic)));
-                        match handed {
+                        match unwind::catch(move || transfer(current)).and_then(|handed| handed) {
                             Ok(next) => {
                                 let mut state = self.lock();
                                 state.slot = Slot::Consumed;
@@ -416,7 +455,7 @@ impl<T: Send + 'static> Inner<T> {
                     }
                 }
                 if !batch.is_empty() && self.paused() {
-                    // Design note 4: stop before the next handler.
+                    // Note 4: stop before the next handler.
                     state = self.lock();
                     state.slot = Slot::Ready(current);
                     batch.append(&mut state.handlers);
@@ -450,16 +489,17 @@ impl<T: Send + 'static> Inner<T> {
         Some(state)
     }
 
-    /// Rule 4: a handler returned `inner`.
+    /// Semantics §4: a handler returned `inner`.
     fn wait_on(self: &Arc<Self>, inner: Arc<Inner<T>>) -> Option<MutexGuard<'_, State<T>>> {
         if Arc::ptr_eq(self, &inner) {
             let mut state = self.lock();
             state.slot = Slot::Ready(Err(Failure::new(AlreadyChainedError)));
             return Some(state);
         }
-        // Waiting first, so that a `cancel` from now on reaches `inner`, and a
-        // continuation that runs on another thread before we look again finds
-        // us waiting (it then leaves the loop to us: `running` is still set).
+        // Note 6. Waiting first, so that a `cancel` from now on reaches
+        // `inner`, and a continuation that runs on another thread before we
+        // look again finds us waiting (it then leaves the loop to us:
+        // `running` is still set).
         self.lock().slot = Slot::Waiting(Arc::downgrade(&inner));
         let taken = {
             let mut other = inner.lock();
@@ -503,9 +543,13 @@ impl<T: Send + 'static> Inner<T> {
         Some(state)
     }
 
-    /// Takes over a result handed to a fresh Deferred by `then`: the
-    /// Deferred is fired, and its loop runs as the caller's next step.
-    pub(crate) fn accept(self: &Arc<Self>, outcome: Outcome<T>) -> Result<Next, Failure> {
+    /// `then`'s hand-over: fires this fresh Deferred with the outcome of
+    /// `then`'s closure (a value, a failure, or a Deferred to wait on), and
+    /// returns it for the caller's loop to run.
+    pub(crate) fn fire_outcome_for_caller(
+        self: &Arc<Self>,
+        outcome: Outcome<T>,
+    ) -> Result<Next, Failure> {
         {
             let mut state = self.lock();
             if state.called {
@@ -524,9 +568,10 @@ impl<T: Send + 'static> Inner<T> {
         }
     }
 
-    /// Hands `result` to this Deferred as if `callback`/`errback` had been
-    /// called, but leaves the running of its chain to the caller's loop.
-    pub(crate) fn fire_deferred(
+    /// `chain_deferred`'s hand-over: fires this Deferred as
+    /// `callback`/`errback` would (the one-shot rule included), and returns
+    /// it for the caller's loop to run if it can start.
+    pub(crate) fn fire_for_caller(
         self: &Arc<Self>,
         result: Result<T, Failure>,
     ) -> Result<Next, Failure> {
@@ -534,16 +579,11 @@ impl<T: Send + 'static> Inner<T> {
         if !state.may_fire()? {
             return Ok(None);
         }
-        state.called = true;
-        state.slot = Slot::Ready(result);
-        let canceller = state.canceller.take();
-        let startable = self.can_start(&state);
-        if startable {
-            state.running = true;
-        }
+        let canceller = state.record(result);
+        let claimed = self.claim(&mut state);
         drop(state);
         drop(canceller);
-        Ok(startable.then(|| Arc::clone(self) as Arc<dyn Resume>))
+        Ok(claimed.then(|| Arc::clone(self) as Arc<dyn Resume>))
     }
 
     pub(crate) fn state(&self) -> DeferredState {
@@ -584,22 +624,18 @@ impl<T: Send + 'static> Resume for Inner<T> {
     }
 }
 
-/// The entry a waiting Deferred leaves at the end of the chain it waits on.
+/// The entry a waiting Deferred leaves at the end of the chain it waits on
+/// (semantics §4): hands the result to the waiter and returns it for the
+/// caller's loop to run, if it can start.
 fn continuation<T: Send + 'static>(waiter: Arc<Inner<T>>) -> Transfer<T> {
     Box::new(move |result| {
         let mut state = waiter.lock();
         state.slot = Slot::Ready(result);
-        if state.running {
-            // The waiter's own loop is still deciding (see `wait_on`) and will
-            // find the result.
-            return Ok(None);
-        }
-        let startable = waiter.can_start(&state);
-        if startable {
-            state.running = true;
-        }
+        // If the waiter's own loop is still deciding (`running` is set: see
+        // `wait_on`), it finds the result itself, and the claim fails.
+        let claimed = waiter.claim(&mut state);
         drop(state);
-        Ok(startable.then_some(waiter as Arc<dyn Resume>))
+        Ok(claimed.then_some(waiter as Arc<dyn Resume>))
     })
 }
 

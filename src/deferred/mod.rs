@@ -16,7 +16,7 @@ pub use weak::WeakDeferred;
 
 use crate::failure::{AlreadyCalledError, Failure, NotPausedError};
 use crate::sync::Arc;
-use engine::{Entry, Inner};
+use engine::Inner;
 
 /// A result that is not there yet, and the chain of callbacks and errbacks
 /// that will handle it: Twisted's `Deferred`.
@@ -121,7 +121,7 @@ impl<T: Send + 'static> Deferred<T> {
     /// changes. After a [`cancel`](Deferred::cancel) that fired it (without a
     /// canceller), the first late fire is instead ignored and returns `Ok`.
     pub fn callback(&self, value: T) -> Result<(), AlreadyCalledError> {
-        self.inner.fire(Ok(value))
+        self.inner.fire_and_run(Ok(value))
     }
 
     /// Fires the Deferred with a failure: runs the errback chain.
@@ -130,7 +130,7 @@ impl<T: Send + 'static> Deferred<T> {
     ///
     /// As [`callback`](Deferred::callback).
     pub fn errback(&self, failure: impl Into<Failure>) -> Result<(), AlreadyCalledError> {
-        self.inner.fire(Err(failure.into()))
+        self.inner.fire_and_run(Err(failure.into()))
     }
 
     /// Fires with `Ok` as [`callback`](Deferred::callback), `Err` as
@@ -140,7 +140,7 @@ impl<T: Send + 'static> Deferred<T> {
     ///
     /// As [`callback`](Deferred::callback).
     pub fn fire<E: Into<Failure>>(&self, result: Result<T, E>) -> Result<(), AlreadyCalledError> {
-        self.inner.fire(result.map_err(Into::into))
+        self.inner.fire_and_run(result.map_err(Into::into))
     }
 
     /// Ends this chain (as [`then`](Deferred::then) does) with `sink`, which
@@ -153,12 +153,10 @@ impl<T: Send + 'static> Deferred<T> {
     where
         F: FnOnce(Result<T, Failure>) -> Option<Failure> + Send + 'static,
     {
-        self.inner.push(Entry::Transfer(Box::new(move |result| {
-            match sink(result) {
-                None => Ok(None),
-                Some(kept) => Err(kept),
-            }
-        })));
+        self.inner.hand_on(Box::new(move |result| match sink(result) {
+            None => Ok(None),
+            Some(kept) => Err(kept),
+        }));
     }
 
     /// Adds a callback and an errback at the same point of the chain
@@ -230,7 +228,7 @@ impl<T: Send + 'static> Deferred<T> {
     where
         H: FnOnce(Result<T, Failure>) -> Outcome<T> + Send + 'static,
     {
-        self.inner.add(handler);
+        self.inner.add_handler(handler);
         self
     }
 
@@ -285,9 +283,8 @@ impl<T: Send + 'static> Deferred<T> {
     /// Deferred keeps an [`AlreadyCalledError`] failure instead.
     pub fn chain_deferred(&self, other: &Deferred<T>) {
         let target = Arc::clone(&other.inner);
-        self.inner.push(Entry::Transfer(Box::new(move |result| {
-            target.fire_deferred(result)
-        })));
+        self.inner
+            .hand_on(Box::new(move |result| target.fire_for_caller(result)));
     }
 
     /// A new `Deferred<U>` fed by this one: `f` turns this chain's result
@@ -324,12 +321,10 @@ impl<T: Send + 'static> Deferred<T> {
             }
         });
         let target = Arc::clone(&next.inner);
-        self.inner.push(Entry::Transfer(Box::new(move |result| {
-            let outcome =
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(result).into_outcome()))
-                    .unwrap_or_else(|panic| Outcome::Failure(Failure::from_panic(panic)));
-            target.accept(outcome)
-        })));
+        self.inner.hand_on(Box::new(move |result| {
+            let outcome = crate::unwind::outcome(|| f(result).into_outcome());
+            target.fire_outcome_for_caller(outcome)
+        }));
         next
     }
 

@@ -1,10 +1,10 @@
 //! Reporting failures that nothing handled.
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
 use crate::failure::Failure;
 use crate::sync::GlobalRwLock;
+use crate::unwind;
 
 type Hook = Arc<dyn Fn(&Failure) + Send + Sync + 'static>;
 
@@ -51,7 +51,7 @@ pub(crate) fn report(failure: &Failure) {
     let hook = HOOK.read().unwrap_or_else(|p| p.into_inner()).clone();
     match hook {
         Some(hook) => {
-            if catch_unwind(AssertUnwindSafe(|| hook(failure))).is_err() {
+            if unwind::catch(|| hook(failure)).is_err() {
                 log::error!("the unhandled-failure hook panicked on: {failure}");
             }
         }

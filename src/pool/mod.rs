@@ -35,8 +35,6 @@
 
 mod builder;
 mod error;
-mod job;
-pub(crate) mod unwind;
 mod worker;
 
 // The unit tests use real threads and time: not under loom (see loom/tests/loom/threads.rs).
@@ -51,10 +49,11 @@ pub use builder::ThreadPoolBuilder;
 pub use error::{PoolSizeError, PoolStoppedError, StopFromWorkerError};
 
 use crate::failure::Failure;
+use crate::job::Job;
+use crate::mutant;
 use crate::sync::thread::{self, JoinHandle, ThreadId};
 use crate::sync::{Arc, AtomicUsize, Condvar, Mutex, MutexGuard, Ordering};
-
-pub(crate) use job::{Job, Task};
+use crate::unwind;
 
 /// A pool of worker threads for blocking work (Twisted's `ThreadPool`).
 ///
@@ -86,7 +85,7 @@ pub struct ThreadPool {
 }
 
 /// What the handle and the workers share.
-pub(crate) struct Shared {
+struct Shared {
     /// Everything that changes.
     state: Mutex<State>,
     /// Idle workers wait here for a job, a stop, or a resize.
@@ -260,7 +259,7 @@ impl ThreadPool {
     where
         F: FnOnce() + Send + 'static,
     {
-        self.shared.submit(Box::new(f))
+        self.submit(Box::new(f))
     }
 
     /// Runs `f` on a worker thread, then `on_result` on the same thread with
@@ -301,7 +300,7 @@ impl ThreadPool {
         F: FnOnce() -> T + Send + 'static,
         C: FnOnce(Result<T, Failure>) + Send + 'static,
     {
-        self.shared.submit(Box::new(move || {
+        self.submit(Box::new(move || {
             let result = unwind::catch(f);
             on_result(result);
         }))
@@ -415,9 +414,11 @@ impl ThreadPool {
         self.shared.state.lock().phase != Phase::Open
     }
 
-    /// The shared state, for `defer_to_thread`'s submit path.
-    pub(crate) fn shared(&self) -> &Arc<Shared> {
-        &self.shared
+    /// Queues a job (the crate's own jobs, such as `defer_to_thread`'s, go
+    /// straight in, without the closure wrapper of `call_in_thread`).
+    #[inline]
+    pub(crate) fn submit(&self, job: Job) -> Result<(), PoolStoppedError> {
+        self.shared.submit(job)
     }
 }
 
@@ -441,11 +442,9 @@ impl fmt::Debug for ThreadPool {
 
 impl Shared {
     /// Queues a job, waking an idle worker or starting a thread for it.
-    pub(crate) fn submit(self: &Arc<Self>, job: Job) -> Result<(), PoolStoppedError> {
+    fn submit(self: &Arc<Self>, job: Job) -> Result<(), PoolStoppedError> {
         let mut state = self.state.lock();
-        // Mutant for `cargo xtask mutants`: jobs are accepted after `stop`.
-        #[cfg(not(deferred_mutant = "pool_accepts_after_stop"))]
-        if state.phase != Phase::Open {
+        if state.phase != Phase::Open && !mutant::on("pool_accepts_after_stop") {
             drop(state);
             drop(job); // its captures' destructors are user code: not under our lock
             return Err(PoolStoppedError);

@@ -2,9 +2,11 @@
 //! stopping with an empty queue, above the maximum, or idle too long above
 //! the minimum.
 
-use super::{unwind, Guard, Phase, Shared};
+use super::{Guard, Phase, Shared};
+use crate::mutant;
 use crate::sync::thread;
 use crate::sync::{Arc, Ordering};
+use crate::unwind;
 
 /// Spin iterations before a worker sleeps (design note 6): a few with a
 /// pause hint, then yields, which let a submitter on the same core run.
@@ -35,9 +37,7 @@ pub(super) fn run(shared: Arc<Shared>, index: usize) {
         if state.threads > state.max {
             break Exit::AboveMax;
         }
-        // Mutant for `cargo xtask mutants`: stop no longer drains the queue.
-        #[cfg(deferred_mutant = "pool_exit_with_queued_jobs")]
-        if state.phase != Phase::Open {
+        if mutant::on("pool_exit_with_queued_jobs") && state.phase != Phase::Open {
             break Exit::Stopping;
         }
         if let Some(job) = state.queue.pop_front() {

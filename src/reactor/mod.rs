@@ -17,7 +17,7 @@
 //!    wait behind a running call. Each turn runs one batch and at most one due
 //!    timer, so neither starves the other.
 //! 4. **User code runs with no lock held** and inside the panic policy
-//!    (`pool::unwind`): a panicking call is logged and the loop goes on.
+//!    (`crate::unwind`): a panicking call is logged and the loop goes on.
 //! 5. **Time is only in the timed wait.** With no timer pending the loop waits
 //!    untimed, so a loom model (where timed waits never time out) can drive
 //!    `run` with calls and stops alone; a timer with a zero delay is due at
@@ -48,9 +48,12 @@ pub use error::{DelayedCallError, ReactorError};
 
 use crate::deferred::Deferred;
 use crate::failure::Failure;
-use crate::pool::{unwind, Job, PoolSizeError, ThreadPool};
+use crate::job::Job;
+use crate::mutant;
+use crate::pool::{PoolSizeError, ThreadPool};
 use crate::sync::thread::{self, ThreadId};
 use crate::sync::{Arc, Condvar, Mutex, MutexGuard};
+use crate::unwind;
 use timers::Timers;
 
 /// A small event loop, Twisted's reactor without I/O: it runs calls handed
@@ -472,13 +475,7 @@ impl Inner {
             return Err(job);
         }
         state.calls.push(job);
-        let wake = state.take_wakeup();
-        // Mutant for `cargo xtask mutants`: the notification is lost.
-        #[cfg(deferred_mutant = "reactor_lost_wakeup")]
-        let wake = {
-            let _lost = wake;
-            false
-        };
+        let wake = state.take_wakeup() && !mutant::on("reactor_lost_wakeup");
         drop(state);
         if wake {
             self.wake.notify_one();
@@ -548,9 +545,9 @@ impl Inner {
         let mut batch: Vec<Job> = Vec::new();
         let discarded = loop {
             let mut state = self.state.lock();
-            // Mutant for `cargo xtask mutants`: calls queued during the stop are dropped.
-            #[cfg(deferred_mutant = "reactor_no_drain")]
-            state.calls.clear();
+            if mutant::on("reactor_no_drain") {
+                state.calls.clear();
+            }
             if state.calls.is_empty() {
                 state.phase = Phase::Stopped;
                 state.thread = None;

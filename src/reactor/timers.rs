@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
 
-use crate::pool::Job;
+use crate::job::Job;
 use crate::sync::{Arc, AtomicUsize, Ordering};
 
 /// Where a delayed call is in its life; kept in [`TimerCell::status`].

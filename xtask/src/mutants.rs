@@ -1,11 +1,16 @@
 //! `cargo xtask mutants`: evidence that the loom models bite.
 //!
 //! Each mutant is a deliberately broken variant of the library, switched on
-//! by `--cfg deferred_mutant="<name>"` (the switches are
-//! `#[cfg(deferred_mutant = "...")]` lines in `src/`). For each one we build
-//! the loom models with the mutant in and run the model that should catch
-//! it: the verdict is `caught` only if the build succeeds and that model
-//! fails. A mutant that survives means a model has gone blind.
+//! by `--cfg deferred_mutant="<name>"`: the site is one ordinary branch on
+//! `mutant::on("<name>")` in `src/`, false in every other build (`src/mutant.rs`
+//! lists the names). For each one we build the loom models with the mutant
+//! in and run the model that should catch it: the verdict is `caught` only
+//! if the build succeeds and that model fails. A mutant that survives means a
+//! model has gone blind.
+//!
+//! A mutant's name appears in four places, which the tests below keep in
+//! step: [`MUTANTS`] here, the list in `src/mutant.rs`, the `check-cfg` list
+//! of `Cargo.toml`, and its `mutant::on("<name>")` site.
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -213,9 +218,9 @@ mod tests {
         }
     }
 
-    #[test]
-    fn every_mutant_has_its_switch_in_the_library() {
-        let mut sources = String::new();
+    /// Every `.rs` file under `src/`, with its text.
+    fn library_sources() -> Vec<(std::path::PathBuf, String)> {
+        let mut sources = Vec::new();
         let mut dirs = vec![root().join("src")];
         while let Some(dir) = dirs.pop() {
             for entry in std::fs::read_dir(dir).unwrap().filter_map(|e| e.ok()) {
@@ -223,17 +228,70 @@ mod tests {
                 if path.is_dir() {
                     dirs.push(path);
                 } else if path.extension().is_some_and(|e| e == "rs") {
-                    sources.push_str(&std::fs::read_to_string(path).unwrap());
+                    let text = std::fs::read_to_string(&path).unwrap();
+                    sources.push((path, text));
                 }
             }
         }
+        sources
+    }
+
+    /// The names in `mutant::on("...")` calls of `text`.
+    fn switches_in(text: &str) -> Vec<&str> {
+        text.match_indices("mutant::on(\"")
+            .filter_map(|(at, call)| {
+                let rest = &text[at + call.len()..];
+                rest.find('"').map(|end| &rest[..end])
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_mutant_has_its_switch_in_the_library() {
+        let sites: Vec<String> = library_sources()
+            .iter()
+            .filter(|(path, _)| !path.ends_with("mutant.rs"))
+            .flat_map(|(_, text)| switches_in(text).into_iter().map(str::to_owned))
+            .collect();
         for mutant in MUTANTS {
             assert!(
-                sources.contains(&format!("deferred_mutant = \"{}\"", mutant.name)),
-                "no #[cfg(deferred_mutant = \"{}\")] in src/",
+                sites.iter().any(|site| site == mutant.name),
+                "no mutant::on(\"{}\") in src/",
                 mutant.name
             );
         }
+        for site in &sites {
+            assert!(
+                MUTANTS.iter().any(|m| m.name == site),
+                "mutant::on(\"{site}\") in src/ names no mutant of xtask/src/mutants.rs"
+            );
+        }
+    }
+
+    #[test]
+    fn every_mutant_is_in_the_list_of_src_mutant_rs_and_nothing_else() {
+        let text = std::fs::read_to_string(root().join("src/mutant.rs")).unwrap();
+        let list = &text[text.find("planted!(\n").expect("the planted!( list")..];
+        let list = &list[..list.find(");").unwrap()];
+        let planted: Vec<&str> = list
+            .lines()
+            .skip(1)
+            .map(|line| line.trim().trim_end_matches(',').trim_matches('"'))
+            .filter(|name| !name.is_empty())
+            .collect();
+        let mut expected: Vec<&str> = MUTANTS.iter().map(|m| m.name).collect();
+        let mut planted_sorted = planted.clone();
+        expected.sort_unstable();
+        planted_sorted.sort_unstable();
+        assert_eq!(planted_sorted, expected, "src/mutant.rs and MUTANTS differ");
+    }
+
+    #[test]
+    fn switches_are_found_in_text() {
+        assert_eq!(
+            switches_in("if a && !mutant::on(\"x_y\") {} mutant::on(\"z\")"),
+            ["x_y", "z"]
+        );
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! [`Job`]: a unit of work for a pool worker or the reactor thread.
+//! [`Job`]: a unit of work run once on another thread: by a pool worker
+//! (`ThreadPool`) or by the reactor thread (`call_from_thread`, timers).
 
 /// Something to run once, on whichever thread takes it.
 ///
