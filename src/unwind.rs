@@ -28,9 +28,16 @@ pub(crate) fn catch<R>(f: impl FnOnce() -> R) -> Result<R, Failure> {
 
 /// Runs a handler (or anything that decides how a chain goes on); a panic
 /// becomes [`Outcome::Failure`].
-#[inline]
+#[inline(always)]
 pub(crate) fn outcome<T>(f: impl FnOnce() -> Outcome<T>) -> Outcome<T> {
-    catch(f).unwrap_or_else(Outcome::Failure)
+    catch_unwind(AssertUnwindSafe(f))
+        .unwrap_or_else(|panic| Outcome::Failure(Failure::from_panic(panic)))
+}
+
+/// Runs `f`, which may fail; a panic becomes its failure.
+#[inline(always)]
+pub(crate) fn catch_fallible<R>(f: impl FnOnce() -> Result<R, Failure>) -> Result<R, Failure> {
+    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|panic| Err(Failure::from_panic(panic)))
 }
 
 /// Runs a job for its effects, as [`run_logged`].

@@ -220,7 +220,6 @@ impl<T: Send + 'static> Inner<T> {
 
     /// Runs the chain whose loop the caller claimed, then every chain it
     /// hands over to, in one flat loop (note 3).
-    #[inline]
     fn run_claimed(self: &Arc<Self>, state: MutexGuard<'_, State<T>>) {
         let mut next = self.run_with(state);
         while let Some(deferred) = next {
@@ -239,9 +238,10 @@ impl<T: Send + 'static> Inner<T> {
         result: Result<T, Failure>,
     ) -> Result<(), AlreadyCalledError> {
         let mut state = self.lock();
-        if state.may_fire()? {
-            self.record_and_run(state, result);
+        if !state.may_fire()? {
+            return Ok(());
         }
+        self.record_and_run(state, result);
         Ok(())
     }
 
@@ -443,7 +443,7 @@ impl<T: Send + 'static> Inner<T> {
                     Entry::Transfer(transfer) => {
                         // Nothing follows a transfer: adds after it are refused.
                         debug_assert!(batch.is_empty());
-                        match unwind::catch(move || transfer(current)).and_then(|handed| handed) {
+                        match unwind::catch_fallible(move || transfer(current)) {
                             Ok(next) => {
                                 let mut state = self.lock();
                                 state.slot = Slot::Consumed;
@@ -631,8 +631,11 @@ fn continuation<T: Send + 'static>(waiter: Arc<Inner<T>>) -> Transfer<T> {
     Box::new(move |result| {
         let mut state = waiter.lock();
         state.slot = Slot::Ready(result);
-        // If the waiter's own loop is still deciding (`running` is set: see
-        // `wait_on`), it finds the result itself, and the claim fails.
+        if state.running {
+            // The waiter's own loop is still deciding (see `wait_on`) and will
+            // find the result.
+            return Ok(None);
+        }
         let claimed = waiter.claim(&mut state);
         drop(state);
         Ok(claimed.then_some(waiter as Arc<dyn Resume>))

@@ -153,10 +153,11 @@ impl<T: Send + 'static> Deferred<T> {
     where
         F: FnOnce(Result<T, Failure>) -> Option<Failure> + Send + 'static,
     {
-        self.inner.hand_on(Box::new(move |result| match sink(result) {
-            None => Ok(None),
-            Some(kept) => Err(kept),
-        }));
+        self.inner
+            .hand_on(Box::new(move |result| match sink(result) {
+                None => Ok(None),
+                Some(kept) => Err(kept),
+            }));
     }
 
     /// Adds a callback and an errback at the same point of the chain
