@@ -4,6 +4,8 @@
 
 #![allow(dead_code)] // each bench uses part of it
 
+pub mod interleave;
+
 use std::thread::JoinHandle;
 use std::time::Duration;
 
