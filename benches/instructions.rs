@@ -15,7 +15,7 @@
 use std::hint::black_box;
 use std::sync::{Arc, Mutex};
 
-use deferred::{succeed, Deferred, ThreadPool};
+use deferred::{defer_to_thread, defer_to_thread_pool, succeed, Deferred, Reactor, ThreadPool};
 use gungraun::{library_benchmark, library_benchmark_group, main, LibraryBenchmarkConfig};
 
 /// Links per measured Deferred in the link benchmarks.
@@ -164,7 +164,209 @@ fn pool_submit(
     (open, pool)
 }
 
-library_benchmark_group!(name = pool, benchmarks = [pool_submit]);
+// --- the threaded hand-off --------------------------------------------------
+//
+// A count is deterministic only if what the counted thread does cannot
+// depend on when another thread runs. Callgrind counts the benchmark
+// function's own thread, so each bench below keeps every other thread
+// parked (or away from the locks the counted thread takes) for the whole
+// count, and checks its result after the count, in `teardown`:
+//
+// - the submits wake a worker that is parked *before* the count starts;
+//   the submit returns right after the wake-up, so the woken worker never
+//   races the counted thread for a lock;
+// - the reactor turns on the benchmark's own thread, with work already
+//   queued, so it never sleeps and nobody wakes it; its own pool has no
+//   thread, so its shutdown joins none.
+//
+// What stays out of every count: the worker's side (waking, taking the job,
+// running it, handing the result to the reactor), which runs on a thread of
+// its own; and the reactor's sleep and wake-up. Both depend on the
+// scheduler, so no count of them would be stable.
+
+/// How long a freshly idle worker is given to park (past any spin before
+/// sleeping) before a count starts.
+const PARK_GRACE: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// A pool of one worker, started and parked.
+fn parked_pool(name: &str) -> ThreadPool {
+    let pool = ThreadPool::builder()
+        .min_threads(1)
+        .max_threads(1)
+        .name_prefix(name)
+        .build()
+        .expect("valid pool size");
+    wait_parked(&pool, 0);
+    pool
+}
+
+/// Waits until `pool`'s one worker has finished `completed` jobs and is
+/// idle, then gives it time to park.
+fn wait_parked(pool: &ThreadPool, completed: u64) {
+    loop {
+        let stats = pool.stats();
+        if stats.completed == completed && stats.idle == 1 {
+            break;
+        }
+        std::thread::yield_now();
+    }
+    std::thread::sleep(PARK_GRACE);
+}
+
+/// A reactor whose own pool never starts a thread (so its shutdown joins
+/// none); the calling thread's handle is made now, not in the count.
+fn threadless_reactor() -> Reactor {
+    let _ = std::thread::current();
+    let pool = ThreadPool::builder()
+        .max_threads(1)
+        .name_prefix("unused")
+        .build()
+        .expect("valid pool size");
+    Reactor::with_thread_pool(pool)
+}
+
+/// The value jobs compute, checked after each count.
+fn job(i: u64) -> u64 {
+    black_box(i).wrapping_mul(3)
+}
+
+fn setup_submit_wake() -> (ThreadPool, u64, Slowdown) {
+    (parked_pool("submit-wake"), 7, Slowdown::from_env())
+}
+
+// One submit to a pool whose one worker is parked: the wake-up path (lock,
+// queue, notify), which `pool_submit` (worker busy) never takes.
+#[library_benchmark]
+#[bench::one(setup = setup_submit_wake, teardown = check_submit_wake)]
+fn submit_wake(
+    (pool, arg, slow): (ThreadPool, u64, Slowdown),
+) -> (ThreadPool, std::sync::mpsc::Receiver<u64>) {
+    let (tx, rx) = std::sync::mpsc::channel();
+    slow.op();
+    pool.call_in_thread(move || tx.send(job(arg)).unwrap())
+        .unwrap();
+    (pool, rx)
+}
+
+fn check_submit_wake((pool, rx): (ThreadPool, std::sync::mpsc::Receiver<u64>)) {
+    assert_eq!(rx.recv().unwrap(), job(7), "the woken worker ran the job");
+    pool.stop().unwrap();
+}
+
+/// Calls in the reactor benchmark.
+const CALLS: u64 = 10;
+
+/// The sum the reactor benchmark's calls add up (a static, so the calls
+/// capture a word each and no reference count).
+static CALL_SUM: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+fn setup_reactor_turn(calls: u64) -> (Reactor, u64, Slowdown) {
+    CALL_SUM.store(0, std::sync::atomic::Ordering::Relaxed);
+    (threadless_reactor(), calls, Slowdown::from_env())
+}
+
+// CALLS `call_from_thread`s and a stop, then `run` on this thread: one turn
+// runs the batch (the last call stops it) and the reactor winds down. The
+// hand-off a worker makes for every `defer_to_thread` result, and the loop
+// that runs it, minus the sleep and the wake-up.
+#[library_benchmark]
+#[bench::calls(args = (CALLS), setup = setup_reactor_turn, teardown = check_reactor_turn)]
+fn call_from_thread_turn((reactor, calls, slow): (Reactor, u64, Slowdown)) -> u64 {
+    for i in 0..calls {
+        slow.op();
+        reactor
+            .call_from_thread(move || {
+                CALL_SUM.fetch_add(i, std::sync::atomic::Ordering::Relaxed);
+            })
+            .unwrap();
+    }
+    let r = reactor.clone();
+    reactor.call_from_thread(move || r.stop().unwrap()).unwrap();
+    reactor.run().unwrap();
+    calls
+}
+
+fn check_reactor_turn(calls: u64) {
+    let sum = CALL_SUM.load(std::sync::atomic::Ordering::Relaxed);
+    assert_eq!(sum, calls * (calls - 1) / 2, "every call ran once");
+}
+
+fn setup_defer_submit() -> (Reactor, u64, Slowdown) {
+    let pool = ThreadPool::builder()
+        .min_threads(1)
+        .max_threads(1)
+        .name_prefix("defer-submit")
+        .build()
+        .expect("valid pool size");
+    wait_parked(&pool, 0);
+    (Reactor::with_thread_pool(pool), 11, Slowdown::from_env())
+}
+
+// `defer_to_thread` as the reactor thread calls it, its pool's one worker
+// parked: the Deferred, the task, the submit and the wake-up.
+#[library_benchmark]
+#[bench::one(setup = setup_defer_submit, teardown = check_defer_submit)]
+fn defer_to_thread_submit(
+    (reactor, arg, slow): (Reactor, u64, Slowdown),
+) -> (Reactor, Deferred<u64>) {
+    slow.op();
+    let d = defer_to_thread(&reactor, move || job(arg));
+    (reactor, d)
+}
+
+fn check_defer_submit((reactor, d): (Reactor, Deferred<u64>)) {
+    // Turn the reactor so the worker's result is delivered, then check it.
+    let r = reactor.clone();
+    d.add_callback(move |v: u64| {
+        r.stop().unwrap();
+        v
+    });
+    reactor.run().unwrap();
+    assert_eq!(d.result().unwrap().unwrap(), job(11));
+}
+
+fn setup_defer_deliver() -> (Reactor, ThreadPool, Deferred<u64>, Slowdown) {
+    let reactor = threadless_reactor();
+    let pool = parked_pool("defer-deliver");
+    let d = defer_to_thread_pool(&reactor, &pool, || job(13));
+    // The worker runs the job and queues the result on the reactor; wait
+    // until it is parked again, so the count has this thread to itself.
+    wait_parked(&pool, 1);
+    (reactor, pool, d, Slowdown::from_env())
+}
+
+// The reactor's side of a `defer_to_thread` round trip: the worker's
+// result is queued; add a handler that captures state (a reactor handle,
+// to stop it), then one turn delivers the result, fires the Deferred, runs
+// the handler, and the reactor winds down.
+#[library_benchmark]
+#[bench::one(setup = setup_defer_deliver, teardown = check_defer_deliver)]
+fn defer_to_thread_deliver(
+    (reactor, pool, d, slow): (Reactor, ThreadPool, Deferred<u64>, Slowdown),
+) -> (ThreadPool, Deferred<u64>) {
+    let r = reactor.clone();
+    d.add_callback(move |v: u64| {
+        slow.op();
+        r.stop().unwrap();
+        v
+    });
+    reactor.run().unwrap();
+    (pool, d)
+}
+
+fn check_defer_deliver((pool, d): (ThreadPool, Deferred<u64>)) {
+    assert_eq!(d.result().unwrap().unwrap(), job(13));
+    pool.stop().unwrap();
+}
+
+library_benchmark_group!(name = pool, benchmarks = [pool_submit, submit_wake]);
+
+library_benchmark_group!(name = reactor, benchmarks = [call_from_thread_turn]);
+
+library_benchmark_group!(
+    name = threads,
+    benchmarks = [defer_to_thread_submit, defer_to_thread_deliver]
+);
 
 library_benchmark_group!(
     name = chain,
@@ -173,5 +375,5 @@ library_benchmark_group!(
 
 main!(
     config = LibraryBenchmarkConfig::default().pass_through_env("DEFERRED_BENCH_SLOWDOWN"),
-    library_benchmark_groups = [chain, pool]
+    library_benchmark_groups = [chain, pool, reactor, threads]
 );

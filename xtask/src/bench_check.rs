@@ -7,6 +7,8 @@
 //! cargo xtask bench-check                 gate against the committed baseline
 //! cargo xtask bench-check --save          rewrite the baseline from this run
 //! cargo xtask bench-check --threshold 2   a tighter gate (percent)
+//! cargo xtask bench-check --record        on a pass (or with --save), append the
+//!                                         counts to benches/history/ (bench_history.rs)
 //! ```
 //!
 //! Instruction counts, unlike wall time, do not depend on the load of the
@@ -18,6 +20,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::{Command, ExitCode, Stdio};
 
+use crate::bench_history;
 use crate::step::root;
 
 /// The bench target that holds the instruction-count benches.
@@ -29,6 +32,8 @@ const DEFAULT_THRESHOLD_PCT: f64 = 5.0;
 struct Options {
     /// Write the baseline instead of checking against it.
     save: bool,
+    /// Append the counts to the history (after a pass, or with `save`).
+    record: bool,
     /// Percent rise that fails the gate.
     threshold_pct: f64,
 }
@@ -52,7 +57,7 @@ pub fn run(args: &[String]) -> ExitCode {
         Ok(options) => options,
         Err(message) => {
             eprintln!("bench-check: {message}");
-            eprintln!("usage: cargo xtask bench-check [--save] [--threshold PERCENT]");
+            eprintln!("usage: cargo xtask bench-check [--save] [--record] [--threshold PERCENT]");
             return ExitCode::from(2);
         }
     };
@@ -69,7 +74,11 @@ pub fn run(args: &[String]) -> ExitCode {
     };
     let toolchain = toolchain();
     if options.save {
-        return save(&counts, &toolchain);
+        let saved = save(&counts, &toolchain);
+        if saved == ExitCode::SUCCESS && options.record {
+            return record(&counts, &toolchain);
+        }
+        return saved;
     }
     let baseline = match load_baseline() {
         Ok(baseline) => baseline,
@@ -95,25 +104,47 @@ pub fn run(args: &[String]) -> ExitCode {
             options.threshold_pct
         );
         println!("bench-check: if the rise is intended, record it with `cargo xtask bench-check --save` and commit the baseline");
+        if options.record {
+            println!("bench-check: not recorded in the history: the gate failed");
+        }
         ExitCode::FAILURE
     } else {
         println!(
             "\nbench-check: ok (no count rose more than {}%)",
             options.threshold_pct
         );
+        if options.record {
+            return record(&counts, &toolchain);
+        }
         ExitCode::SUCCESS
+    }
+}
+
+/// Appends the counts to the history, saying what it did.
+fn record(counts: &BTreeMap<String, u64>, toolchain: &[String]) -> ExitCode {
+    match bench_history::record(counts, toolchain) {
+        Ok(message) => {
+            println!("bench-check: {message}");
+            ExitCode::SUCCESS
+        }
+        Err(message) => {
+            eprintln!("bench-check: could not record the history: {message}");
+            ExitCode::FAILURE
+        }
     }
 }
 
 fn parse_args(args: &[String]) -> Result<Options, String> {
     let mut options = Options {
         save: false,
+        record: false,
         threshold_pct: DEFAULT_THRESHOLD_PCT,
     };
     let mut args = args.iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--save" => options.save = true,
+            "--record" => options.record = true,
             "--threshold" => {
                 let value = args.next().ok_or("--threshold needs a percentage")?;
                 options.threshold_pct = value
@@ -640,7 +671,8 @@ mod tests {
         assert!(parse_args(&["--threshold".into(), "-1".into()]).is_err());
         assert!(parse_args(&["--frobnicate".into()]).is_err());
         let options = parse_args(&["--save".into(), "--threshold".into(), "2.5".into()]).unwrap();
-        assert!(options.save && options.threshold_pct == 2.5);
+        assert!(options.save && !options.record && options.threshold_pct == 2.5);
+        assert!(parse_args(&["--record".into()]).unwrap().record);
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! cargo xtask fuzz-decode   an `ops` crash artifact as a JSON script
 //! cargo xtask mutants       each planted bug must make the loom models fail
 //! cargo xtask bench-check   instruction counts against the committed baseline
+//! cargo xtask bench-history the instruction-count history: a table and a PNG
 //! cargo xtask twisted       the project against real Twisted (pinned)
 //! cargo xtask mutation      cargo-mutants on the cross-thread and chain code
 //! cargo xtask help          this list
@@ -18,6 +19,7 @@
 use std::process::ExitCode;
 
 mod bench_check;
+mod bench_history;
 mod fuzz;
 mod mutants;
 mod mutation;
@@ -36,8 +38,13 @@ struct Command {
 const COMMANDS: &[Command] = &[
     Command {
         name: "bench-check",
-        about: "run the instruction-count benches and fail if any count rose >5% over benches/baseline (--save to rewrite it)",
+        about: "run the instruction-count benches and fail if any count rose >5% over benches/baseline (--save to rewrite it, --record to append to benches/history)",
         run: bench_check::run,
+    },
+    Command {
+        name: "bench-history",
+        about: "print how each instruction count moved over the recorded commits and draw it (docs/bench-history.png; --table for the table only)",
+        run: bench_history::run,
     },
     Command {
         name: "verify",
