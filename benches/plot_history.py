@@ -54,12 +54,18 @@ def main():
     xs = {c: i for i, c in enumerate(order)}
     fig, (left, right) = plt.subplots(1, 2, figsize=(13, 5.2))
     markers = "osD^v<>px*h"
+    colors = plt.get_cmap("tab20").colors
     for n, (bench, points) in enumerate(sorted(series.items())):
         commits = [c for c in order if c in points]
         x = [xs[c] for c in commits]
         counts = [points[c] for c in commits]
         first = counts[0]
-        style = dict(marker=markers[n % len(markers)], markersize=5, linewidth=1.6)
+        style = dict(
+            marker=markers[n % len(markers)],
+            color=colors[(2 * n) % 20 + (2 * n // 20) % 2],
+            markersize=5,
+            linewidth=1.6,
+        )
         left.plot(x, counts, label=f"{bench} ({counts[-1]:,})", **style)
         right.plot(x, [100.0 * c / first for c in counts], label=bench, **style)
 
@@ -68,6 +74,15 @@ def main():
         if toolchains[i] != toolchains[i - 1]:
             for ax in (left, right):
                 ax.axvline(i - 0.5, color="grey", linestyle="--", linewidth=0.8)
+                ax.annotate(
+                    "toolchain changed",
+                    xy=(i - 0.5, 1.0),
+                    xycoords=("data", "axes fraction"),
+                    fontsize=7,
+                    color="grey",
+                    ha="center",
+                    va="bottom",
+                )
 
     labels = [label(c, info[c][0]) for c in order]
     for ax in (left, right):
@@ -78,11 +93,11 @@ def main():
         ax.grid(True, which="both", alpha=0.3)
     left.set_yscale("log")
     left.set_ylabel("instructions (callgrind Ir, log scale)")
-    left.set_title("instruction count per benchmark (latest in the legend)")
+    left.set_title("instruction count per benchmark (latest in the legend)", pad=14)
     left.legend(fontsize=7, loc="upper left", bbox_to_anchor=(0, -0.18), ncol=2, frameon=False)
     right.set_ylabel("% of the benchmark's first record")
     right.axhline(100.0, color="black", linewidth=0.8)
-    right.set_title("relative to the first record")
+    right.set_title("relative to the first record", pad=14)
 
     fig.tight_layout()
     fig.savefig(args.out, dpi=110, bbox_inches="tight")
