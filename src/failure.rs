@@ -20,8 +20,18 @@ type BoxError = Box<dyn Error + Send + Sync + 'static>;
 /// `Failure` does not itself implement [`Error`] (as with `anyhow::Error`), so
 /// that every error converts into it with `?` or `.into()`.
 ///
-/// A backtrace is captured when the failure is made if `RUST_BACKTRACE` (or
-/// `RUST_LIB_BACKTRACE`) asks for one, as with [`std::backtrace::Backtrace::capture`].
+/// # Backtraces, and what they cost
+///
+/// A backtrace is captured when the failure is made if the environment asks
+/// for one, as with [`std::backtrace::Backtrace::capture`]: with
+/// `RUST_BACKTRACE=1` set (common on developer machines) **every** `Failure`
+/// captures one, which makes making a failure about 200 times slower (a
+/// failure-heavy chain ran 125 times slower in the `failure` bench,
+/// docs/benchmarks.md). To keep panics' backtraces but not the library's,
+/// set `RUST_LIB_BACKTRACE=0` beside it: `Backtrace::capture` reads
+/// `RUST_LIB_BACKTRACE` first, the panic hook only `RUST_BACKTRACE`. Both are
+/// read once per process. [`backtrace`](Failure::backtrace) says whether one
+/// was captured.
 ///
 /// ```
 /// use deferred::{Failure, CancelledError};
