@@ -45,6 +45,7 @@ planted!(
     "pool_accepts_after_stop",
     "pool_exit_with_queued_jobs",
     "engine_cancel_split_lock",
+    "threads_no_relay",
 );
 
 /// `a == b` for strings, in a `const fn`.

@@ -4,7 +4,8 @@
 
 use crate::deferred::{Deferred, IntoOutcome, Outcome};
 use crate::failure::Failure;
-use crate::job::Task;
+use crate::job::{Job, Task};
+use crate::mutant;
 use crate::pool::ThreadPool;
 use crate::reactor::Reactor;
 use crate::unwind;
@@ -14,7 +15,10 @@ use crate::unwind;
 ///
 /// `f` may return anything [`IntoOutcome<T>`]: a value (callbacks get it), a
 /// `Result<T, E>` (an `Err` goes to the errbacks), or a `Deferred<T>` (the
-/// result waits for it). A panic in `f` becomes a
+/// result waits for it, as Twisted's `d.callback(deferred)` does: cancelling
+/// the returned Deferred meanwhile cancels that one; and whichever thread
+/// fires it, its result is brought to the reactor thread before the
+/// callbacks run there). A panic in `f` becomes a
 /// [`PanicError`](crate::PanicError) failure. The worker hands the outcome
 /// back with [`Reactor::call_from_thread`], so the Deferred's callbacks run
 /// on the reactor thread while the reactor keeps turning during `f`.
@@ -134,9 +138,18 @@ where
     fn run(mut self: Box<Self>) {
         match std::mem::replace(&mut self.stage, Stage::Taken) {
             Stage::Work(f) => {
-                let outcome = unwind::outcome(|| f().into_outcome());
-                self.stage = Stage::Done(outcome);
                 let reactor = self.reactor.take().expect("a task crosses back once");
+                let outcome = match unwind::outcome(|| f().into_outcome()) {
+                    // The job returned a Deferred: whoever fires it, on
+                    // whatever thread, the callbacks must still run on the
+                    // reactor thread, so the target waits on a relay that
+                    // is fired there.
+                    Outcome::Deferred(inner) if !mutant::on("threads_no_relay") => {
+                        Outcome::Deferred(relay_to_reactor(&reactor, inner))
+                    }
+                    done => done,
+                };
+                self.stage = Stage::Done(outcome);
                 if let Err(back) = reactor.push_call(self) {
                     // The reactor has stopped: nowhere else to fire it.
                     back.run();
@@ -148,13 +161,36 @@ where
     }
 }
 
-/// Fires `d` with the outcome of the work, on the reactor thread.
+/// Fires `d` with the outcome of the work (a value, a failure, or the relay
+/// to wait on), on the reactor thread (or on the worker, if the reactor has
+/// stopped).
 fn deliver<T: Send + 'static>(d: &Deferred<T>, outcome: Outcome<T>) {
-    match outcome {
-        Outcome::Value(value) => fire_or_log(d, Ok(value)),
-        Outcome::Failure(failure) => fire_or_log(d, Err(failure)),
-        Outcome::Deferred(inner) => inner.chain_deferred(d),
+    if d.fire_outcome(outcome).is_err() {
+        log::debug!("defer_to_thread result dropped: its Deferred was already fired");
     }
+}
+
+/// A Deferred that fires with `inner`'s result on the reactor thread;
+/// cancelling it cancels `inner`. It consumes `inner`, as a Deferred a
+/// handler returns is consumed by the chain that waits on it.
+fn relay_to_reactor<T: Send + 'static>(reactor: &Reactor, inner: Deferred<T>) -> Deferred<T> {
+    let source = inner.downgrade();
+    let relay = Deferred::with_canceller(move |_| {
+        if let Some(inner) = source.upgrade() {
+            inner.cancel();
+        }
+    });
+    let (target, reactor) = (relay.clone(), reactor.clone());
+    let _consumed: Deferred<()> = inner.then(move |result| {
+        let fire: Job = Box::new(move || fire_or_log(&target, result));
+        if reactor.in_reactor_thread() {
+            fire.run();
+        } else if let Err(fire) = reactor.push_call(fire) {
+            // The reactor has stopped: nowhere else to fire it.
+            fire.run();
+        }
+    });
+    relay
 }
 
 /// Fires `d`; one that was already fired (by its user, or cancelled and

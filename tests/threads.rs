@@ -11,8 +11,8 @@ use std::thread::ThreadId;
 use std::time::Duration;
 
 use deferred::{
-    defer_to_thread, defer_to_thread_pool, react, Deferred, Failure, PanicError, PoolStoppedError,
-    Reactor, ThreadPool,
+    defer_to_thread, defer_to_thread_pool, react, Deferred, DeferredState, Failure, PanicError,
+    PoolStoppedError, Reactor, ThreadPool,
 };
 
 fn stop_on(reactor: &Reactor) -> impl FnOnce() + Send + 'static {
@@ -157,6 +157,78 @@ fn work_returning_a_deferred_chains_it() {
         })
     });
     assert_eq!(value.unwrap(), "chained");
+}
+
+/// Waits (polling: no timing is asserted) until `d` waits on another Deferred.
+fn wait_until_waiting<T: Send>(d: &Deferred<T>) {
+    while d.state() != DeferredState::Waiting {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+/// Issue 13 item 1: the job returns a pending Deferred that a thread of the
+/// user's own fires later. The callbacks still run on the reactor thread
+/// (before the fix, they ran on the thread that fired the inner Deferred).
+#[test]
+fn a_returned_deferred_fired_on_another_thread_calls_back_on_the_reactor_thread() {
+    let reactor = Reactor::new();
+    let inner: Deferred<u32> = Deferred::new();
+    let i = inner.clone();
+    let d: Deferred<u32> = defer_to_thread(&reactor, move || i);
+    let seen: Arc<Mutex<Vec<(u32, ThreadId)>>> = Arc::default();
+    let (r, s) = (reactor.clone(), Arc::clone(&seen));
+    d.add_callback(move |v| {
+        s.lock().unwrap().push((v, std::thread::current().id()));
+        r.stop().unwrap();
+        v
+    });
+    let waiting = d.clone();
+    let firer = std::thread::spawn(move || {
+        wait_until_waiting(&waiting);
+        inner.callback(5).unwrap();
+        std::thread::current().id()
+    });
+    reactor.run().unwrap();
+    let firer = firer.join().unwrap();
+    let me = std::thread::current().id();
+    assert_eq!(*seen.lock().unwrap(), [(5, me)]);
+    assert_ne!(firer, me);
+}
+
+/// As Twisted's `d.callback(inner)` makes `d` wait on `inner`: cancelling the
+/// returned Deferred meanwhile cancels the inner one (its canceller runs),
+/// and the cancellation arrives on the reactor thread.
+#[test]
+fn cancelling_while_a_returned_deferred_is_pending_cancels_it() {
+    let reactor = Reactor::new();
+    let cancelled = Arc::new(AtomicUsize::new(0));
+    let c = Arc::clone(&cancelled);
+    let inner: Deferred<u32> = Deferred::with_canceller(move |_| {
+        c.fetch_add(1, Ordering::SeqCst);
+    });
+    let i = inner.clone();
+    let d: Deferred<u32> = defer_to_thread(&reactor, move || i);
+    let seen: Arc<Mutex<Vec<(String, bool)>>> = Arc::default();
+    let (r, s) = (reactor.clone(), Arc::clone(&seen));
+    d.add_errback(move |f: Failure| {
+        s.lock()
+            .unwrap()
+            .push((f.to_string(), r.in_reactor_thread()));
+        r.stop().unwrap();
+        0
+    });
+    let (r, waiting) = (reactor.clone(), d.clone());
+    std::thread::spawn(move || {
+        wait_until_waiting(&waiting);
+        r.call_from_thread(move || waiting.cancel()).unwrap();
+    });
+    reactor.run().unwrap();
+    assert_eq!(cancelled.load(Ordering::SeqCst), 1);
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [("the Deferred was cancelled".to_owned(), true)]
+    );
+    assert_eq!(inner.state(), DeferredState::Consumed);
 }
 
 #[test]

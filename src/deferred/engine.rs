@@ -161,6 +161,7 @@ pub(crate) struct Inner<T: 'static> {
 // | `fire_and_run`                 | `callback`/`errback`       | the first result       | here, if idle           |
 // | `fire_cancelled_unless_fired`  | `cancel`                   | `CancelledError`       | here, if idle           |
 // | `record_and_run`               | the two above, under lock  | the first result       | here, if idle           |
+// | `fire_outcome_and_run`         | `defer_to_thread`'s delivery | a job's outcome      | here, if idle           |
 // | `fire_for_caller`              | `chain_deferred`'s hand-over | the first result     | in the caller's loop    |
 // | `fire_outcome_for_caller`      | `then`'s hand-over         | a handler's outcome    | in the caller's loop    |
 // | `hand_to_waiter` (continuation)| the chain a waiter waits on| the waited-for result  | in the caller's loop    |
@@ -242,6 +243,39 @@ impl<T: Send + 'static> Inner<T> {
             return Ok(());
         }
         self.record_and_run(state, result);
+        Ok(())
+    }
+
+    /// `callback`/`errback` with an outcome, as Twisted's `d.callback(x)`
+    /// takes anything: a value or a failure fires as [`fire_and_run`]
+    /// does; a Deferred makes this one wait on it (semantics §4), so that a
+    /// `cancel` reaches it. The one-shot rule holds for all three.
+    ///
+    /// [`fire_and_run`]: Inner::fire_and_run
+    pub(crate) fn fire_outcome_and_run(
+        self: &Arc<Self>,
+        outcome: Outcome<T>,
+    ) -> Result<(), AlreadyCalledError> {
+        let inner = match outcome {
+            Outcome::Value(value) => return self.fire_and_run(Ok(value)),
+            Outcome::Failure(failure) => return self.fire_and_run(Err(failure)),
+            Outcome::Deferred(inner) => inner,
+        };
+        let canceller = {
+            let mut state = self.lock();
+            if !state.may_fire()? {
+                return Ok(());
+            }
+            state.called = true;
+            // Claimed: an unfired chain has no runner (note 2), and
+            // `wait_on` expects the caller to own the loop.
+            state.running = true;
+            state.canceller.take()
+        };
+        drop(canceller);
+        if let Some(state) = self.wait_on(inner.into_inner()) {
+            self.run_claimed(state);
+        }
         Ok(())
     }
 

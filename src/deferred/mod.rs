@@ -160,6 +160,12 @@ impl<T: Send + 'static> Deferred<T> {
             }));
     }
 
+    /// Fires with an outcome, as Twisted's `d.callback(x)` takes anything:
+    /// a Deferred makes this one wait on it (see `Inner::fire_outcome_and_run`).
+    pub(crate) fn fire_outcome(&self, outcome: Outcome<T>) -> Result<(), AlreadyCalledError> {
+        self.inner.fire_outcome_and_run(outcome)
+    }
+
     /// Adds a callback and an errback at the same point of the chain
     /// (Twisted's `addCallbacks`): the callback gets a value, the errback a
     /// failure, never both. Each returns anything [`IntoOutcome`]: a `T`, a

@@ -54,6 +54,11 @@ pub const MUTANTS: &[Mutant] = &[
         breaks: "workers leave at stop without draining the queue",
         model: "threads::pool_submit_racing_stop_runs_each_accepted_job_once",
     },
+    Mutant {
+        name: "threads_no_relay",
+        breaks: "a job's returned Deferred is waited on directly, so callbacks run on whichever thread fires it",
+        model: "threads::defer_to_thread_of_a_deferred_fired_elsewhere_calls_back_on_the_reactor",
+    },
 ];
 
 /// How one mutant fared.

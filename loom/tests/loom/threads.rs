@@ -331,6 +331,42 @@ fn defer_to_thread_result_survives_a_concurrent_stop() {
     });
 }
 
+/// Model 9c (issue 13 item 1): the job returns a pending Deferred that a
+/// thread of the user's fires, at any point: before the job returns it,
+/// while its result crosses back, or after the outer Deferred waits on it.
+/// The callback still runs on the reactor thread, exactly once, with the
+/// inner's value (it used to run on the firing thread).
+#[test]
+fn defer_to_thread_of_a_deferred_fired_elsewhere_calls_back_on_the_reactor() {
+    model(|| {
+        let reactor = reactor(1);
+        let inner = Deferred::<i64>::new();
+        let d = {
+            let inner = inner.clone();
+            defer_to_thread(&reactor, move || inner)
+        };
+        let calls = Arc::new(AtomicUsize::new(0));
+        {
+            let (r, calls) = (reactor.clone(), Arc::clone(&calls));
+            d.add_callback(move |v: i64| {
+                assert!(
+                    r.in_reactor_thread(),
+                    "callbacks must run on the reactor thread"
+                );
+                calls.fetch_add(1, Ordering::SeqCst);
+                r.stop().unwrap();
+                v + 1
+            });
+        }
+        let firer = thread::spawn(move || inner.callback(7).unwrap());
+        reactor.run().unwrap();
+        firer.join().unwrap();
+
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        assert_eq!(d.result().unwrap().unwrap(), 8);
+    });
+}
+
 // The pool and reactor smoke models (formerly tests/threads_loom.rs): small
 // scenarios on a pool of one worker with the default keep-alive, so workers
 // leave only at `stop`.
