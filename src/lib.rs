@@ -146,7 +146,9 @@ mod mutant;
 mod pool;
 mod reactor;
 pub(crate) mod sync;
+pub mod testing;
 mod threads;
+mod time;
 mod unwind;
 
 pub use combinators::{
@@ -163,5 +165,6 @@ pub use failure::{
 pub use pool::{
     PoolSizeError, PoolStats, PoolStoppedError, StopFromWorkerError, ThreadPool, ThreadPoolBuilder,
 };
-pub use reactor::{react, DelayedCall, DelayedCallError, Reactor, ReactorError};
+pub use reactor::{react, Reactor, ReactorError};
 pub use threads::{defer_to_thread, defer_to_thread_pool};
+pub use time::{defer_later, DelayedCall, DelayedCallError, ReactorTime, TimeoutError};

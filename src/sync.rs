@@ -17,9 +17,9 @@
 pub(crate) use std::sync::{Arc, Weak};
 
 #[cfg(deferred_loom)]
-pub(crate) use loom::sync::atomic::{AtomicUsize, Ordering};
+pub(crate) use loom::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 #[cfg(not(deferred_loom))]
-pub(crate) use std::sync::atomic::{AtomicUsize, Ordering};
+pub(crate) use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 #[cfg(deferred_loom)]
 pub(crate) use loom::thread_local;

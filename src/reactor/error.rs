@@ -1,5 +1,4 @@
-//! The errors a [`Reactor`](super::Reactor) and a
-//! [`DelayedCall`](super::DelayedCall) report.
+//! The errors a [`Reactor`](super::Reactor) reports.
 
 use std::error::Error;
 use std::fmt;
@@ -47,39 +46,3 @@ impl fmt::Display for ReactorError {
 }
 
 impl Error for ReactorError {}
-
-/// [`cancel`](super::DelayedCall::cancel) or [`reset`](super::DelayedCall::reset)
-/// of a delayed call that is no longer pending; nothing changed.
-///
-/// ```
-/// use std::time::Duration;
-/// use deferred::{DelayedCallError, Reactor};
-///
-/// let reactor = Reactor::new();
-/// let call = reactor.call_later(Duration::from_secs(60), || ()).unwrap();
-/// call.cancel().unwrap();
-/// assert_eq!(call.cancel(), Err(DelayedCallError::AlreadyCancelled));
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum DelayedCallError {
-    /// It has run (or is running now).
-    AlreadyCalled,
-    /// It was cancelled.
-    AlreadyCancelled,
-    /// The reactor stopped before it was due: it was discarded and will never run.
-    ReactorStopped,
-}
-
-impl fmt::Display for DelayedCallError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            DelayedCallError::AlreadyCalled => "the delayed call has already run",
-            DelayedCallError::AlreadyCancelled => "the delayed call was cancelled",
-            DelayedCallError::ReactorStopped => {
-                "the reactor stopped before the delayed call was due; it will never run"
-            }
-        })
-    }
-}
-
-impl Error for DelayedCallError {}

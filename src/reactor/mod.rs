@@ -32,7 +32,6 @@
 //! on a round trip through `defer_to_thread`, a spinning reactor thread only
 //! took a core from the worker it waits for.
 
-mod delayed_call;
 mod error;
 mod timers;
 
@@ -43,8 +42,7 @@ mod tests;
 use std::fmt;
 use std::time::{Duration, Instant};
 
-pub use delayed_call::DelayedCall;
-pub use error::{DelayedCallError, ReactorError};
+pub use error::ReactorError;
 
 use crate::deferred::Deferred;
 use crate::failure::Failure;
@@ -52,7 +50,9 @@ use crate::job::Job;
 use crate::mutant;
 use crate::pool::{PoolSizeError, ThreadPool};
 use crate::sync::thread::{self, ThreadId};
-use crate::sync::{Arc, Condvar, Mutex, MutexGuard};
+use crate::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
+use crate::time::CANCELLED;
+use crate::time::{nanos, DelayedCall, Nanos, ReactorTime, TimerCell, TimerJob, TimerQueue};
 use crate::unwind;
 use timers::Timers;
 
@@ -91,6 +91,8 @@ pub(crate) struct Inner {
     wake: Condvar,
     /// The reactor's thread pool, for `defer_to_thread`.
     pool: ThreadPool,
+    /// Time zero of the reactor's time line ([`ReactorTime::now`]).
+    epoch: Instant,
 }
 
 /// Where a reactor is in its life.
@@ -136,16 +138,6 @@ impl State {
             false
         }
     }
-}
-
-/// The deadline `delay` from now; a delay too large for `Instant` (such as
-/// `Duration::MAX`) becomes a year from now rather than a panic.
-fn deadline_after(delay: Duration) -> Instant {
-    const YEAR: Duration = Duration::from_secs(365 * 24 * 3600);
-    let now = Instant::now();
-    now.checked_add(delay)
-        .or_else(|| now.checked_add(YEAR))
-        .unwrap_or(now)
 }
 
 impl Default for Reactor {
@@ -195,6 +187,7 @@ impl Reactor {
                 }),
                 wake: Condvar::new(),
                 pool,
+                epoch: Instant::now(),
             }),
         }
     }
@@ -354,25 +347,31 @@ impl Reactor {
     where
         F: FnOnce() + Send + 'static,
     {
-        let deadline = deadline_after(delay);
-        let job: Job = Box::new(f);
+        self.schedule(delay, Box::new(f))
+    }
+
+    fn schedule(&self, delay: Duration, job: TimerJob) -> Result<DelayedCall, ReactorError> {
         let mut state = self.inner.state.lock();
         if matches!(state.phase, Phase::Stopping | Phase::Stopped) {
             drop(state);
             drop(job);
             return Err(ReactorError::Stopped);
         }
-        let cell = state.timers.insert(deadline, job);
+        let when = self.inner.now().saturating_add(nanos(delay));
+        let cell = state.timers.insert(when, job);
         // It may be due before the reactor's current wake-up time.
         let wake = state.take_wakeup();
         drop(state);
         if wake {
             self.inner.wake.notify_one();
         }
-        Ok(DelayedCall {
-            inner: Arc::clone(&self.inner),
-            cell,
-        })
+        Ok(self.handle(cell))
+    }
+
+    /// A handle on one of this reactor's timers.
+    fn handle(&self, cell: Arc<TimerCell>) -> DelayedCall {
+        let queue: Weak<Inner> = Arc::downgrade(&self.inner);
+        DelayedCall::new(queue, cell)
     }
 
     /// Runs `f` on the reactor thread when the loop starts, before anything
@@ -468,6 +467,11 @@ impl Reactor {
 }
 
 impl Inner {
+    /// The time on the reactor's time line.
+    fn now(&self) -> Nanos {
+        nanos(self.epoch.elapsed())
+    }
+
     /// Queues a call; hands it back if the reactor has stopped.
     fn push_call(&self, job: Job) -> Result<(), Job> {
         let mut state = self.state.lock();
@@ -496,7 +500,7 @@ impl Inner {
                 let timer = if state.timers.is_empty() {
                     None
                 } else {
-                    state.timers.pop_due(Instant::now())
+                    state.timers.pop_due(self.now())
                 };
                 if !batch.is_empty() || timer.is_some() {
                     break timer;
@@ -509,7 +513,7 @@ impl Inner {
                 unwind::run_job("a call on the reactor thread", job);
             }
             if let Some(job) = timer {
-                unwind::run_job("a delayed call", job);
+                unwind::run_logged("a delayed call", job);
             }
         }
     }
@@ -519,14 +523,16 @@ impl Inner {
     fn sleep<'a>(&'a self, mut state: MutexGuard<'a, State>) -> MutexGuard<'a, State> {
         state.sleeping = true;
         state.notified = false;
-        let mut state = match state.timers.next_deadline() {
+        let mut state = match state.timers.next_due() {
             None => self.wake.wait(state),
-            Some(deadline) => {
-                let now = Instant::now();
-                if deadline <= now {
+            Some(due) => {
+                let now = self.now();
+                if due <= now {
                     state
                 } else {
-                    self.wake.wait_timeout(state, deadline - now).0
+                    self.wake
+                        .wait_timeout(state, Duration::from_nanos(due - now))
+                        .0
                 }
             }
         };
@@ -563,6 +569,59 @@ impl Inner {
             }
         };
         drop(discarded); // user destructors, outside the lock
+    }
+}
+
+impl TimerQueue for Inner {
+    fn cancel(&self, cell: &TimerCell) -> Option<TimerJob> {
+        self.state.lock().timers.remove(cell, CANCELLED)
+    }
+
+    fn reset(&self, cell: &TimerCell, delay: Duration) -> bool {
+        let when = self.now().saturating_add(nanos(delay));
+        let mut state = self.state.lock();
+        if !state.timers.reschedule(cell, |_| when) {
+            return false;
+        }
+        // An earlier due time must shorten the reactor's sleep.
+        let wake = state.take_wakeup();
+        drop(state);
+        if wake {
+            self.wake.notify_one();
+        }
+        true
+    }
+
+    fn delay(&self, cell: &TimerCell, by: Duration) -> bool {
+        // Later only: the reactor's sleep can stay as it is.
+        (self.state.lock().timers).reschedule(cell, |old| old.saturating_add(nanos(by)))
+    }
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        // A reactor dropped without running: its timers will never run.
+        let discarded = self.state.get_mut().timers.discard_all();
+        drop(discarded);
+    }
+}
+
+impl ReactorTime for Reactor {
+    fn now(&self) -> Duration {
+        Duration::from_nanos(self.inner.now())
+    }
+
+    fn call_later_boxed(
+        &self,
+        delay: Duration,
+        f: Box<dyn FnOnce() + Send + 'static>,
+    ) -> Result<DelayedCall, ReactorError> {
+        self.schedule(delay, f)
+    }
+
+    fn delayed_calls(&self) -> Vec<DelayedCall> {
+        let cells = self.inner.state.lock().timers.cells();
+        cells.into_iter().map(|cell| self.handle(cell)).collect()
     }
 }
 

@@ -1,51 +1,22 @@
-//! The reactor's timer queue: pending delayed calls ordered by deadline, ties
-//! broken by scheduling order.
+//! The reactor's timer queue: pending delayed calls ordered by due time,
+//! ties broken by scheduling order (a `reset` or `delay` counts as
+//! scheduling again).
 
 use std::collections::{BTreeMap, HashMap};
-use std::time::Instant;
 
-use crate::job::Job;
-use crate::sync::{Arc, AtomicUsize, Ordering};
+use crate::sync::Arc;
+use crate::time::{Nanos, TimerCell, TimerJob, CALLED, DISCARDED};
 
-/// Where a delayed call is in its life; kept in [`TimerCell::status`].
-pub(super) const PENDING: usize = 0;
-/// It was taken from the queue to run.
-pub(super) const CALLED: usize = 1;
-/// `cancel` removed it.
-pub(super) const CANCELLED: usize = 2;
-/// The reactor stopped with it still pending: discarded, never to run.
-pub(super) const DISCARDED: usize = 3;
-
-/// What a `DelayedCall` handle and the queue share. The status only changes
-/// under the reactor's lock; reading it needs no lock.
-#[derive(Debug)]
-pub(super) struct TimerCell {
-    /// The timer's identity in [`Timers::keys`].
-    pub(super) id: u64,
-    /// One of [`PENDING`], [`CALLED`], [`CANCELLED`], [`DISCARDED`].
-    pub(super) status: AtomicUsize,
-}
-
-impl TimerCell {
-    pub(super) fn status(&self) -> usize {
-        self.status.load(Ordering::Acquire)
-    }
-
-    fn set(&self, status: usize) {
-        self.status.store(status, Ordering::Release);
-    }
-}
-
-/// A queue position: the deadline, then the scheduling sequence number, so
-/// that equal deadlines keep their scheduling order.
-type Key = (Instant, u64);
+/// A queue position: the due time, then the scheduling sequence number, so
+/// that equal due times keep their scheduling order.
+type Key = (Nanos, u64);
 
 /// A pending timer.
 struct Timer {
     /// Shared with its `DelayedCall` handles.
     cell: Arc<TimerCell>,
     /// What to run.
-    job: Job,
+    job: TimerJob,
 }
 
 /// Pending timers.
@@ -60,14 +31,11 @@ pub(super) struct Timers {
 }
 
 impl Timers {
-    /// Schedules `job` at `deadline`.
-    pub(super) fn insert(&mut self, deadline: Instant, job: Job) -> Arc<TimerCell> {
+    /// Schedules `job` at `when`.
+    pub(super) fn insert(&mut self, when: Nanos, job: TimerJob) -> Arc<TimerCell> {
         let id = self.next_seq;
-        let key = (deadline, self.take_seq());
-        let cell = Arc::new(TimerCell {
-            id,
-            status: AtomicUsize::new(PENDING),
-        });
+        let key = (when, self.take_seq());
+        let cell = Arc::new(TimerCell::new(id, when));
         self.queue.insert(
             key,
             Timer {
@@ -87,42 +55,46 @@ impl Timers {
 
     /// Removes a pending timer, marking it `status`; hands back its job for
     /// the caller to drop outside the lock. `None` if it is not pending.
-    pub(super) fn remove(&mut self, cell: &TimerCell, status: usize) -> Option<Job> {
+    pub(super) fn remove(&mut self, cell: &TimerCell, status: usize) -> Option<TimerJob> {
         let key = self.keys.remove(&cell.id)?;
         let timer = self.queue.remove(&key).expect("keys and queue agree");
-        timer.cell.set(status);
+        timer.cell.set_status(status);
         Some(timer.job)
     }
 
-    /// Moves a pending timer to `deadline`, behind timers already due then.
-    /// Returns whether it was pending.
-    pub(super) fn reschedule(&mut self, cell: &TimerCell, deadline: Instant) -> bool {
+    /// Moves a pending timer to `when(old due time)`, behind timers already
+    /// due then. Returns whether it was pending.
+    pub(super) fn reschedule(
+        &mut self,
+        cell: &TimerCell,
+        when: impl FnOnce(Nanos) -> Nanos,
+    ) -> bool {
         let Some(old) = self.keys.get(&cell.id).copied() else {
             return false;
         };
         let timer = self.queue.remove(&old).expect("keys and queue agree");
-        let key = (deadline, self.take_seq());
+        let new = when(old.0);
+        timer.cell.set_when(new);
+        let key = (new, self.take_seq());
         self.queue.insert(key, timer);
         self.keys.insert(cell.id, key);
         true
     }
 
-    /// The earliest deadline, if any timer is pending.
-    pub(super) fn next_deadline(&self) -> Option<Instant> {
-        self.queue
-            .first_key_value()
-            .map(|((deadline, _), _)| *deadline)
+    /// The earliest due time, if any timer is pending.
+    pub(super) fn next_due(&self) -> Option<Nanos> {
+        self.queue.first_key_value().map(|((when, _), _)| *when)
     }
 
     /// Takes the first timer if it is due at `now`, marking it called.
-    pub(super) fn pop_due(&mut self, now: Instant) -> Option<Job> {
+    pub(super) fn pop_due(&mut self, now: Nanos) -> Option<TimerJob> {
         let (&key, _) = self.queue.first_key_value()?;
         if key.0 > now {
             return None;
         }
         let (_, timer) = self.queue.pop_first().expect("just seen");
         self.keys.remove(&timer.cell.id);
-        timer.cell.set(CALLED);
+        timer.cell.set_status(CALLED);
         Some(timer.job)
     }
 
@@ -131,14 +103,19 @@ impl Timers {
         self.queue.is_empty()
     }
 
+    /// The pending timers' cells, in firing order.
+    pub(super) fn cells(&self) -> Vec<Arc<TimerCell>> {
+        self.queue.values().map(|t| Arc::clone(&t.cell)).collect()
+    }
+
     /// Discards every pending timer (the reactor stopped); hands back the
     /// jobs for the caller to drop outside the lock.
-    pub(super) fn discard_all(&mut self) -> Vec<Job> {
+    pub(super) fn discard_all(&mut self) -> Vec<TimerJob> {
         self.keys.clear();
         std::mem::take(&mut self.queue)
             .into_values()
             .map(|timer| {
-                timer.cell.set(DISCARDED);
+                timer.cell.set_status(DISCARDED);
                 timer.job
             })
             .collect()

@@ -1,0 +1,332 @@
+//! [`Clock`]: a deterministic [`ReactorTime`] for tests (Twisted's
+//! `task.Clock`), re-exported as `deferred::testing::Clock`.
+//!
+//! # Design note: Twisted's order, exactly
+//!
+//! Twisted's `Clock` keeps its calls in a list and sorts it, stably, by due
+//! time, when a call is scheduled, when `advance` starts, and after each
+//! call `advance` runs. Between sorts the list keeps its order. That is
+//! what decides the order of calls due at the same time, including
+//! Twisted's quirks: a call moved *later* (by `reset` or `delay`) goes
+//! before calls already due at its new time, because it stood before them
+//! in the list; a call moved earlier goes after them. This clock keeps the
+//! same list and sorts it at the same moments, so its order is Twisted's in
+//! every case, not only the common ones (tests/time.rs checks them against
+//! Twisted). The list is short in tests, and sorting an almost sorted list
+//! is linear.
+
+use std::fmt;
+use std::time::Duration;
+
+use super::{nanos, DelayedCall, Nanos, ReactorTime, TimerCell, TimerJob, TimerQueue};
+use super::{CALLED, CANCELLED, DISCARDED};
+use crate::reactor::ReactorError;
+use crate::sync::{Arc, Mutex, Weak};
+
+/// A clock whose time moves only when a test says so (Twisted's
+/// `task.Clock`): a [`ReactorTime`] for testing timeouts, delays and
+/// periodic calls exactly and instantly.
+///
+/// It starts at time zero. [`advance`](Clock::advance) moves it forward and
+/// runs, on the calling thread, every call due by then: in order of due
+/// time, and calls due at the same time in the order they were scheduled.
+/// A call that schedules another one for a time already reached (a zero
+/// delay) sees it run within the same `advance`, as in Twisted.
+///
+/// The handle is cheap to clone (clones are the same clock), `Send` and
+/// `Sync`: any thread may schedule or advance. Calls run with no lock held,
+/// so they may schedule, cancel, or advance the clock themselves. A call
+/// that panics unwinds out of `advance` (as an exception escapes Twisted's),
+/// leaving the later calls pending.
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// use std::time::Duration;
+/// use deferred::testing::Clock;
+/// use deferred::ReactorTime;
+///
+/// let clock = Clock::new();
+/// let order = Arc::new(Mutex::new(Vec::new()));
+/// for (secs, tag) in [(2, "b"), (1, "a"), (2, "c")] {
+///     let order = Arc::clone(&order);
+///     clock.call_later(Duration::from_secs(secs), move || order.lock().unwrap().push(tag));
+/// }
+/// assert_eq!(clock.delayed_calls().len(), 3);
+/// clock.advance(Duration::from_secs(1));
+/// assert_eq!(*order.lock().unwrap(), ["a"]);
+/// clock.pump(&[Duration::from_millis(500), Duration::from_millis(500)]);
+/// assert_eq!(*order.lock().unwrap(), ["a", "b", "c"]);
+/// assert_eq!(clock.now(), Duration::from_secs(2));
+/// assert!(clock.delayed_calls().is_empty());
+/// ```
+#[derive(Clone)]
+pub struct Clock {
+    inner: Arc<Inner>,
+}
+
+/// What every handle shares.
+struct Inner {
+    state: Mutex<State>,
+}
+
+/// The clock's state behind its lock.
+struct State {
+    /// The current time.
+    now: Nanos,
+    /// Pending calls, sorted by due time at the moments Twisted sorts
+    /// (design note).
+    calls: Vec<Pending>,
+    /// The next call's id.
+    next_id: u64,
+}
+
+/// A pending call.
+struct Pending {
+    cell: Arc<TimerCell>,
+    job: TimerJob,
+}
+
+impl State {
+    /// Twisted's `_sortCalls`: a stable sort by due time.
+    fn sort(&mut self) {
+        self.calls.sort_by_key(|p| p.cell.when());
+    }
+
+    fn position(&self, cell: &TimerCell) -> Option<usize> {
+        self.calls.iter().position(|p| p.cell.id == cell.id)
+    }
+}
+
+impl Default for Clock {
+    fn default() -> Self {
+        Clock::new()
+    }
+}
+
+impl Clock {
+    /// A clock at time zero with no calls.
+    ///
+    /// ```
+    /// let clock = deferred::testing::Clock::new();
+    /// assert_eq!(clock.now(), std::time::Duration::ZERO);
+    /// ```
+    pub fn new() -> Self {
+        Clock {
+            inner: Arc::new(Inner {
+                state: Mutex::new(State {
+                    now: 0,
+                    calls: Vec::new(),
+                    next_id: 0,
+                }),
+            }),
+        }
+    }
+
+    /// The current time: how far the clock has been advanced (Twisted's
+    /// `seconds()`).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let clock = deferred::testing::Clock::new();
+    /// clock.advance(Duration::from_millis(1500));
+    /// assert_eq!(clock.now(), Duration::from_millis(1500));
+    /// ```
+    pub fn now(&self) -> Duration {
+        Duration::from_nanos(self.inner.state.lock().now)
+    }
+
+    /// Schedules `f` to run once the clock has advanced by `delay`
+    /// (Twisted's `callLater`). A test clock never refuses, so this returns
+    /// the handle itself; through [`ReactorTime`] the same call returns it
+    /// in an `Ok`.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicBool, Ordering};
+    /// use std::sync::Arc;
+    /// use std::time::Duration;
+    ///
+    /// let clock = deferred::testing::Clock::new();
+    /// let ran = Arc::new(AtomicBool::new(false));
+    /// let r = Arc::clone(&ran);
+    /// let call = clock.call_later(Duration::from_secs(1), move || r.store(true, Ordering::SeqCst));
+    /// assert_eq!(call.time(), Duration::from_secs(1));
+    /// clock.advance(Duration::from_secs(1));
+    /// assert!(ran.load(Ordering::SeqCst));
+    /// ```
+    pub fn call_later<F>(&self, delay: Duration, f: F) -> DelayedCall
+    where
+        F: FnOnce() + Send + 'static,
+    {
+        self.schedule(delay, Box::new(f))
+    }
+
+    fn schedule(&self, delay: Duration, job: TimerJob) -> DelayedCall {
+        let mut state = self.inner.state.lock();
+        let id = state.next_id;
+        state.next_id += 1;
+        let cell = Arc::new(TimerCell::new(id, state.now.saturating_add(nanos(delay))));
+        state.calls.push(Pending {
+            cell: Arc::clone(&cell),
+            job,
+        });
+        state.sort();
+        drop(state);
+        self.handle(cell)
+    }
+
+    /// A handle on one of this clock's calls.
+    fn handle(&self, cell: Arc<TimerCell>) -> DelayedCall {
+        let queue: Weak<Inner> = Arc::downgrade(&self.inner);
+        DelayedCall::new(queue, cell)
+    }
+
+    /// Moves time forward by `by` and runs every call due by then, on this
+    /// thread, in order (Twisted's `advance`). Each call sees the new time
+    /// in [`now`](Self::now). Calls scheduled meanwhile for a time already
+    /// reached run too, before `advance` returns.
+    ///
+    /// # Panics
+    ///
+    /// If a call panics: the panic goes on out of `advance`, and the calls
+    /// after it stay pending.
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use std::time::Duration;
+    ///
+    /// let clock = deferred::testing::Clock::new();
+    /// let seen = Arc::new(Mutex::new(Vec::new()));
+    /// let (c, s) = (clock.clone(), Arc::clone(&seen));
+    /// clock.call_later(Duration::from_secs(1), move || {
+    ///     s.lock().unwrap().push(c.now());
+    ///     let s = Arc::clone(&s);
+    ///     let c2 = c.clone();
+    ///     // Due now: runs in this same advance.
+    ///     c.call_later(Duration::ZERO, move || s.lock().unwrap().push(c2.now()));
+    /// });
+    /// clock.advance(Duration::from_secs(3));
+    /// assert_eq!(*seen.lock().unwrap(), [Duration::from_secs(3), Duration::from_secs(3)]);
+    /// ```
+    pub fn advance(&self, by: Duration) {
+        let mut state = self.inner.state.lock();
+        state.now = state.now.saturating_add(nanos(by));
+        state.sort();
+        loop {
+            let due = state
+                .calls
+                .first()
+                .is_some_and(|p| p.cell.when() <= state.now);
+            if !due {
+                return;
+            }
+            let Pending { cell, job } = state.calls.remove(0);
+            cell.set_status(CALLED);
+            drop(state);
+            job(); // no lock held: it may schedule, cancel, or advance
+            state = self.inner.state.lock();
+            state.sort();
+        }
+    }
+
+    /// The calls scheduled and not yet run or cancelled (Twisted's
+    /// `getDelayedCalls`), in the clock's order: by due time, as of the
+    /// last time the clock sorted them (Twisted sorts when a call is
+    /// scheduled and while advancing, not on `reset` or `delay`).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let clock = deferred::testing::Clock::new();
+    /// let late = clock.call_later(Duration::from_secs(2), || ());
+    /// let early = clock.call_later(Duration::from_secs(1), || ());
+    /// assert_eq!(clock.delayed_calls(), [early, late]);
+    /// ```
+    pub fn delayed_calls(&self) -> Vec<DelayedCall> {
+        let cells: Vec<Arc<TimerCell>> = (self.inner.state.lock().calls.iter())
+            .map(|p| Arc::clone(&p.cell))
+            .collect();
+        cells.into_iter().map(|cell| self.handle(cell)).collect()
+    }
+
+    /// Advances by each amount in turn (Twisted's `pump`).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let clock = deferred::testing::Clock::new();
+    /// clock.pump(&[Duration::from_secs(1); 3]);
+    /// assert_eq!(clock.now(), Duration::from_secs(3));
+    /// ```
+    pub fn pump(&self, amounts: &[Duration]) {
+        for amount in amounts {
+            self.advance(*amount);
+        }
+    }
+}
+
+impl ReactorTime for Clock {
+    fn now(&self) -> Duration {
+        Clock::now(self)
+    }
+
+    /// Never refuses.
+    fn call_later_boxed(
+        &self,
+        delay: Duration,
+        f: Box<dyn FnOnce() + Send + 'static>,
+    ) -> Result<DelayedCall, ReactorError> {
+        Ok(self.schedule(delay, f))
+    }
+
+    fn delayed_calls(&self) -> Vec<DelayedCall> {
+        Clock::delayed_calls(self)
+    }
+}
+
+impl TimerQueue for Inner {
+    fn cancel(&self, cell: &TimerCell) -> Option<TimerJob> {
+        let mut state = self.state.lock();
+        let at = state.position(cell)?;
+        // Twisted's `calls.remove`: no sort.
+        let pending = state.calls.remove(at);
+        pending.cell.set_status(CANCELLED);
+        Some(pending.job)
+    }
+
+    fn reset(&self, cell: &TimerCell, delay: Duration) -> bool {
+        let state = self.state.lock();
+        if state.position(cell).is_none() {
+            return false;
+        }
+        // Twisted's `reset`: the due time changes, the list order waits for
+        // the next sort (design note).
+        cell.set_when(state.now.saturating_add(nanos(delay)));
+        true
+    }
+
+    fn delay(&self, cell: &TimerCell, by: Duration) -> bool {
+        let state = self.state.lock();
+        if state.position(cell).is_none() {
+            return false;
+        }
+        cell.set_when(cell.when().saturating_add(nanos(by)));
+        true
+    }
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        // Calls still pending will never run: say so to their handles.
+        for pending in self.state.get_mut().calls.drain(..) {
+            pending.cell.set_status(DISCARDED);
+        }
+    }
+}
+
+impl fmt::Debug for Clock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = self.inner.state.lock();
+        f.debug_struct("Clock")
+            .field("now", &Duration::from_nanos(state.now))
+            .field("pending_calls", &state.calls.len())
+            .finish()
+    }
+}

@@ -1,0 +1,84 @@
+//! The errors of the time module: [`DelayedCallError`], [`TimeoutError`].
+
+use std::error::Error;
+use std::fmt;
+use std::time::Duration;
+
+/// [`cancel`](super::DelayedCall::cancel), [`reset`](super::DelayedCall::reset)
+/// or [`delay`](super::DelayedCall::delay) of a delayed call that is no
+/// longer pending (Twisted's `AlreadyCalled`, `AlreadyCancelled`); nothing
+/// changed.
+///
+/// ```
+/// use std::time::Duration;
+/// use deferred::{testing::Clock, DelayedCallError};
+///
+/// let clock = Clock::new();
+/// let call = clock.call_later(Duration::from_secs(60), || ());
+/// call.cancel().unwrap();
+/// assert_eq!(call.cancel(), Err(DelayedCallError::AlreadyCancelled));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DelayedCallError {
+    /// It has run (or is running now).
+    AlreadyCalled,
+    /// It was cancelled.
+    AlreadyCancelled,
+    /// Its clock dropped it before it was due: the reactor stopped, or the
+    /// test clock was dropped. It will never run.
+    Discarded,
+}
+
+impl fmt::Display for DelayedCallError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            DelayedCallError::AlreadyCalled => "the delayed call has already run",
+            DelayedCallError::AlreadyCancelled => "the delayed call was cancelled",
+            DelayedCallError::Discarded => {
+                "the delayed call's clock stopped or was dropped before it was due; it will never run"
+            }
+        })
+    }
+}
+
+impl Error for DelayedCallError {}
+
+/// The failure of a Deferred that [`add_timeout`](crate::Deferred::add_timeout)
+/// timed out (Twisted's `defer.TimeoutError`): the timeout cancelled it and
+/// the cancellation arrived as a [`CancelledError`](crate::CancelledError).
+///
+/// ```
+/// use std::time::Duration;
+/// use deferred::{testing::Clock, Deferred, TimeoutError};
+///
+/// let clock = Clock::new();
+/// let d = Deferred::<u8>::new();
+/// d.add_timeout(Duration::from_secs(10), &clock).unwrap();
+/// clock.advance(Duration::from_secs(10));
+/// let failure = d.result().unwrap().unwrap_err();
+/// assert_eq!(failure.downcast_ref(), Some(&TimeoutError::new(Duration::from_secs(10))));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TimeoutError {
+    timeout: Duration,
+}
+
+impl TimeoutError {
+    /// The error for a Deferred that did not fire within `timeout`.
+    pub fn new(timeout: Duration) -> Self {
+        TimeoutError { timeout }
+    }
+
+    /// The timeout that ran out.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+}
+
+impl fmt::Display for TimeoutError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "the Deferred timed out after {:?}", self.timeout)
+    }
+}
+
+impl Error for TimeoutError {}

@@ -1,0 +1,426 @@
+//! Unit tests of the time module: what is ours rather than Twisted's (the
+//! handle's errors and lifetime, threads, panics, saturation, the reactor's
+//! implementation). The rules Twisted defines are pinned against Twisted in
+//! tests/time.rs.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use super::*;
+use crate::reactor::{Reactor, ReactorError};
+use crate::testing;
+
+fn secs(s: u64) -> Duration {
+    Duration::from_secs(s)
+}
+
+/// Counts its drops: whether a scheduled closure was dropped.
+struct DropCounter(Arc<AtomicUsize>);
+
+impl Drop for DropCounter {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn time_types_are_send_and_sync() {
+    fn is_send_sync<T: Send + Sync>() {}
+    is_send_sync::<testing::Clock>();
+    is_send_sync::<DelayedCall>();
+    is_send_sync::<DelayedCallError>();
+    is_send_sync::<Arc<dyn ReactorTime>>();
+}
+
+#[test]
+fn the_interface_works_as_a_trait_object() {
+    let clock = testing::Clock::new();
+    let shared: Arc<dyn ReactorTime> = Arc::new(clock.clone());
+    let ran = Arc::new(AtomicUsize::new(0));
+    let r = Arc::clone(&ran);
+    let call = shared
+        .call_later(secs(1), move || {
+            r.fetch_add(1, Ordering::SeqCst);
+        })
+        .unwrap();
+    assert_eq!(shared.delayed_calls(), [call]);
+    clock.advance(secs(1));
+    assert_eq!(shared.now(), secs(1));
+    assert_eq!(ran.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn delay_and_reset_of_a_call_that_ran_are_already_called() {
+    let clock = testing::Clock::new();
+    let call = clock.call_later(Duration::ZERO, || ());
+    clock.advance(Duration::ZERO);
+    assert_eq!(call.delay(secs(1)), Err(DelayedCallError::AlreadyCalled));
+    assert_eq!(call.reset(secs(1)), Err(DelayedCallError::AlreadyCalled));
+    assert_eq!(call.cancel(), Err(DelayedCallError::AlreadyCalled));
+    assert_eq!(call.time(), Duration::ZERO);
+}
+
+#[test]
+fn cancel_drops_the_closure_at_once() {
+    let clock = testing::Clock::new();
+    let drops = Arc::new(AtomicUsize::new(0));
+    let guard = DropCounter(Arc::clone(&drops));
+    let call = clock.call_later(secs(1), move || drop(guard));
+    call.cancel().unwrap();
+    assert_eq!(drops.load(Ordering::SeqCst), 1);
+    assert!(clock.delayed_calls().is_empty());
+}
+
+/// Also: the handle does not keep the clock alive (else nothing is dropped).
+#[test]
+fn a_dropped_clock_discards_its_calls() {
+    let clock = testing::Clock::new();
+    let drops = Arc::new(AtomicUsize::new(0));
+    let guard = DropCounter(Arc::clone(&drops));
+    let call = clock.call_later(secs(1), move || drop(guard));
+    drop(clock);
+    assert_eq!(drops.load(Ordering::SeqCst), 1);
+    assert!(!call.is_active());
+    assert_eq!(call.cancel(), Err(DelayedCallError::Discarded));
+    assert_eq!(call.reset(secs(1)), Err(DelayedCallError::Discarded));
+    assert_eq!(call.delay(secs(1)), Err(DelayedCallError::Discarded));
+    assert!(format!("{call:?}").contains("discarded"));
+}
+
+#[test]
+fn a_panicking_call_unwinds_out_of_advance_and_leaves_later_calls_pending() {
+    let clock = testing::Clock::new();
+    let ran = Arc::new(AtomicUsize::new(0));
+    clock.call_later(secs(1), || panic!("boom"));
+    let r = Arc::clone(&ran);
+    let later = clock.call_later(secs(2), move || {
+        r.fetch_add(1, Ordering::SeqCst);
+    });
+    let c = clock.clone();
+    let panicked = std::panic::catch_unwind(move || c.advance(secs(5)));
+    assert!(panicked.is_err());
+    assert_eq!(clock.now(), secs(5));
+    assert!(later.is_active());
+    // The clock still works: the next advance runs what was left.
+    clock.advance(Duration::ZERO);
+    assert_eq!(ran.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn a_call_may_advance_the_clock_itself() {
+    let clock = testing::Clock::new();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let (c, s) = (clock.clone(), Arc::clone(&seen));
+    clock.call_later(secs(1), move || {
+        s.lock().unwrap().push(("outer", c.now()));
+        c.advance(secs(10));
+        s.lock().unwrap().push(("outer after", c.now()));
+    });
+    let (c, s) = (clock.clone(), Arc::clone(&seen));
+    clock.call_later(secs(5), move || s.lock().unwrap().push(("inner", c.now())));
+    clock.advance(secs(1));
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [
+            ("outer", secs(1)),
+            ("inner", secs(11)),
+            ("outer after", secs(11))
+        ]
+    );
+}
+
+#[test]
+fn the_clock_is_usable_from_other_threads() {
+    let clock = testing::Clock::new();
+    let (tx, rx) = mpsc::channel();
+    let scheduler = {
+        let clock = clock.clone();
+        std::thread::spawn(move || {
+            clock.call_later(secs(1), move || {
+                tx.send(std::thread::current().id()).unwrap()
+            })
+        })
+    };
+    let call = scheduler.join().unwrap();
+    let advancer = {
+        let clock = clock.clone();
+        std::thread::spawn(move || {
+            clock.advance(secs(1));
+            std::thread::current().id()
+        })
+    };
+    let advancer_id = advancer.join().unwrap();
+    // Calls run on the thread that advances.
+    assert_eq!(rx.recv().unwrap(), advancer_id);
+    assert!(!call.is_active());
+}
+
+#[test]
+fn absurd_delays_and_advances_saturate_instead_of_overflowing() {
+    let clock = testing::Clock::new();
+    let call = clock.call_later(Duration::MAX, || ());
+    call.delay(Duration::MAX).unwrap();
+    clock.advance(secs(1));
+    assert!(call.is_active());
+    clock.advance(Duration::MAX);
+    clock.advance(Duration::MAX);
+    assert!(!call.is_active());
+}
+
+#[test]
+fn handles_compare_by_identity_and_show_their_state() {
+    let clock = testing::Clock::new();
+    let a = clock.call_later(secs(1), || ());
+    let b = clock.call_later(secs(1), || ());
+    assert_eq!(a, a.clone());
+    assert_ne!(a, b);
+    assert!(format!("{a:?}").contains("pending"));
+    a.cancel().unwrap();
+    assert!(format!("{a:?}").contains("cancelled"));
+    clock.advance(secs(1));
+    assert!(format!("{b:?}").contains("called"));
+    assert!(format!("{clock:?}").contains("now"));
+}
+
+#[test]
+fn errors_have_clear_messages() {
+    assert_eq!(
+        DelayedCallError::AlreadyCalled.to_string(),
+        "the delayed call has already run"
+    );
+    assert!(DelayedCallError::Discarded
+        .to_string()
+        .contains("never run"));
+}
+
+// --- the reactor's implementation ---------------------------------------
+
+#[test]
+fn reactor_time_starts_near_zero_and_moves_forward() {
+    let reactor = Reactor::new();
+    let first = ReactorTime::now(&reactor);
+    let second = ReactorTime::now(&reactor);
+    assert!(first < secs(60));
+    assert!(second >= first);
+}
+
+#[test]
+fn reactor_lists_its_pending_calls_in_firing_order_and_moves_them() {
+    let reactor = Reactor::new();
+    let late = reactor.call_later(secs(3600), || ()).unwrap();
+    let early = reactor.call_later(secs(60), || ()).unwrap();
+    assert_eq!(reactor.delayed_calls(), [early.clone(), late.clone()]);
+    let before = early.time();
+    early.delay(secs(7200)).unwrap();
+    assert_eq!(early.time(), before + secs(7200));
+    assert_eq!(reactor.delayed_calls(), [late.clone(), early.clone()]);
+    late.cancel().unwrap();
+    assert_eq!(reactor.delayed_calls(), [early]);
+}
+
+#[test]
+fn a_reactor_dropped_without_running_discards_its_calls() {
+    let reactor = Reactor::new();
+    let drops = Arc::new(AtomicUsize::new(0));
+    let guard = DropCounter(Arc::clone(&drops));
+    let call = reactor.call_later(secs(1), move || drop(guard)).unwrap();
+    drop(reactor);
+    assert_eq!(drops.load(Ordering::SeqCst), 1);
+    assert_eq!(call.cancel(), Err(DelayedCallError::Discarded));
+}
+
+#[test]
+fn a_stopping_reactor_refuses_calls_through_the_interface() {
+    let reactor = Reactor::new();
+    let r = reactor.clone();
+    let (tx, rx) = mpsc::channel();
+    reactor
+        .call_when_running(move || {
+            r.stop().unwrap();
+            let time: &dyn ReactorTime = &r;
+            tx.send(time.call_later_boxed(secs(1), Box::new(|| ())).err())
+                .unwrap();
+        })
+        .unwrap();
+    reactor.run().unwrap();
+    assert_eq!(rx.recv().unwrap(), Some(ReactorError::Stopped));
+}
+
+// --- add_timeout and defer_later: what Twisted has no counterpart for -----
+
+use crate::deferred::Deferred;
+use crate::failure::{CancelledError, PanicError};
+
+#[test]
+fn add_timeout_on_a_fired_deferred_leaves_no_timer() {
+    let clock = testing::Clock::new();
+    let d = crate::combinators::succeed(1u8);
+    d.add_timeout(secs(1), &clock).unwrap();
+    assert!(clock.delayed_calls().is_empty());
+    clock.advance(secs(1));
+    assert_eq!(d.result().unwrap().unwrap(), 1);
+}
+
+#[test]
+fn a_refused_timer_is_an_error_and_adds_nothing() {
+    let reactor = Reactor::new();
+    let d = Deferred::<u8>::new();
+    let r = reactor.clone();
+    let (tx, rx) = mpsc::channel();
+    let d2 = d.clone();
+    reactor
+        .call_when_running(move || {
+            r.stop().unwrap();
+            tx.send(d2.add_timeout(secs(1), &r).err()).unwrap();
+        })
+        .unwrap();
+    reactor.run().unwrap();
+    assert_eq!(rx.recv().unwrap(), Some(ReactorError::Stopped));
+    // No handler was added: the value goes through unchanged.
+    d.callback(3).unwrap();
+    assert_eq!(d.result().unwrap().unwrap(), 3);
+}
+
+#[test]
+fn the_timeout_error_says_how_long_it_waited() {
+    let clock = testing::Clock::new();
+    let d = Deferred::<u8>::new();
+    d.add_timeout(Duration::from_millis(1500), &clock).unwrap();
+    clock.advance(secs(2));
+    let failure = d.result().unwrap().unwrap_err();
+    let error = failure.downcast_ref::<TimeoutError>().unwrap();
+    assert_eq!(error.timeout(), Duration::from_millis(1500));
+    assert_eq!(error.to_string(), "the Deferred timed out after 1.5s");
+}
+
+#[test]
+fn a_panicking_timeout_handler_is_a_panic_failure() {
+    let clock = testing::Clock::new();
+    let d = Deferred::<u8>::new();
+    d.add_timeout_with(secs(1), &clock, |_, _| -> u8 { panic!("handler") })
+        .unwrap();
+    clock.advance(secs(1));
+    assert!(d.result().unwrap().unwrap_err().check::<PanicError>());
+}
+
+#[test]
+fn the_operation_finishing_after_the_timeout_is_the_ignored_late_fire() {
+    let clock = testing::Clock::new();
+    let d = Deferred::<u8>::new();
+    d.add_timeout(secs(1), &clock).unwrap();
+    clock.advance(secs(1));
+    // Without a canceller, the operation does not know: its fire is excused once.
+    assert_eq!(d.callback(7), Ok(()));
+    assert!(d.result().unwrap().unwrap_err().check::<TimeoutError>());
+}
+
+#[test]
+fn only_the_timeouts_own_cancel_becomes_a_timeout_error() {
+    // Two timeouts on one Deferred: the first to fire converts its own
+    // cancellation; for the second, that cancel was someone else's.
+    let clock = testing::Clock::new();
+    let d = Deferred::<u8>::new();
+    d.add_timeout(secs(1), &clock).unwrap();
+    let seen = Arc::new(Mutex::new(None));
+    let s = Arc::clone(&seen);
+    d.add_errback(move |f: crate::Failure| {
+        *s.lock().unwrap() = Some(f.check::<TimeoutError>());
+        Err::<u8, _>(f)
+    });
+    d.add_timeout(secs(5), &clock).unwrap();
+    clock.advance(secs(1));
+    assert_eq!(*seen.lock().unwrap(), Some(true));
+    assert!(clock.delayed_calls().is_empty());
+}
+
+#[test]
+fn add_timeout_on_the_reactor_times_out_on_the_reactor_thread() {
+    let reactor = Reactor::new();
+    let d = Deferred::<u8>::new();
+    let (r, d2) = (reactor.clone(), d.clone());
+    reactor
+        .call_when_running(move || {
+            let r2 = r.clone();
+            d2.add_timeout(Duration::ZERO, &r)
+                .unwrap()
+                .add_errback(move |f| {
+                    assert!(r2.in_reactor_thread());
+                    r2.stop().unwrap();
+                    Err::<u8, _>(f)
+                });
+        })
+        .unwrap();
+    reactor.run().unwrap();
+    assert!(d.result().unwrap().unwrap_err().check::<TimeoutError>());
+}
+
+#[test]
+fn defer_later_turns_a_panic_into_a_failure() {
+    let clock = testing::Clock::new();
+    let d = defer_later(&clock, secs(1), || -> u8 { panic!("later") });
+    clock.advance(secs(1));
+    assert!(d.result().unwrap().unwrap_err().check::<PanicError>());
+}
+
+#[test]
+fn defer_later_on_a_stopping_reactor_fails_at_once_and_drops_the_function() {
+    let reactor = Reactor::new();
+    let r = reactor.clone();
+    let drops = Arc::new(AtomicUsize::new(0));
+    let guard = DropCounter(Arc::clone(&drops));
+    let (tx, rx) = mpsc::channel();
+    reactor
+        .call_when_running(move || {
+            r.stop().unwrap();
+            let d = defer_later(&r, secs(1), move || drop(guard));
+            tx.send(d).unwrap();
+        })
+        .unwrap();
+    reactor.run().unwrap();
+    let d = rx.recv().unwrap();
+    let failure = d.result().unwrap().unwrap_err();
+    assert_eq!(
+        failure.downcast_ref::<ReactorError>(),
+        Some(&ReactorError::Stopped)
+    );
+    assert_eq!(drops.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn defer_later_on_the_reactor_runs_on_the_reactor_thread() {
+    let reactor = Reactor::new();
+    let (r, slot) = (reactor.clone(), Arc::new(Mutex::new(None)));
+    let s = Arc::clone(&slot);
+    reactor
+        .call_when_running(move || {
+            let r2 = r.clone();
+            let d = defer_later(&r, Duration::ZERO, move || {
+                let on_reactor = r2.in_reactor_thread();
+                r2.stop().unwrap();
+                on_reactor
+            });
+            *s.lock().unwrap() = Some(d);
+        })
+        .unwrap();
+    reactor.run().unwrap();
+    let d = slot.lock().unwrap().take().unwrap();
+    assert!(d.result().unwrap().unwrap());
+}
+
+#[test]
+fn defer_later_cancelled_after_the_call_ran_keeps_its_result() {
+    let clock = testing::Clock::new();
+    let d = defer_later(&clock, secs(1), || 5u8);
+    clock.advance(secs(1));
+    d.cancel();
+    assert_eq!(d.result().unwrap().unwrap(), 5);
+    let never = defer_later(&clock, secs(1), || 5u8);
+    never.cancel();
+    assert!(never
+        .result()
+        .unwrap()
+        .unwrap_err()
+        .check::<CancelledError>());
+}
