@@ -4,8 +4,7 @@
 //!
 //! Two figures matter: wall time per computation (criterion, below), and
 //! how long the reactor stops turning while the batch runs. For the second,
-//! a 1 ms ticker runs on the reactor (a `call_later` that reschedules
-//! itself), and after the criterion group this bench prints the longest gap
+//! a 1 ms ticker runs on the reactor (a `LoopingCall`), and after the criterion group this bench prints the longest gap
 //! between two ticks while a batch runs, idle / blocking / threaded, and
 //! writes every tick of one run of each to
 //! `target/bench-fibonacci/ticks.csv` (for `benches/plot_ticks.py`) and the
@@ -19,13 +18,13 @@ mod common;
 
 use std::fmt::Write as _;
 use std::hint::black_box;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, Criterion, Throughput};
 use crossbeam::channel::Sender;
-use deferred::{defer_to_thread, Reactor};
+use deferred::{defer_to_thread, LoopingCall, Reactor};
 use num_bigint::BigUint;
 
 use common::{config, ReactorThread, THREADS};
@@ -98,44 +97,31 @@ fn wall_time(c: &mut Criterion) {
 
 // --- the tick-gap table ------------------------------------------------------
 
-/// A 1 ms ticker on the reactor: each tick records its time and schedules the
-/// next for the next multiple of the period (like Twisted's LoopingCall), or
-/// right away if it is late.
+/// A 1 ms ticker on the reactor: a `LoopingCall` whose function records the
+/// time. Calls stay on the 1 ms grid from the start; after a stall, the next
+/// call is at the next grid point (Twisted's rule), so a stall shows as one
+/// long gap.
 struct Ticker {
-    ticks: Mutex<Vec<Instant>>,
-    stop: AtomicBool,
-    start: Instant,
+    ticks: Arc<Mutex<Vec<Instant>>>,
+    lc: LoopingCall,
 }
 
 impl Ticker {
-    fn start(reactor: &Reactor) -> Arc<Ticker> {
-        let ticker = Arc::new(Ticker {
-            ticks: Mutex::new(Vec::with_capacity(1 << 16)),
-            stop: AtomicBool::new(false),
-            start: Instant::now(),
-        });
-        let (t, r) = (Arc::clone(&ticker), reactor.clone());
+    fn start(reactor: &Reactor) -> Ticker {
+        let ticks = Arc::new(Mutex::new(Vec::with_capacity(1 << 16)));
+        let t = Arc::clone(&ticks);
+        let lc = LoopingCall::new(reactor, move || t.lock().unwrap().push(Instant::now()));
+        let l = lc.clone();
         reactor
-            .call_from_thread(move || Ticker::tick(t, r))
+            .call_from_thread(move || {
+                l.start(TICK, true).expect("a new loop starts");
+            })
             .expect("the reactor is running");
-        ticker
-    }
-
-    fn tick(ticker: Arc<Ticker>, reactor: Reactor) {
-        if ticker.stop.load(Ordering::Relaxed) {
-            return;
-        }
-        let now = Instant::now();
-        ticker.ticks.lock().unwrap().push(now);
-        let periods = (now - ticker.start).as_nanos() / TICK.as_nanos() + 1;
-        let next = ticker.start + TICK * periods as u32;
-        let r = reactor.clone();
-        let delay = next.saturating_duration_since(now);
-        let _ = reactor.call_later(delay, move || Ticker::tick(ticker, r));
+        Ticker { ticks, lc }
     }
 
     fn stop(&self) {
-        self.stop.store(true, Ordering::Relaxed);
+        self.lc.stop().expect("the ticker runs");
     }
 
     /// Ticks from the last one at or before `from` to the first one after `to`.

@@ -15,7 +15,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use deferred::{defer_to_thread, Deferred, Reactor};
+use deferred::{defer_to_thread, Deferred, LoopingCall, Reactor};
 use num_bigint::BigUint;
 
 /// Which Fibonacci number: the seed document's `TARGET`.
@@ -115,14 +115,6 @@ impl Timeline {
     }
 }
 
-/// Records a tick and schedules the next one, until the reactor stops.
-fn tick(reactor: Reactor, timeline: Arc<Mutex<Timeline>>) {
-    timeline.lock().unwrap().ticks.push(Instant::now());
-    let r = reactor.clone();
-    // Refused once the reactor stops: that ends the ticker.
-    let _ = reactor.call_later(TICK, move || tick(r, timeline));
-}
-
 /// A short description of the number: digit count and both ends.
 fn describe(n: &BigUint) -> String {
     let digits = n.to_string();
@@ -142,18 +134,33 @@ fn check(n: &BigUint) {
     assert!(digits.ends_with(TRAILING), "trailing digits of F({TARGET})");
 }
 
-/// A reactor whose 1 ms ticker starts with the loop, and the ticker's timeline.
-fn reactor_with_ticker() -> (Reactor, Arc<Mutex<Timeline>>) {
+/// A reactor whose 1 ms ticker (a `LoopingCall` recording each tick)
+/// starts with the loop, and the ticker's timeline.
+fn reactor_with_ticker() -> (Reactor, LoopingCall, Arc<Mutex<Timeline>>) {
     let reactor = Reactor::new();
     let timeline = Arc::new(Mutex::new(Timeline::default()));
-    let (r, t) = (reactor.clone(), Arc::clone(&timeline));
-    reactor.call_when_running(move || tick(r, t)).unwrap();
-    (reactor, timeline)
+    let t = Arc::clone(&timeline);
+    let ticker = LoopingCall::new(&reactor, move || {
+        t.lock().unwrap().ticks.push(Instant::now())
+    });
+    let lc = ticker.clone();
+    reactor
+        .call_when_running(move || {
+            lc.start(TICK, true).unwrap();
+        })
+        .unwrap();
+    (reactor, ticker, timeline)
+}
+
+/// Stops the ticker, then the reactor.
+fn stop(reactor: &Reactor, ticker: &LoopingCall) {
+    ticker.stop().unwrap();
+    reactor.stop().unwrap();
 }
 
 /// Part 1: the blocking version, called on the reactor thread.
 fn blocking_half(verbose: bool) -> (Duration, usize, BigUint) {
-    let (reactor, timeline) = reactor_with_ticker();
+    let (reactor, ticker, timeline) = reactor_with_ticker();
     let result = Arc::new(Mutex::new(None));
     let (r, t, out) = (reactor.clone(), Arc::clone(&timeline), Arc::clone(&result));
     // Let the ticker settle, then call the blocking function on the reactor thread.
@@ -186,7 +193,7 @@ fn blocking_half(verbose: bool) -> (Duration, usize, BigUint) {
                 *during_add.lock().unwrap()
             );
             let r2 = r.clone();
-            r.call_later(Duration::from_millis(20), move || r2.stop().unwrap())
+            r.call_later(Duration::from_millis(20), move || stop(&r2, &ticker))
                 .unwrap();
         })
         .unwrap();
@@ -198,7 +205,7 @@ fn blocking_half(verbose: bool) -> (Duration, usize, BigUint) {
 
 /// Part 2: the same work through `defer_to_thread`.
 fn threaded_half() -> (Duration, usize, BigUint) {
-    let (reactor, timeline) = reactor_with_ticker();
+    let (reactor, ticker, timeline) = reactor_with_ticker();
     let result = Arc::new(Mutex::new(None));
     let (r, t, out) = (reactor.clone(), Arc::clone(&timeline), Arc::clone(&result));
     reactor
@@ -214,7 +221,7 @@ fn threaded_half() -> (Duration, usize, BigUint) {
                 *out.lock().unwrap() = Some(number.clone());
                 // Let the ticker run a little longer, then end the example.
                 let r3 = r2.clone();
-                r2.call_later(Duration::from_millis(20), move || r3.stop().unwrap())
+                r2.call_later(Duration::from_millis(20), move || stop(&r3, &ticker))
                     .unwrap();
                 number
             });

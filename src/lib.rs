@@ -167,4 +167,7 @@ pub use pool::{
 };
 pub use reactor::{react, Reactor, ReactorError};
 pub use threads::{defer_to_thread, defer_to_thread_pool};
-pub use time::{defer_later, DelayedCall, DelayedCallError, ReactorTime, TimeoutError};
+pub use time::{
+    defer_later, DelayedCall, DelayedCallError, LoopingCall, LoopingCallError, ReactorTime,
+    TimeoutError,
+};

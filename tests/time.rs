@@ -18,6 +18,8 @@ mod support;
 mod clock;
 #[path = "time/later.rs"]
 mod later;
+#[path = "time/looping_call.rs"]
+mod looping_call;
 #[path = "time/timeout.rs"]
 mod timeout;
 
@@ -29,7 +31,7 @@ use deferred::{AlreadyCalledError, CancelledError, Deferred, Failure, PanicError
 
 /// The events of one scenario, shared with the closures that log them.
 #[derive(Clone, Default)]
-pub struct Events(Arc<Mutex<Vec<String>>>);
+pub struct Events(pub Arc<Mutex<Vec<String>>>);
 
 impl Events {
     pub fn new() -> Self {
@@ -44,6 +46,11 @@ impl Events {
     pub fn logger(&self, event: impl Into<String>) -> impl FnOnce() + Send + 'static {
         let (events, event) = (self.clone(), event.into());
         move || events.log(event)
+    }
+
+    /// A function that logs `event` each time it is called.
+    pub fn logger_fn(self, event: &'static str) -> impl FnMut() + Send + 'static {
+        move || self.log(event)
     }
 
     /// Asserts that the events are what Twisted printed for `scenario`.

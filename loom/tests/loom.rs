@@ -26,3 +26,6 @@ mod threads;
 
 #[path = "loom/combinators.rs"]
 mod combinators;
+
+#[path = "loom/time.rs"]
+mod time;

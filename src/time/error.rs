@@ -1,4 +1,5 @@
-//! The errors of the time module: [`DelayedCallError`], [`TimeoutError`].
+//! The errors of the time module: [`DelayedCallError`], [`TimeoutError`],
+//! [`LoopingCallError`].
 
 use std::error::Error;
 use std::fmt;
@@ -82,3 +83,42 @@ impl fmt::Display for TimeoutError {
 }
 
 impl Error for TimeoutError {}
+
+/// A [`LoopingCall`](super::LoopingCall) operation that its state does not
+/// allow (Twisted asserts); nothing changed.
+///
+/// ```
+/// use deferred::{testing::Clock, LoopingCall, LoopingCallError};
+///
+/// let clock = Clock::new();
+/// let lc = LoopingCall::new(&clock, || ());
+/// assert_eq!(lc.stop(), Err(LoopingCallError::NotRunning));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LoopingCallError {
+    /// [`start`](super::LoopingCall::start) of a loop that is running.
+    AlreadyRunning,
+    /// [`start`](super::LoopingCall::start) of a loop that was stopped while
+    /// its function (or the Deferred the function returned) was still
+    /// running: the loop is done once that finishes and its `start`
+    /// Deferred fires. Twisted starts a second loop here, whose `start`
+    /// Deferred the first loop's end then fires.
+    Stopping,
+    /// [`stop`](super::LoopingCall::stop) or [`reset`](super::LoopingCall::reset)
+    /// of a loop that is not running.
+    NotRunning,
+}
+
+impl fmt::Display for LoopingCallError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            LoopingCallError::AlreadyRunning => "the looping call is already running",
+            LoopingCallError::Stopping => {
+                "the looping call was stopped and its last call has not finished yet"
+            }
+            LoopingCallError::NotRunning => "the looping call is not running",
+        })
+    }
+}
+
+impl Error for LoopingCallError {}

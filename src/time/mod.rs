@@ -22,6 +22,7 @@ mod clock;
 mod delayed_call;
 mod error;
 mod later;
+mod looping_call;
 mod timeout;
 
 #[cfg(all(test, not(deferred_loom)))]
@@ -32,8 +33,9 @@ use std::time::Duration;
 pub use clock::Clock;
 pub use delayed_call::DelayedCall;
 pub(crate) use delayed_call::{TimerCell, TimerJob, TimerQueue, CALLED, CANCELLED, DISCARDED};
-pub use error::{DelayedCallError, TimeoutError};
+pub use error::{DelayedCallError, LoopingCallError, TimeoutError};
 pub use later::defer_later;
+pub use looping_call::LoopingCall;
 
 use crate::reactor::ReactorError;
 use crate::sync::Arc;

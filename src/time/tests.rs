@@ -424,3 +424,160 @@ fn defer_later_cancelled_after_the_call_ran_keeps_its_result() {
         .unwrap_err()
         .check::<CancelledError>());
 }
+
+// --- LoopingCall: what Twisted has no counterpart for -----------------------
+
+fn counter() -> (Arc<AtomicUsize>, impl FnMut() + Send + 'static) {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let c = Arc::clone(&calls);
+    (calls, move || {
+        c.fetch_add(1, Ordering::SeqCst);
+    })
+}
+
+#[test]
+fn looping_call_is_send_and_sync() {
+    fn is_send_sync<T: Send + Sync>() {}
+    is_send_sync::<LoopingCall>();
+    is_send_sync::<LoopingCallError>();
+    is_send_sync::<TimeoutError>();
+}
+
+#[test]
+fn a_panicking_function_fails_the_loop_which_can_start_again() {
+    let clock = testing::Clock::new();
+    let calls = Arc::new(AtomicUsize::new(0));
+    let c = Arc::clone(&calls);
+    let lc = LoopingCall::new(&clock, move || {
+        if c.fetch_add(1, Ordering::SeqCst) == 1 {
+            panic!("second call");
+        }
+    });
+    let d = lc.start(secs(1), true).unwrap();
+    clock.advance(secs(1));
+    assert!(d.result().unwrap().unwrap_err().check::<PanicError>());
+    assert!(!lc.is_running());
+    assert!(clock.delayed_calls().is_empty());
+    // The function survived its panic: the loop runs again.
+    let d = lc.start(secs(1), true).unwrap();
+    assert_eq!(calls.load(Ordering::SeqCst), 3);
+    lc.stop().unwrap();
+    assert!(d.result().unwrap().is_ok());
+}
+
+#[test]
+fn cancelling_the_start_deferred_does_not_stop_the_loop() {
+    // As in Twisted: the Deferred has no canceller; the loop goes on, and
+    // its stop is the ignored late fire.
+    let clock = testing::Clock::new();
+    let (calls, f) = counter();
+    let lc = LoopingCall::new(&clock, f);
+    let d = lc.start(secs(1), true).unwrap();
+    d.cancel();
+    clock.advance(secs(1));
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+    lc.stop().unwrap();
+    assert!(d.result().unwrap().unwrap_err().check::<CancelledError>());
+}
+
+#[test]
+fn reset_while_the_function_waits_does_nothing() {
+    let clock = testing::Clock::new();
+    let waiting = Deferred::<()>::new();
+    let w = waiting.clone();
+    let lc = LoopingCall::new(&clock, move || w.clone());
+    lc.start(secs(1), true).unwrap();
+    lc.reset().unwrap();
+    assert!(clock.delayed_calls().is_empty());
+    waiting.callback(()).unwrap();
+    assert_eq!(clock.delayed_calls().len(), 1);
+    lc.stop().unwrap();
+}
+
+#[test]
+fn a_loop_on_a_stopping_reactor_fails_with_the_refusal() {
+    let reactor = Reactor::new();
+    let calls = Arc::new(AtomicUsize::new(0));
+    let (c, r) = (Arc::clone(&calls), reactor.clone());
+    let lc = LoopingCall::new(&reactor, move || {
+        if c.fetch_add(1, Ordering::SeqCst) == 2 {
+            r.stop().unwrap(); // the next call is refused
+        }
+    });
+    let (tx, rx) = mpsc::channel();
+    let l = lc.clone();
+    reactor
+        .call_when_running(move || tx.send(l.start(Duration::ZERO, true).unwrap()).unwrap())
+        .unwrap();
+    reactor.run().unwrap();
+    let d = rx.recv().unwrap();
+    let failure = d.result().unwrap().unwrap_err();
+    assert_eq!(
+        failure.downcast_ref::<ReactorError>(),
+        Some(&ReactorError::Stopped)
+    );
+    assert_eq!(calls.load(Ordering::SeqCst), 3);
+    assert!(!lc.is_running());
+}
+
+#[test]
+fn a_loop_on_the_reactor_calls_on_the_reactor_thread_until_stopped() {
+    let reactor = Reactor::new();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let slot: Arc<Mutex<Option<LoopingCall>>> = Arc::default();
+    let (s, r, me) = (Arc::clone(&seen), reactor.clone(), Arc::clone(&slot));
+    let lc = LoopingCall::new(&reactor, move || {
+        let mut seen = s.lock().unwrap();
+        seen.push(r.in_reactor_thread());
+        if seen.len() == 5 {
+            me.lock().unwrap().take().unwrap().stop().unwrap();
+        }
+    });
+    *slot.lock().unwrap() = Some(lc.clone());
+    let (tx, rx) = mpsc::channel();
+    let (l, r) = (lc.clone(), reactor.clone());
+    reactor
+        .call_when_running(move || {
+            let d = l.start(Duration::ZERO, true).unwrap();
+            d.add_callback(move |lc| {
+                r.stop().unwrap();
+                lc
+            });
+            tx.send(d).unwrap();
+        })
+        .unwrap();
+    reactor.run().unwrap();
+    assert_eq!(*seen.lock().unwrap(), [true; 5]);
+    assert_eq!(rx.recv().unwrap().result().unwrap().unwrap(), lc);
+}
+
+#[test]
+fn stop_from_another_thread_ends_a_loop_on_the_test_clock() {
+    let clock = testing::Clock::new();
+    let (calls, f) = counter();
+    let lc = LoopingCall::new(&clock, f);
+    let d = lc.start(secs(1), false).unwrap();
+    let stopper = {
+        let lc = lc.clone();
+        std::thread::spawn(move || lc.stop())
+    };
+    stopper.join().unwrap().unwrap();
+    clock.advance(secs(5));
+    assert_eq!(calls.load(Ordering::SeqCst), 0);
+    assert_eq!(d.result().unwrap().unwrap(), lc);
+    assert!(clock.delayed_calls().is_empty());
+}
+
+#[test]
+fn a_loop_shows_its_state() {
+    let clock = testing::Clock::new();
+    let lc = LoopingCall::new(&clock, || ());
+    assert!(format!("{lc:?}").contains("running: false"));
+    lc.start(secs(2), false).unwrap();
+    assert!(format!("{lc:?}").contains("running: true"));
+    assert_eq!(
+        LoopingCallError::Stopping.to_string(),
+        "the looping call was stopped and its last call has not finished yet"
+    );
+    lc.stop().unwrap();
+}

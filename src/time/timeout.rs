@@ -3,18 +3,32 @@
 //!
 //! # Design note: who came first
 //!
-//! Twisted marks the Deferred "timed out" when the timer fires and converts
-//! the result at the handler if the mark is set. On one thread that is
-//! exact; across threads, a timer firing on the reactor thread could set
-//! the mark just after another thread fired the Deferred with a value, and
-//! the handler would then treat that value as a timeout's. Here the timer
-//! and the handler race for one atomic, which goes from `PENDING` to either
-//! `TIMED_OUT` (the timer won: it cancels the Deferred, and the handler
-//! converts) or `SETTLED` (the result reached the handler first: it cancels
-//! the timer, and a timer already on its way does nothing). On one thread
-//! this is Twisted's rule exactly; across threads, exactly one side acts
-//! (the loom model in `loom/tests/loom/time.rs` checks every interleaving
-//! of a timeout racing a fire on the reactor).
+//! Twisted marks the Deferred "timed out" when the timer fires and cancels
+//! it in the same step; a handler added by `addTimeout` converts the
+//! result if the mark is set, and another cancels the timer. On one thread
+//! nothing can come between the mark and the cancel. Across threads, the
+//! Deferred's result can: a fire on another thread may pass the handler
+//! between the two, and the cancel then lands on whatever the chain does
+//! next (for example, cancels a Deferred a later handler waits on). The loom
+//! model in `loom/tests/loom/time.rs` finds exactly that interleaving in a
+//! plain port.
+//!
+//! Here the timer and the first handler race for one atomic state:
+//!
+//! - `PENDING` → `SETTLED`: the result reached the handler first. It
+//!   cancels the timer; a timer already taken to run finds the state
+//!   settled and does nothing.
+//! - `PENDING` → `CANCELLING`: the timer came first. It cancels the
+//!   Deferred, then sets `TIMED_OUT`. If the handler runs in between (inside
+//!   that cancel, or on another thread), it pauses the Deferred and says so
+//!   (`PAUSED`), so that the chain stops right after it: the timer's cancel
+//!   then finds a result and does nothing more, and the timer unpauses the
+//!   Deferred once its cancel has returned. A second handler then converts
+//!   the result (`on_timeout_cancel`), with the cancel behind it.
+//!
+//! On one thread this is Twisted's behaviour, with one difference in
+//! timing only: when a canceller fires the Deferred, the handlers after the
+//! timeout run once the canceller has returned rather than inside it.
 
 use std::time::Duration;
 
@@ -28,8 +42,13 @@ use crate::sync::{Arc, AtomicUsize, Ordering};
 const PENDING: usize = 0;
 /// The result reached the timeout's handler first.
 const SETTLED: usize = 1;
-/// The timer fired first and cancelled the Deferred.
-const TIMED_OUT: usize = 2;
+/// The timer came first and is cancelling the Deferred.
+const CANCELLING: usize = 2;
+/// The timer came first; its cancel is under way and the handler paused the
+/// Deferred until it is over.
+const PAUSED: usize = 3;
+/// The timer came first and its cancel is over.
+const TIMED_OUT: usize = 4;
 
 impl<T: Send + 'static> Deferred<T> {
     /// Cancels this Deferred if it has not fired when `timeout` has passed
@@ -37,7 +56,7 @@ impl<T: Send + 'static> Deferred<T> {
     /// cancellation causes arrives as a [`TimeoutError`].
     ///
     /// The timeout covers the handlers added before this call, not those
-    /// added after. It adds one handler, which:
+    /// added after. It adds handlers which:
     ///
     /// - if the result got there before the time was up, passes it on and
     ///   cancels the timer, so nothing is left pending on the clock;
@@ -120,21 +139,47 @@ impl<T: Send + 'static> Deferred<T> {
             let (race, d) = (Arc::clone(&race), self.clone());
             Box::new(move || {
                 if race
-                    .compare_exchange(PENDING, TIMED_OUT, Ordering::AcqRel, Ordering::Acquire)
-                    .is_ok()
+                    .compare_exchange(PENDING, CANCELLING, Ordering::AcqRel, Ordering::Acquire)
+                    .is_err()
                 {
-                    d.cancel();
+                    return; // the result came first
+                }
+                d.cancel();
+                if race.swap(TIMED_OUT, Ordering::AcqRel) == PAUSED {
+                    // The handler's pause. (Only an unbalanced unpause by
+                    // the user can have undone it already.)
+                    let _ = d.unpause();
                 }
             })
         };
         let call = clock.call_later_boxed(timeout, timer)?;
+        let (first, d) = (Arc::clone(&race), self.downgrade());
         self.add_both(move |result| -> Outcome<T> {
-            let settled = race
-                .compare_exchange(PENDING, SETTLED, Ordering::AcqRel, Ordering::Acquire)
-                .is_ok();
-            if settled {
-                // Already run (or running) if the timer fired: nothing to do then.
-                let _ = call.cancel();
+            match first.compare_exchange(PENDING, SETTLED, Ordering::AcqRel, Ordering::Acquire) {
+                Ok(_) => {
+                    // Already run (or running) if the timer fired: nothing to do then.
+                    let _ = call.cancel();
+                }
+                Err(CANCELLING) => {
+                    // The timer's cancel is under way: stop the chain after
+                    // this handler until it is over (design note).
+                    // The timer holds the Deferred until it leaves CANCELLING.
+                    let d = Deferred::upgrade(&d).expect("the timer holds it");
+                    d.pause();
+                    if first
+                        .compare_exchange(CANCELLING, PAUSED, Ordering::AcqRel, Ordering::Acquire)
+                        .is_err()
+                    {
+                        // It ended meanwhile; the chain may go on.
+                        let _ = d.unpause();
+                    }
+                }
+                Err(_) => {} // TIMED_OUT: the timer is done
+            }
+            Outcome::from(result)
+        });
+        self.add_both(move |result| -> Outcome<T> {
+            if race.load(Ordering::Acquire) == SETTLED {
                 Outcome::from(result)
             } else {
                 on_timeout_cancel(result, timeout).into_outcome()

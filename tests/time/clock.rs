@@ -2,7 +2,7 @@
 //! `IDelayedCall`; test_task.ClockTests).
 
 use deferred::testing::Clock;
-use deferred::{DelayedCall, DelayedCallError, ReactorTime};
+use deferred::{DelayedCall, DelayedCallError};
 
 use crate::{millis, ms, secs, yes, Events};
 

@@ -1,7 +1,7 @@
 //! `defer_later` (Twisted's `task.deferLater`; test_task.DeferLaterTests).
 
 use deferred::testing::Clock;
-use deferred::{defer_later, Deferred, ReactorTime};
+use deferred::{defer_later, Deferred};
 
 use crate::{ms, outcome, secs, yes, Events, ValueError};
 

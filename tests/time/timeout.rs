@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use deferred::testing::Clock;
-use deferred::{Deferred, Failure, ReactorTime};
+use deferred::{Deferred, Failure};
 
 use crate::{name, outcome, secs, yes, Events, ValueError};
 

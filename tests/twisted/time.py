@@ -571,5 +571,418 @@ def defer_later_waits_for_a_returned_deferred_and_cancels_it(log):
     log(outcome(d))
 
 
+# --- task.LoopingCall (test_task.LoopTests, ReactorLoopTests) ----------------
+
+
+def counted(counts):
+    return "counts " + (" ".join(map(str, counts)) or "none")
+
+
+def looping(clock, f, count=False):
+    lc = task.LoopingCall.withCount(f) if count else task.LoopingCall(f)
+    lc.clock = clock
+    return lc
+
+
+def watch(log, lc, d):
+    """Logs how the start Deferred ends."""
+
+    def done(result):
+        log("loop stopped" if result is lc else f"loop stopped with {result}")
+
+    def failed(f):
+        log(f"loop failed {f.type.__name__}")
+
+    d.addCallbacks(done, failed)
+
+
+@scenario
+def loop_calls_on_the_interval_grid(log):
+    # testBasicFunction
+    clock = task.Clock()
+    lc = looping(clock, lambda: log(f"call at {ms(clock.seconds())}"))
+    watch(log, lc, lc.start(0.1))
+    clock.pump([0.05, 0.1, 0.1])
+    lc.stop()
+    log(f"pending {len(clock.getDelayedCalls())}")
+
+
+@scenario
+def loop_started_later_waits_one_interval(log):
+    # testDelayedStart
+    clock = task.Clock()
+    lc = looping(clock, lambda: log(f"call at {ms(clock.seconds())}"))
+    watch(log, lc, lc.start(0.1, now=False))
+    clock.pump([0.05, 0.1, 0.1])
+    lc.stop()
+    log(f"pending {len(clock.getDelayedCalls())}")
+
+
+@scenario
+def loop_stopped_before_its_first_call_never_calls(log):
+    # testStopAtOnce, testStoppingBeforeDelayedStart
+    for delay in (0, 10):
+        clock = task.Clock()
+        lc = looping(clock, lambda: log("called"))
+        watch(log, lc, lc.start(delay, now=False))
+        lc.stop()
+        log(f"pending {len(clock.getDelayedCalls())}")
+        clock.advance(20)
+
+
+@scenario
+def loop_reset_restarts_the_grid(log):
+    # test_reset
+    c = task.Clock()
+    lc = looping(c, lambda: log(f"call at {ms(c.seconds())}"))
+    lc.start(2, now=False)
+    c.advance(1)
+    lc.reset()
+    c.advance(1)
+    log(f"advanced to {ms(c.seconds())}")
+    c.advance(1)
+    lc.stop()
+
+
+@scenario
+def loop_skips_intervals_that_passed_while_the_function_ran(log):
+    # test_callbackTimeSkips
+    clock = task.Clock()
+    duration = [2]
+
+    def f():
+        log(f"call at {ms(clock.seconds())}")
+        clock.advance(duration[0])
+
+    lc = looping(clock, f)
+    lc.start(0.5)
+    log(f"now {ms(clock.seconds())}")
+    clock.advance(0)
+    duration[0] = 1
+    clock.advance(0.5)
+    log(f"now {ms(clock.seconds())}")
+    clock.advance(0)
+    duration[0] = 0
+    clock.advance(0.5)
+    log(f"now {ms(clock.seconds())}")
+    lc.stop()
+
+
+@scenario
+def loop_stays_on_the_grid_after_a_late_call(log):
+    # The next call is at the next multiple of the interval after the
+    # start, not one interval after the late call.
+    clock = task.Clock()
+    lc = looping(clock, lambda: log(f"call at {ms(clock.seconds())}"))
+    lc.start(1, now=False)
+    clock.advance(1.3)
+    log(f"next at {ms(clock.getDelayedCalls()[0].getTime())}")
+    clock.advance(0.7)
+    clock.advance(3.5)
+    log(f"next at {ms(clock.getDelayedCalls()[0].getTime())}")
+    lc.stop()
+
+
+@scenario
+def loop_skips_intervals_the_clock_jumped_over(log):
+    # test_reactorTimeSkips
+    clock = task.Clock()
+    lc = looping(clock, lambda: log(f"call at {ms(clock.seconds())}"))
+    lc.start(0.5)
+    clock.advance(2)
+    clock.advance(1)
+    clock.advance(0)
+    lc.stop()
+
+
+@scenario
+def loop_with_count_counts_skipped_intervals(log):
+    # test_reactorTimeCountSkips
+    clock = task.Clock()
+    lc = looping(clock, lambda n: log(f"count {n} at {ms(clock.seconds())}"), count=True)
+    lc.start(0.5)
+    clock.advance(0.5 + 0.01)
+    clock.advance(3 * 0.5 + 0.01)
+    clock.advance(0)
+    lc.stop()
+
+
+@scenario
+def loop_with_count_counts_only_whole_intervals(log):
+    # test_countLengthyIntervalCounts
+    clock = task.Clock()
+    lc = looping(clock, lambda n: log(f"count {n} at {ms(clock.seconds())}"), count=True)
+    lc.start(0.5)
+    clock.advance(0.5 + 0.01)
+    clock.advance(0.5 * 1.75)
+    clock.advance(0.5 * 0.25)
+    lc.stop()
+
+
+@scenario
+def loop_with_count_never_counts_zero(log):
+    # test_withCountFloatingPointBoundary: the counts add up to the
+    # intervals passed, and none is 0 (exact here: no float epsilon).
+    clock = task.Clock()
+    counts = []
+    lc = looping(clock, counts.append, count=True)
+    count = 10
+    interval = 1.0 / count
+    lc.start(interval, now=False)
+    for _ in range(count):
+        clock.advance(interval)
+    clock.advance(1.0 - sum([interval] * count))
+    log(counted(counts))
+    lc.stop()
+
+
+@scenario
+def loop_with_count_and_zero_interval_counts_one(log):
+    # test_withCountIntervalZero
+    clock = task.Clock()
+    counts = []
+
+    def f(n):
+        counts.append(n)
+        if len(counts) > 4:
+            lc.stop()
+
+    lc = looping(clock, f, count=True)
+    watch(log, lc, lc.start(0, now=False))
+    for _ in range(5):
+        clock.advance(0)
+        log(counted(counts))
+
+
+@scenario
+def loop_with_zero_interval_waits_for_a_returned_deferred(log):
+    # test_withCountIntervalZeroDelay
+    clock = task.Clock()
+    deferred = defer.Deferred()
+    counts = []
+
+    def f(n):
+        counts.append(n)
+        if len(counts) == 2:
+            return deferred
+        if len(counts) > 4:
+            lc.stop()
+
+    lc = looping(clock, f, count=True)
+    watch(log, lc, lc.start(0, now=False))
+    clock.pump([0] * 2)
+    log(counted(counts))
+    clock.pump([1] * 2)
+    log(counted(counts))
+    deferred.callback(None)
+    clock.pump([0] * 4)
+    log(counted(counts))
+
+
+@scenario
+def loop_with_count_after_interval_change(log):
+    # test_withCountIntervalZeroDelayThenNonZeroInterval
+    clock = task.Clock()
+    deferred = defer.Deferred()
+    counts = []
+
+    def f(n):
+        counts.append(n)
+        if len(counts) == 2:
+            return deferred
+
+    lc = looping(clock, f, count=True)
+    lc.start(0, now=False)
+    clock.pump([1] * 7)
+    log(counted(counts))
+    lc.interval = 2
+    deferred.callback(None)
+    clock.advance(9)
+    log(counted(counts))
+    clock.advance(2)
+    log(counted(counts))
+    clock.advance(4)
+    log(counted(counts))
+    lc.stop()
+
+
+@scenario
+def loop_function_failure_fails_the_start_deferred(log):
+    # testFailure
+    clock = task.Clock()
+
+    def f():
+        raise ValueError_()
+
+    lc = looping(clock, f)
+    watch(log, lc, lc.start(0.1))
+    log(f"running {yes(lc.running)}")
+    log(f"pending {len(clock.getDelayedCalls())}")
+
+
+@scenario
+def loop_function_that_stops_then_fails_fails_the_start_deferred(log):
+    # testFailAndStop
+    clock = task.Clock()
+
+    def f():
+        lc.stop()
+        raise ValueError_()
+
+    lc = looping(clock, f)
+    watch(log, lc, lc.start(0.1))
+    log(f"running {yes(lc.running)}")
+
+
+@scenario
+def loop_stopping_itself_fires_the_start_deferred(log):
+    # testEveryIteration (on a test clock)
+    clock = task.Clock()
+    ran = []
+
+    def f():
+        ran.append(None)
+        if len(ran) > 5:
+            lc.stop()
+
+    lc = looping(clock, f)
+    watch(log, lc, lc.start(0))
+    log(f"calls {len(ran)}")
+    clock.advance(0)
+    log(f"calls {len(ran)}")
+
+
+@scenario
+def loop_stopped_by_another_call_never_calls(log):
+    # testStopAtOnceLater (on a test clock)
+    clock = task.Clock()
+    lc = looping(clock, lambda: log("called"))
+    lc.start(1, now=False)
+    clock.callLater(0, lc.stop)
+    clock.advance(0)
+    log(f"pending {len(clock.getDelayedCalls())}")
+    clock.advance(5)
+
+
+@scenario
+def loop_waits_for_the_returned_deferred(log):
+    # testWaitDeferred
+    clock = task.Clock()
+
+    def f():
+        log(f"call at {ms(clock.seconds())}")
+        d = defer.Deferred()
+        d.addCallback(lambda _: lc.stop())
+        clock.callLater(1, d.callback, None)
+        return d
+
+    lc = looping(clock, f)
+    watch(log, lc, lc.start(0.2))
+    clock.pump([0.2, 0.8])
+    log(f"pending {len(clock.getDelayedCalls())}")
+
+
+@scenario
+def loop_fails_with_the_returned_deferreds_failure(log):
+    # testFailurePropagation
+    clock = task.Clock()
+
+    def f():
+        log(f"call at {ms(clock.seconds())}")
+        d = defer.Deferred()
+        clock.callLater(0.3, d.errback, ValueError_())
+        return d
+
+    lc = looping(clock, f)
+    watch(log, lc, lc.start(1))
+    clock.pump([0.3])
+    log(f"pending {len(clock.getDelayedCalls())}")
+
+
+@scenario
+def loop_with_count_counts_intervals_missed_while_waiting(log):
+    # test_deferredWithCount
+    clock = task.Clock()
+    d = defer.Deferred()
+    counts = []
+
+    def f(n):
+        counts.append(n)
+        if len(counts) == 1:
+            return d
+
+    lc = looping(clock, f, count=True)
+    lc.start(0.2, now=False)
+    log(counted(counts))
+    clock.pump([0.2, 0.4])
+    log(counted(counts))
+    d.callback(None)
+    clock.pump([0.2])
+    log(counted(counts))
+    lc.stop()
+
+
+@scenario
+def loop_refuses_start_stop_and_reset_out_of_turn(log):
+    # Twisted asserts; here they are errors.
+    clock = task.Clock()
+    lc = looping(clock, lambda: None)
+    for what in ("stop", "reset"):
+        try:
+            getattr(lc, what)()
+        except AssertionError:
+            log(f"{what} refused: not running")
+    lc.start(1)
+    try:
+        lc.start(1)
+    except AssertionError:
+        log("start refused: already running")
+    lc.stop()
+    try:
+        lc.stop()
+    except AssertionError:
+        log("stop refused: not running")
+
+
+@scenario
+def loop_stopped_while_waiting_ends_when_the_deferred_fires(log):
+    clock = task.Clock()
+    pending = defer.Deferred()
+    lc = looping(clock, lambda: pending)
+    watch(log, lc, lc.start(1))
+    lc.stop()
+    log(f"running {yes(lc.running)}")
+    pending.callback(None)
+    log(f"pending {len(clock.getDelayedCalls())}")
+
+
+@scenario
+def loop_restarted_after_stop_runs_again(log):
+    clock = task.Clock()
+    lc = looping(clock, lambda: log(f"call at {ms(clock.seconds())}"))
+    watch(log, lc, lc.start(1))
+    clock.advance(1)
+    lc.stop()
+    clock.advance(5)
+    watch(log, lc, lc.start(1, now=False))
+    clock.advance(1)
+    lc.stop()
+
+
+@scenario
+def loop_with_count_restarted(log):
+    # Twisted keeps the last call's time across a restart: the first count
+    # of the new run counts from the old run's last call (a deviation here).
+    clock = task.Clock()
+    lc = looping(clock, lambda n: log(f"count {n} at {ms(clock.seconds())}"), count=True)
+    lc.start(1)
+    clock.advance(1)
+    lc.stop()
+    clock.advance(5)
+    lc.start(1)
+    clock.advance(1)
+    lc.stop()
+
+
 if __name__ == "__main__":
     main()
