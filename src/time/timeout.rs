@@ -164,7 +164,7 @@ impl<T: Send + 'static> Deferred<T> {
                     // The timer's cancel is under way: stop the chain after
                     // this handler until it is over (design note).
                     // The timer holds the Deferred until it leaves CANCELLING.
-                    let d = Deferred::upgrade(&d).expect("the timer holds it");
+                    let d = d.upgrade().expect("the timer holds it");
                     d.pause();
                     if first
                         .compare_exchange(CANCELLING, PAUSED, Ordering::AcqRel, Ordering::Acquire)
