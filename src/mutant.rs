@@ -46,6 +46,7 @@ planted!(
     "pool_exit_with_queued_jobs",
     "engine_cancel_split_lock",
     "threads_no_relay",
+    "timeout_no_pause",
 );
 
 /// `a == b` for strings, in a `const fn`.

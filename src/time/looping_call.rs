@@ -20,13 +20,13 @@
 //! float epsilon, no drift.
 
 use std::fmt;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::Duration;
 
 use super::{nanos, DelayedCall, LoopingCallError, Nanos, ReactorTime};
 use crate::deferred::{Deferred, IntoOutcome, Outcome};
 use crate::failure::Failure;
 use crate::sync::{Arc, Mutex, MutexGuard};
+use crate::unwind;
 
 /// The function, as the loop keeps it: it gets the count (1 when not
 /// counting).
@@ -391,8 +391,7 @@ impl LoopingCall {
             .take()
             .expect("the function is called by one call at a time (design note)");
         drop(state);
-        let outcome = catch_unwind(AssertUnwindSafe(|| f(count)))
-            .unwrap_or_else(|panic| Outcome::Failure(Failure::from_panic(panic)));
+        let outcome = unwind::outcome(|| f(count));
         let mut state = self.shared.state.lock();
         state.f = Some(f);
         match outcome {

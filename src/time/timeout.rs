@@ -35,6 +35,7 @@ use std::time::Duration;
 use super::{ReactorTime, TimeoutError};
 use crate::deferred::{Deferred, IntoOutcome, Outcome};
 use crate::failure::{CancelledError, Failure};
+use crate::mutant;
 use crate::reactor::ReactorError;
 use crate::sync::{Arc, AtomicUsize, Ordering};
 
@@ -160,7 +161,7 @@ impl<T: Send + 'static> Deferred<T> {
                     // Already run (or running) if the timer fired: nothing to do then.
                     let _ = call.cancel();
                 }
-                Err(CANCELLING) => {
+                Err(CANCELLING) if !mutant::on("timeout_no_pause") => {
                     // The timer's cancel is under way: stop the chain after
                     // this handler until it is over (design note).
                     // The timer holds the Deferred until it leaves CANCELLING.
@@ -174,7 +175,9 @@ impl<T: Send + 'static> Deferred<T> {
                         let _ = d.unpause();
                     }
                 }
-                Err(_) => {} // TIMED_OUT: the timer is done
+                // TIMED_OUT: the timer is done. (CANCELLING only under the mutant:
+                // the plain port, whose late cancel loom model 12 catches.)
+                Err(_) => {}
             }
             Outcome::from(result)
         });

@@ -59,6 +59,11 @@ pub const MUTANTS: &[Mutant] = &[
         breaks: "a job's returned Deferred is waited on directly, so callbacks run on whichever thread fires it",
         model: "threads::defer_to_thread_of_a_deferred_fired_elsewhere_calls_back_on_the_reactor",
     },
+    Mutant {
+        name: "timeout_no_pause",
+        breaks: "add_timeout's handler lets the chain go on while the timer's cancel is under way (a plain port of Twisted's flag)",
+        model: "time::timeout_racing_a_fire_from_another_thread",
+    },
 ];
 
 /// How one mutant fared.
