@@ -492,6 +492,7 @@ fn in_flight(mode: Mode) -> ComparisonResult {
             title: "20,000 jobs in flight, 10 threads (per job)",
             unit: "job",
             units_per_op: IN_FLIGHT,
+            threads: true,
             settle: Duration::from_millis(2),
             expect: expect_in_flight,
             contenders: vec![
@@ -547,6 +548,7 @@ fn sequential(mode: Mode) -> ComparisonResult {
             title: "sequential round trip",
             unit: "round trip",
             units_per_op: 1,
+            threads: true,
             settle: Duration::from_millis(1),
             expect: expect_sequential,
             contenders: vec![
@@ -578,6 +580,7 @@ fn hop(mode: Mode) -> ComparisonResult {
             title: "per handler hop (N = 100)",
             unit: "hop",
             units_per_op: HANDLERS,
+            threads: false,
             settle: Duration::ZERO,
             expect: expect_hop,
             contenders: vec![
@@ -597,6 +600,7 @@ fn create_fire(mode: Mode) -> ComparisonResult {
             title: "create + fire + read back",
             unit: "Deferred",
             units_per_op: 1,
+            threads: false,
             settle: Duration::ZERO,
             expect: expect_create_fire,
             contenders: vec![
@@ -616,6 +620,7 @@ fn link(mode: Mode) -> ComparisonResult {
             title: "chain link, handler returns a fired Deferred",
             unit: "link",
             units_per_op: LINKS,
+            threads: false,
             settle: Duration::ZERO,
             expect: expect_link,
             contenders: vec![

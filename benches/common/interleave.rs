@@ -7,7 +7,8 @@
 //! runner:
 //!
 //! 1. warms every contender up, then sizes its sample (how many operations
-//!    take about [`Mode::sample_target`]);
+//!    take about [`Mode::short_sample`], or [`Mode::long_sample`] for
+//!    contenders that hand work to other threads);
 //! 2. runs rounds (as many as fit in [`Mode::budget`]); in each, every contender takes
 //!    [`Mode::samples_per_round`] samples, one contender after the other
 //!    (A B C A B C …), the order rotated by one each round so no contender
@@ -36,10 +37,15 @@ pub struct Mode {
     pub name: &'static str,
     /// Each contender runs this long before sizing.
     pub warm_up: Duration,
-    /// About how long one sample takes (at least one operation). Short, so
-    /// that most samples fit between two preemptions on a loaded machine
-    /// and the medians set the preempted ones aside.
-    pub sample_target: Duration,
+    /// About how long one sample takes (at least one operation) where
+    /// everything runs on the calling thread. Short, so that most samples
+    /// fit between two preemptions on a loaded machine and the medians set
+    /// the preempted ones aside.
+    pub short_sample: Duration,
+    /// The same where work goes to other threads
+    /// ([`Comparison::threads`]): long enough that waking a sleeping
+    /// thread at the start of a sample is a small part of it.
+    pub long_sample: Duration,
     /// Rounds go on until they have taken this long in all (within `rounds`).
     pub budget: Duration,
     /// The fewest and the most rounds per comparison.
@@ -54,20 +60,22 @@ impl Mode {
     pub const QUICK: Mode = Mode {
         name: "quick",
         warm_up: Duration::from_millis(200),
-        sample_target: Duration::from_millis(1),
+        short_sample: Duration::from_micros(250),
+        long_sample: Duration::from_millis(2),
         budget: Duration::from_secs(3),
-        rounds: (7, 400),
-        samples_per_round: 5,
+        rounds: (7, 1000),
+        samples_per_round: 7,
     };
 
     /// About half a minute per comparison: the figures for the docs.
     pub const FULL: Mode = Mode {
         name: "full",
         warm_up: Duration::from_secs(1),
-        sample_target: Duration::from_millis(2),
+        short_sample: Duration::from_micros(250),
+        long_sample: Duration::from_millis(5),
         budget: Duration::from_secs(25),
-        rounds: (21, 2000),
-        samples_per_round: 5,
+        rounds: (21, 10_000),
+        samples_per_round: 7,
     };
 
     /// One tiny sample of each contender, values checked, nothing timed:
@@ -75,7 +83,8 @@ impl Mode {
     pub const SMOKE: Mode = Mode {
         name: "smoke",
         warm_up: Duration::ZERO,
-        sample_target: Duration::ZERO,
+        short_sample: Duration::ZERO,
+        long_sample: Duration::ZERO,
         budget: Duration::ZERO,
         rounds: (1, 1),
         samples_per_round: 1,
@@ -145,6 +154,9 @@ pub struct Comparison<'a> {
     pub unit: &'static str,
     /// Units in one operation (a batch of 20,000 jobs is 20,000 units).
     pub units_per_op: u64,
+    /// The contenders hand work to other threads: samples are
+    /// [`Mode::long_sample`] long.
+    pub threads: bool,
     /// Pause between two samples (outside the timing), for rows where a
     /// contender's threads may still be spinning after its sample.
     pub settle: Duration,
@@ -266,9 +278,14 @@ pub fn run(mode: Mode, mut comparison: Comparison<'_>) -> ComparisonResult {
 
     // Warm up, then size each contender's sample.
     let mut ops_per_sample = Vec::new();
+    let target = if comparison.threads {
+        mode.long_sample
+    } else {
+        mode.short_sample
+    };
     for contender in &mut comparison.contenders {
         let warm_until = Instant::now() + mode.warm_up;
-        if mode.sample_target.is_zero() {
+        if target.is_zero() {
             // Smoke: one operation, checked, is all.
             sample(id, contender, expect, 1, next_seed());
             ops_per_sample.push(1);
@@ -279,7 +296,7 @@ pub fn run(mode: Mode, mut comparison: Comparison<'_>) -> ComparisonResult {
         let mut ops = 1;
         loop {
             let took = sample(id, contender, expect, ops, next_seed());
-            if took * 2 < mode.sample_target {
+            if took * 2 < target {
                 ops *= 2;
             } else if Instant::now() >= warm_until {
                 break;
@@ -290,7 +307,7 @@ pub fn run(mode: Mode, mut comparison: Comparison<'_>) -> ComparisonResult {
         let per_op = (0..SIZING_SAMPLES)
             .map(|_| sample(id, contender, expect, ops, next_seed()).as_secs_f64() / ops as f64)
             .fold(f64::INFINITY, f64::min);
-        ops = ((mode.sample_target.as_secs_f64() / per_op.max(1e-12)).ceil() as u64).max(1);
+        ops = ((target.as_secs_f64() / per_op.max(1e-12)).ceil() as u64).max(1);
         ops_per_sample.push(ops);
     }
     let n = comparison.contenders.len();
@@ -485,6 +502,7 @@ pub fn self_test() {
         title: "self test",
         unit: "op",
         units_per_op: 1,
+        threads: false,
         settle: Duration::ZERO,
         expect,
         contenders: vec![
