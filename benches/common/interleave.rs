@@ -428,7 +428,7 @@ impl ComparisonResult {
                 out,
                 "| {} | {} | {} | {} | {:.2}× ({:.2}–{:.2}) | {} | {} |",
                 self.title,
-                peer.name,
+                markdown_name(peer.name),
                 format_ns(ours.ns_per_unit.median),
                 format_ns(peer.ns_per_unit.median),
                 ratio.median,
@@ -477,6 +477,16 @@ impl ComparisonResult {
             "wall_s": self.wall.as_secs_f64(),
             "contenders": contenders,
         })
+    }
+}
+
+/// A contender's name for a markdown cell: in backticks if it holds a
+/// type (`<` would otherwise read as HTML).
+fn markdown_name(name: &str) -> String {
+    if name.contains('<') {
+        format!("`{name}`")
+    } else {
+        name.to_string()
     }
 }
 
