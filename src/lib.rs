@@ -144,6 +144,7 @@ mod failure;
 mod job;
 mod mutant;
 mod pool;
+mod primitives;
 mod reactor;
 pub(crate) mod sync;
 pub mod testing;
@@ -164,6 +165,10 @@ pub use failure::{
 };
 pub use pool::{
     PoolSizeError, PoolStats, PoolStoppedError, StopFromWorkerError, ThreadPool, ThreadPoolBuilder,
+};
+pub use primitives::{
+    DeferredLock, DeferredQueue, DeferredSemaphore, NotAcquiredError, QueueOverflow,
+    QueueUnderflow, ZeroTokensError,
 };
 pub use reactor::{react, Reactor, ReactorError};
 pub use threads::{defer_to_thread, defer_to_thread_pool};

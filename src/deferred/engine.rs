@@ -279,6 +279,20 @@ impl<T: Send + 'static> Inner<T> {
         Ok(())
     }
 
+    /// `callback` that gives the value back, instead of dropping it, when
+    /// the Deferred was fired already: the primitives hand a token or an
+    /// item to a waiter that a `cancel` on another thread may have fired
+    /// first, and what the waiter refused must go to the next one. Never
+    /// touches the late-fire excuse: a refusal is not a late fire.
+    pub(crate) fn try_callback(self: &Arc<Self>, value: T) -> Result<(), T> {
+        let state = self.lock();
+        if state.called {
+            return Err(value);
+        }
+        self.record_and_run(state, Ok(value));
+        Ok(())
+    }
+
     /// Fires with `CancelledError` unless fired already; never touches the
     /// late-fire excuse (that belongs to the user's fires).
     fn fire_cancelled_unless_fired(self: &Arc<Self>) {

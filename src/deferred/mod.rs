@@ -143,6 +143,13 @@ impl<T: Send + 'static> Deferred<T> {
         self.inner.fire_and_run(result.map_err(Into::into))
     }
 
+    /// [`callback`](Deferred::callback) that gives the value back when the
+    /// Deferred was fired already (for instance by a `cancel` on another
+    /// thread), so that a hand-off to a waiter never loses what it hands.
+    pub(crate) fn try_callback(&self, value: T) -> Result<(), T> {
+        self.inner.try_callback(value)
+    }
+
     /// Ends this chain (as [`then`](Deferred::then) does) with `sink`, which
     /// gets the result. The Deferred is consumed, unless `sink` gives a
     /// failure back: then the Deferred keeps that failure (and reports it if
