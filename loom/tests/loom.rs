@@ -29,3 +29,5 @@ mod combinators;
 
 #[path = "loom/time.rs"]
 mod time;
+#[path = "loom/primitives.rs"]
+mod primitives;
