@@ -47,6 +47,7 @@ planted!(
     "engine_cancel_split_lock",
     "threads_no_relay",
     "timeout_no_pause",
+    "primitives_refused_token_lost",
 );
 
 /// `a == b` for strings, in a `const fn`.

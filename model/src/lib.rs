@@ -10,6 +10,8 @@
 //! - [`real`]: the interpreter that runs a script on the real
 //!   `deferred::Deferred<i64>` ([`real::run`]).
 //! - [`gen`]: a deterministic generator of valid scripts ([`gen::script`]).
+//! - [`primitives`]: the reference model of the lock, semaphore and queue
+//!   (`deferred-proptests` runs the real ones against it).
 //!
 //! Two implementations agree on a script when they give the same trace:
 //!
@@ -25,6 +27,7 @@
 #[cfg(feature = "arbitrary")]
 pub mod fuzz_input;
 pub mod gen;
+pub mod primitives;
 pub mod real;
 pub mod reference;
 pub mod script;

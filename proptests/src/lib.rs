@@ -8,10 +8,13 @@
 //!
 //! - [`threads`]: the multi-threaded property (`tests/threads.rs` runs it
 //!   under proptest, the `threads` fuzz target under libFuzzer).
+//! - [`primitives`]: the lock, semaphore and queue against the reference
+//!   model of `deferred_model::primitives` (`tests/primitives.rs` runs it).
 #![forbid(unsafe_code)]
 #![deny(missing_docs, missing_debug_implementations)]
 
 pub mod machine;
+pub mod primitives;
 pub mod strategy;
 pub mod threads;
 

@@ -86,7 +86,7 @@ impl DeferredLock {
     /// let lock = DeferredLock::new();
     /// let work = Deferred::<u32>::new();
     /// let w = work.clone();
-    /// let result = lock.run(move || w); // holds the lock until `work` fires
+    /// let result: Deferred<u32> = lock.run(move || w); // holds the lock until `work` fires
     /// assert!(lock.is_locked());
     /// work.callback(7).unwrap();
     /// assert!(!lock.is_locked());

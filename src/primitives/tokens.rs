@@ -40,6 +40,7 @@ use super::waiters::Waiters;
 use crate::combinators::{maybe_deferred, succeed};
 use crate::deferred::{Deferred, IntoOutcome, Outcome};
 use crate::failure::Failure;
+use crate::mutant;
 use crate::sync::{Arc, Mutex};
 
 /// The shared state of a lock or semaphore. `H` is the handle its acquire
@@ -120,7 +121,11 @@ impl<H: Clone + Send + 'static> Tokens<H> {
         let tokens = Arc::clone(self);
         handoff::run(move || {
             if let Err(refused) = waiter.try_callback(handle) {
-                tokens.pass_on(refused);
+                // Mutant for `cargo xtask mutants`: the refused token is
+                // dropped, and the lock stays locked with nobody holding it.
+                if !mutant::on("primitives_refused_token_lost") {
+                    tokens.pass_on(refused);
+                }
             }
         });
     }

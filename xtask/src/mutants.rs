@@ -64,6 +64,11 @@ pub const MUTANTS: &[Mutant] = &[
         breaks: "add_timeout's handler lets the chain go on while the timer's cancel is under way (a plain port of Twisted's flag)",
         model: "time::timeout_racing_a_fire_from_another_thread",
     },
+    Mutant {
+        name: "primitives_refused_token_lost",
+        breaks: "a release drops the token a waiter refused (a concurrent cancel fired it first)",
+        model: "primitives::release_racing_the_cancel_of_the_first_waiter_loses_no_token",
+    },
 ];
 
 /// How one mutant fared.
