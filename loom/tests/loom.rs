@@ -29,5 +29,6 @@ mod combinators;
 
 #[path = "loom/time.rs"]
 mod time;
+
 #[path = "loom/primitives.rs"]
 mod primitives;

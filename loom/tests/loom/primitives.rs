@@ -1,4 +1,4 @@
-//! Model 12: the concurrency primitives across threads. A lock and a
+//! Model 13: the concurrency primitives across threads. A lock and a
 //! semaphore lose no token and double none, serve their line first come
 //! first served, each waiter once; a queue delivers each item once, in put
 //! order, whatever a concurrent cancel of a waiting get does.
@@ -45,7 +45,7 @@ fn drain(lock: &DeferredLock) -> usize {
     releases
 }
 
-/// Model 12a: thread A releases the lock while thread B cancels the first
+/// Model 13a: thread A releases the lock while thread B cancels the first
 /// of two waiting acquires. The token goes to exactly one of them (the
 /// first if the cancel came too late, else the second, also when the
 /// release had already picked the first and the cancel fired it first:
@@ -84,7 +84,7 @@ fn release_racing_the_cancel_of_the_first_waiter_loses_no_token() {
     });
 }
 
-/// Model 12b: two threads acquire a semaphore of one token that the main
+/// Model 13b: two threads acquire a semaphore of one token that the main
 /// thread holds, thread A twice; then the main thread releases, and each
 /// holder releases in turn. Every acquire is served exactly once, A's two
 /// in the order A made them (first come, first served), and the token is
@@ -130,7 +130,7 @@ fn acquires_from_two_threads_are_each_served_once_in_line_order() {
     });
 }
 
-/// Model 12c: an acquire on thread A races a release on thread B of the
+/// Model 13c: an acquire on thread A races a release on thread B of the
 /// token the main thread holds. A gets the token exactly once, either
 /// free or handed over; nothing waits afterwards, and one release frees it.
 #[test]
@@ -155,7 +155,7 @@ fn acquire_racing_a_release_gets_the_token_once() {
     });
 }
 
-/// Model 12d: thread A puts two items while thread B makes two gets. Each
+/// Model 13d: thread A puts two items while thread B makes two gets. Each
 /// item is delivered exactly once, in put order to the gets in get order,
 /// whether a get found the item queued or waited for it.
 #[test]
@@ -181,7 +181,7 @@ fn put_and_get_racing_on_two_threads_deliver_each_item_once_in_order() {
     });
 }
 
-/// Model 12e: thread A puts an item while thread B cancels the first of
+/// Model 13e: thread A puts an item while thread B cancels the first of
 /// two waiting gets. The item is delivered exactly once: to the first get
 /// (the cancel came too late), or to the second (the cancel came first,
 /// or fired the first get after the put had picked it: the item it refused
