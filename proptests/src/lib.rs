@@ -10,6 +10,8 @@
 //!   under proptest, the `threads` fuzz target under libFuzzer).
 //! - [`primitives`]: the lock, semaphore and queue against the reference
 //!   model of `deferred_model::primitives` (`tests/primitives.rs` runs it).
+//! - [`time`]: `testing::Clock`, timeouts, `defer_later` and `LoopingCall`
+//!   against their own reference model (`tests/time.rs` runs it).
 #![forbid(unsafe_code)]
 #![deny(missing_docs, missing_debug_implementations)]
 
@@ -17,6 +19,7 @@ pub mod machine;
 pub mod primitives;
 pub mod strategy;
 pub mod threads;
+pub mod time;
 
 /// Cases per property: `DEFERRED_PROPTEST_CASES`, or 256 (what CI runs;
 /// `cargo xtask verify` runs 50,000). A value that is not a positive
