@@ -109,6 +109,35 @@
 //! crosses back, and the shutdown order; `examples/fibonacci.rs` shows the
 //! reactor stalling under blocking work and not under `defer_to_thread`.
 //!
+//! # Time: timeouts, delays, periodic calls, and a clock for tests
+//!
+//! [`ReactorTime`] is Twisted's `IReactorTime`: the [`Reactor`] implements it
+//! in real time, [`testing::Clock`] (Twisted's `task.Clock`) moves only
+//! when a test says so. On either: [`Deferred::add_timeout`],
+//! [`defer_later`], [`LoopingCall`]. `docs/semantics.md` (Time) has the
+//! rules, each checked against Twisted.
+//!
+//! ```
+//! use std::sync::{Arc, Mutex};
+//! use std::time::Duration;
+//! use deferred::{defer_later, testing::Clock, Deferred, LoopingCall, TimeoutError};
+//!
+//! let clock = Clock::new();
+//! let slow = Deferred::<u32>::new();
+//! slow.add_timeout(Duration::from_secs(5), &clock).unwrap();
+//! let later = defer_later(&clock, Duration::from_secs(2), || "done");
+//! let ticks = Arc::new(Mutex::new(0));
+//! let t = Arc::clone(&ticks);
+//! let lc = LoopingCall::new(&clock, move || *t.lock().unwrap() += 1);
+//! lc.start(Duration::from_secs(1), true).unwrap();
+//!
+//! clock.advance(Duration::from_secs(5)); // instantly: no sleeping
+//! assert!(slow.result().unwrap().unwrap_err().check::<TimeoutError>());
+//! assert_eq!(later.result().unwrap().unwrap(), "done");
+//! assert_eq!(*ticks.lock().unwrap(), 2); // at 0 s, then at 5 s: the missed seconds are skipped
+//! lc.stop().unwrap();
+//! ```
+//!
 //! # Deferreds across threads
 //!
 //! `Deferred<T>` is `Send + Sync` when `T: Send`: one thread may fire while

@@ -63,7 +63,9 @@ use timers::Timers;
 ///
 /// The handle is cheap to clone and `Send + Sync`: any thread may call
 /// [`call_from_thread`](Reactor::call_from_thread), [`call_later`](Reactor::call_later)
-/// or [`stop`](Reactor::stop).
+/// or [`stop`](Reactor::stop). It is the real-time [`ReactorTime`]: timeouts,
+/// [`defer_later`](crate::defer_later) and [`LoopingCall`](crate::LoopingCall)
+/// run on it (and on a [`testing::Clock`](crate::testing::Clock) in tests).
 ///
 /// ```
 /// use std::time::Duration;

@@ -71,11 +71,24 @@ use crate::sync::Arc;
 pub trait ReactorTime: Send + Sync {
     /// The current time: how long since the clock started (Twisted's
     /// `seconds()`). Never goes backwards.
+    ///
+    /// ```
+    /// use deferred::{testing::Clock, Reactor, ReactorTime};
+    ///
+    /// let reactor = Reactor::new();
+    /// let (a, b) = (reactor.now(), reactor.now());
+    /// assert!(b >= a);
+    /// assert_eq!(Clock::new().now(), std::time::Duration::ZERO);
+    /// ```
     fn now(&self) -> Duration;
 
     /// Schedules `f` to run once `delay` has passed (Twisted's `callLater`),
     /// boxed so that the trait works as `dyn ReactorTime`;
     /// [`call_later`](Self::call_later) is the usual way to call it.
+    ///
+    /// An implementation only queues `f`: it never runs it, or calls back
+    /// into its caller, before returning (callers such as
+    /// [`LoopingCall`](crate::LoopingCall) schedule under their own lock).
     ///
     /// # Errors
     ///
@@ -90,6 +103,17 @@ pub trait ReactorTime: Send + Sync {
 
     /// The calls scheduled and not yet run or cancelled (Twisted's
     /// `getDelayedCalls`), in the order the clock keeps them.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use deferred::{Reactor, ReactorTime};
+    ///
+    /// let reactor = Reactor::new();
+    /// let call = reactor.call_later(Duration::from_secs(60), || ()).unwrap();
+    /// assert_eq!(reactor.delayed_calls(), [call.clone()]);
+    /// call.cancel().unwrap();
+    /// assert!(reactor.delayed_calls().is_empty());
+    /// ```
     fn delayed_calls(&self) -> Vec<DelayedCall>;
 
     /// Schedules `f` to run once `delay` has passed (Twisted's `callLater`).
