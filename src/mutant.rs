@@ -48,6 +48,7 @@ planted!(
     "threads_no_relay",
     "timeout_no_pause",
     "primitives_refused_token_lost",
+    "pool_start_skips_queue",
 );
 
 /// `a == b` for strings, in a `const fn`.

@@ -5,6 +5,8 @@
 // Real threads and time: not under loom (loom/tests/loom/threads.rs has the models).
 #![cfg(not(deferred_loom))]
 
+mod support;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::thread::ThreadId;
@@ -326,4 +328,66 @@ fn the_reactor_keeps_turning_while_the_work_runs() {
     reactor.run().unwrap();
     assert!(ticks.load(Ordering::SeqCst) >= 5);
     assert!(d.result().is_some());
+}
+
+fn yes(flag: bool) -> &'static str {
+    if flag {
+        "true"
+    } else {
+        "false"
+    }
+}
+
+/// Issue 13 item 8, Twisted's `testCallBeforeStartupUnexecuted`: work handed
+/// to the reactor's pool before `run` waits for the loop (the pool starts
+/// when the reactor runs), then runs on a worker and calls back on the
+/// reactor thread. Deterministic here: before `run` the pool has no thread.
+/// Twisted's events: tests/twisted/reactor_pool.py.
+#[test]
+fn work_handed_over_before_run_waits_for_the_loop() {
+    let events: Arc<Mutex<Vec<String>>> = Arc::default();
+    let log = |e: &Arc<Mutex<Vec<String>>>, s: String| e.lock().unwrap().push(s);
+    let reactor = Reactor::new();
+    let ran_on: Arc<Mutex<Vec<ThreadId>>> = Arc::default();
+    let r = Arc::clone(&ran_on);
+    let d = defer_to_thread(&reactor, move || {
+        r.lock().unwrap().push(std::thread::current().id());
+        21u32
+    });
+    log(
+        &events,
+        format!(
+            "ran before run: {}",
+            yes(!ran_on.lock().unwrap().is_empty())
+        ),
+    );
+    log(
+        &events,
+        format!(
+            "pool started before run: {}",
+            yes(reactor.thread_pool().is_started())
+        ),
+    );
+    assert_eq!(reactor.thread_pool().stats().threads, 0);
+    let (e, r) = (Arc::clone(&events), reactor.clone());
+    d.add_callback(move |v| {
+        log(
+            &e,
+            format!(
+                "callback {v} on the reactor thread: {}",
+                yes(r.in_reactor_thread())
+            ),
+        );
+        r.stop().unwrap();
+        v
+    });
+    reactor.run().unwrap();
+    let me = std::thread::current().id();
+    let worker = ran_on.lock().unwrap().first().is_some_and(|id| *id != me);
+    log(&events, format!("ran in a worker: {}", yes(worker)));
+    support::twisted::assert_matches(
+        "reactor_pool",
+        "work_before_run_waits_for_the_reactor",
+        &events.lock().unwrap(),
+    );
 }

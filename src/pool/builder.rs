@@ -32,6 +32,7 @@ pub struct ThreadPoolBuilder {
     pub(super) name_prefix: String,
     /// `None`: the platform's default stack size.
     pub(super) stack_size: Option<usize>,
+    pub(super) started: bool,
 }
 
 impl Default for ThreadPoolBuilder {
@@ -42,6 +43,7 @@ impl Default for ThreadPoolBuilder {
             keep_alive: Duration::from_secs(10),
             name_prefix: "deferred-pool".to_owned(),
             stack_size: None,
+            started: true,
         }
     }
 }
@@ -137,5 +139,30 @@ impl ThreadPoolBuilder {
     pub fn build(self) -> Result<ThreadPool, PoolSizeError> {
         super::check_sizes(self.min, self.max)?;
         Ok(ThreadPool::from_builder(self))
+    }
+
+    /// Builds the pool without starting it, as Twisted's `ThreadPool()` is
+    /// until `start()`: jobs are accepted and queue, and no thread starts
+    /// (not even the minimum) until [`ThreadPool::start`]. A
+    /// [`Reactor`](crate::Reactor) starts its own pool this way when it
+    /// runs, so work handed to `defer_to_thread` before `run` waits for the
+    /// loop (Twisted's `callWhenRunning(threadpool.start)`). `stop` on a pool
+    /// never started starts it, so that every accepted job still runs.
+    ///
+    /// # Errors
+    ///
+    /// As [`build`](Self::build).
+    ///
+    /// ```
+    /// let pool = deferred::ThreadPool::builder().build_unstarted().unwrap();
+    /// let (tx, rx) = std::sync::mpsc::channel();
+    /// pool.call_in_thread(move || tx.send(7).unwrap()).unwrap();
+    /// assert_eq!((pool.stats().threads, pool.stats().queued), (0, 1)); // waits
+    /// pool.start().unwrap();
+    /// assert_eq!(rx.recv().unwrap(), 7);
+    /// ```
+    pub fn build_unstarted(mut self) -> Result<ThreadPool, PoolSizeError> {
+        self.started = false;
+        self.build()
     }
 }

@@ -32,6 +32,14 @@
 //!    The hint decides nothing: the worker re-checks the queue under the lock
 //!    before it waits, so the protocol of note 2 is unchanged. Loom models
 //!    skip the spin (it only adds interleavings with the same outcomes).
+//! 7. **Started, or not yet.** A pool from `build_unstarted` accepts and
+//!    queues jobs but starts no thread until `start` (Twisted's `started`).
+//!    Every place that starts a thread checks `started` under the lock, and
+//!    `start` sets it under the same lock before it grows the pool for the
+//!    queue, so a submit racing `start` is seen by one or the other: either
+//!    the submit finds the pool started and starts a thread, or `start`
+//!    finds the job queued. `stop` starts a pool that never was, so that it
+//!    still runs every accepted job (note 4).
 
 mod builder;
 mod error;
@@ -137,6 +145,9 @@ struct State {
     completed: u64,
     /// See [`Phase`].
     phase: Phase,
+    /// Workers may start (Twisted's `started`): false from
+    /// `build_unstarted` until `start`; jobs queue meanwhile.
+    started: bool,
     /// The `n` of the next thread's name.
     next_index: usize,
     /// Join handles of threads started and not yet joined, by index.
@@ -210,6 +221,7 @@ impl ThreadPool {
                 busy: 0,
                 completed: 0,
                 phase: Phase::Open,
+                started: b.started,
                 next_index: 1,
                 handles: Vec::new(),
                 unstored: 0,
@@ -414,6 +426,37 @@ impl ThreadPool {
         self.shared.state.lock().phase != Phase::Open
     }
 
+    /// Starts a pool built with
+    /// [`build_unstarted`](ThreadPoolBuilder::build_unstarted) (Twisted's
+    /// `ThreadPool.start`): the minimum threads start, and threads for the
+    /// jobs queued meanwhile. On a started pool it does nothing.
+    ///
+    /// # Errors
+    ///
+    /// [`PoolStoppedError`] once [`stop`](Self::stop) has begun.
+    ///
+    /// ```
+    /// let pool = deferred::ThreadPool::builder().min_threads(2).build_unstarted().unwrap();
+    /// assert!(!pool.is_started());
+    /// assert_eq!(pool.stats().threads, 0);
+    /// pool.start().unwrap();
+    /// assert!(pool.is_started());
+    /// assert_eq!(pool.stats().threads, 2);
+    /// pool.start().unwrap(); // idempotent
+    /// pool.stop().unwrap();
+    /// assert!(pool.start().is_err());
+    /// ```
+    pub fn start(&self) -> Result<(), PoolStoppedError> {
+        self.shared.start()
+    }
+
+    /// Whether workers may start: true for a pool from
+    /// [`build`](ThreadPoolBuilder::build), and after [`start`](Self::start)
+    /// for one from [`build_unstarted`](ThreadPoolBuilder::build_unstarted).
+    pub fn is_started(&self) -> bool {
+        self.shared.state.lock().started
+    }
+
     /// Queues a job (the crate's own jobs, such as `defer_to_thread`'s, go
     /// straight in, without the closure wrapper of `call_in_thread`).
     #[inline]
@@ -455,7 +498,7 @@ impl Shared {
             state.wakeups += 1;
             drop(state);
             self.work.notify_one();
-        } else if state.threads < state.max {
+        } else if state.started && state.threads < state.max {
             let start = state.reserve_thread();
             drop(state);
             self.start_thread(start);
@@ -467,7 +510,7 @@ impl Shared {
     fn grow_to_min(self: &Arc<Self>) {
         loop {
             let mut state = self.state.lock();
-            if state.phase != Phase::Open || state.threads >= state.min {
+            if state.phase != Phase::Open || !state.started || state.threads >= state.min {
                 return;
             }
             let start = state.reserve_thread();
@@ -481,7 +524,11 @@ impl Shared {
         loop {
             let mut state = self.state.lock();
             let uncovered = state.queue.len() > state.idle.saturating_sub(state.wakeups);
-            if state.phase != Phase::Open || !uncovered || state.threads >= state.max {
+            if state.phase != Phase::Open
+                || !state.started
+                || !uncovered
+                || state.threads >= state.max
+            {
                 return;
             }
             let start = state.reserve_thread();
@@ -536,7 +583,30 @@ impl Shared {
         }
     }
 
-    fn stop(&self) -> Result<(), StopFromWorkerError> {
+    /// Lets workers start (design note 7): the minimum, and one for each
+    /// queued job no idle worker is coming for.
+    fn start(self: &Arc<Self>) -> Result<(), PoolStoppedError> {
+        {
+            let mut state = self.state.lock();
+            if state.phase != Phase::Open {
+                return Err(PoolStoppedError);
+            }
+            if state.started {
+                return Ok(());
+            }
+            state.started = true;
+        }
+        self.grow_to_min();
+        if !mutant::on("pool_start_skips_queue") {
+            self.grow_for_queue();
+        }
+        Ok(())
+    }
+
+    fn stop(self: &Arc<Self>) -> Result<(), StopFromWorkerError> {
+        // A pool never started has jobs and no worker to run them: start it,
+        // so that stop keeps its promise (every accepted job runs).
+        let _ = self.start();
         let mut state = self.state.lock();
         if state.phase == Phase::Open {
             state.phase = Phase::Stopping;

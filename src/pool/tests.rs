@@ -578,3 +578,88 @@ fn min_and_max_threads_report_the_configured_sizes() {
     let fixed = pool(3, 4);
     assert_eq!((fixed.min_threads(), fixed.max_threads()), (3, 4));
 }
+
+// Issue 13 item 8: a pool built unstarted (Twisted's `ThreadPool()` before
+// `start()`), which is how the reactor's own pool waits for `run`.
+
+#[test]
+fn an_unstarted_pool_queues_jobs_and_starts_no_thread_until_start() {
+    let pool = ThreadPool::builder()
+        .min_threads(1)
+        .max_threads(4)
+        .build_unstarted()
+        .unwrap();
+    let ran = Arc::new(AtomicUsize::new(0));
+    for _ in 0..3 {
+        let ran = Arc::clone(&ran);
+        pool.call_in_thread(move || {
+            ran.fetch_add(1, Ordering::SeqCst);
+        })
+        .unwrap();
+    }
+    // Deterministic: with no thread, nothing can have run.
+    assert!(!pool.is_started());
+    let stats = pool.stats();
+    assert_eq!((stats.threads, stats.queued, stats.completed), (0, 3, 0));
+    assert_eq!(ran.load(Ordering::SeqCst), 0);
+    pool.start().unwrap();
+    assert!(pool.is_started());
+    eventually("the queued jobs run after start", || {
+        ran.load(Ordering::SeqCst) == 3
+    });
+    pool.stop().unwrap();
+}
+
+#[test]
+fn start_starts_the_minimum_and_threads_for_the_queued_jobs_up_to_the_maximum() {
+    let pool = ThreadPool::builder()
+        .min_threads(2)
+        .max_threads(3)
+        .build_unstarted()
+        .unwrap();
+    let gate = Gate::default();
+    for _ in 0..5 {
+        let gate = gate.clone();
+        pool.call_in_thread(move || gate.wait()).unwrap();
+    }
+    assert_eq!(pool.stats().threads, 0);
+    pool.start().unwrap();
+    assert_eq!(pool.stats().threads, 3, "capped at the maximum");
+    pool.start().unwrap();
+    assert_eq!(pool.stats().threads, 3, "a second start changes nothing");
+    gate.open();
+    pool.stop().unwrap();
+    assert_eq!(pool.stats().completed, 5);
+}
+
+#[test]
+fn adjust_pool_size_on_an_unstarted_pool_changes_only_the_numbers() {
+    let pool = ThreadPool::builder().build_unstarted().unwrap();
+    pool.call_in_thread(|| ()).unwrap();
+    pool.adjust_pool_size(2, 4).unwrap();
+    assert_eq!((pool.min_threads(), pool.max_threads()), (2, 4));
+    assert_eq!(pool.stats().threads, 0);
+    pool.start().unwrap();
+    assert!(pool.stats().threads >= 2);
+    pool.stop().unwrap();
+}
+
+#[test]
+fn stop_of_a_never_started_pool_still_runs_every_accepted_job() {
+    let pool = ThreadPool::builder().build_unstarted().unwrap();
+    let (tx, rx) = mpsc::channel();
+    for i in 0..3 {
+        let tx = tx.clone();
+        pool.call_in_thread(move || tx.send(i).unwrap()).unwrap();
+    }
+    pool.stop().unwrap();
+    let mut got: Vec<i32> = rx.try_iter().collect();
+    got.sort_unstable();
+    assert_eq!(got, [0, 1, 2]);
+    assert_eq!(pool.stats().threads, 0);
+    assert_eq!(
+        pool.start(),
+        Err(PoolStoppedError),
+        "a stopped pool never starts again"
+    );
+}

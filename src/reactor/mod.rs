@@ -150,23 +150,29 @@ impl Default for Reactor {
 
 impl Reactor {
     /// A reactor, not running yet, with a thread pool of 0 to 10 threads named
-    /// `reactor-pool-<n>` (Twisted's defaults).
+    /// `reactor-pool-<n>` (Twisted's defaults). The pool starts when the
+    /// reactor runs, as Twisted's does (`callWhenRunning(threadpool.start)`):
+    /// work handed to [`defer_to_thread`](crate::defer_to_thread) before
+    /// [`run`](Self::run) waits for it.
     ///
     /// ```
     /// let reactor = deferred::Reactor::new();
     /// assert_eq!(reactor.thread_pool().stats().threads, 0);
+    /// assert!(!reactor.thread_pool().is_started());
     /// ```
     pub fn new() -> Self {
         let pool = ThreadPool::builder()
             .name_prefix("reactor-pool")
-            .build()
+            .build_unstarted()
             .expect("the default sizes are valid");
         Reactor::with_thread_pool(pool)
     }
 
     /// A reactor that owns `pool` as its thread pool (for
-    /// [`defer_to_thread`](crate::defer_to_thread)); it stops the pool when
-    /// the loop stops.
+    /// [`defer_to_thread`](crate::defer_to_thread)); it starts the pool when
+    /// the loop starts, if it was built with
+    /// [`build_unstarted`](crate::ThreadPoolBuilder::build_unstarted), and
+    /// stops it when the loop stops.
     ///
     /// ```
     /// use deferred::{Reactor, ThreadPool};
@@ -235,6 +241,10 @@ impl Reactor {
             state.thread = Some(thread::current().id());
             std::mem::take(&mut state.when_running)
         };
+        if self.inner.pool.start().is_err() {
+            // The user stopped our pool: `defer_to_thread` says so to each caller.
+            log::debug!("the reactor's thread pool was stopped before the reactor ran");
+        }
         for job in when_running {
             unwind::run_job("a call_when_running call", job);
         }

@@ -69,6 +69,11 @@ pub const MUTANTS: &[Mutant] = &[
         breaks: "a release drops the token a waiter refused (a concurrent cancel fired it first)",
         model: "primitives::release_racing_the_cancel_of_the_first_waiter_loses_no_token",
     },
+    Mutant {
+        name: "pool_start_skips_queue",
+        breaks: "start on an unstarted pool starts the minimum but no thread for the jobs queued meanwhile",
+        model: "threads::pool_submit_racing_start_runs_the_job_without_stop",
+    },
 ];
 
 /// How one mutant fared.

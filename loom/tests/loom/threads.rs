@@ -367,6 +367,43 @@ fn defer_to_thread_of_a_deferred_fired_elsewhere_calls_back_on_the_reactor() {
     });
 }
 
+/// Model 8d (issue 13 item 8): a submit racing `start` on a pool built
+/// unstarted (as the reactor's own pool waits for `run`). Either the submit
+/// finds the pool started and starts a worker, or `start` finds the job
+/// queued and starts one for it: the job runs once, without `stop`'s help
+/// (which would start the pool itself), and `stop` then joins every worker.
+#[test]
+fn pool_submit_racing_start_runs_the_job_without_stop() {
+    model(|| {
+        let pool = Arc::new(
+            ThreadPool::builder()
+                .max_threads(1)
+                .keep_alive(Duration::ZERO)
+                .build_unstarted()
+                .unwrap(),
+        );
+        let ran = Arc::new(AtomicUsize::new(0));
+        let submitter = {
+            let (p, r) = (Arc::clone(&pool), Arc::clone(&ran));
+            thread::spawn(move || {
+                p.call_in_thread(move || {
+                    r.fetch_add(1, Ordering::SeqCst);
+                })
+                .unwrap();
+            })
+        };
+        pool.start().unwrap();
+        submitter.join().unwrap();
+        // A lost job spins here forever, which loom reports.
+        while ran.load(Ordering::SeqCst) == 0 {
+            thread::yield_now();
+        }
+        pool.stop().unwrap();
+        assert_eq!(ran.load(Ordering::SeqCst), 1);
+        assert_eq!(pool.stats().threads, 0);
+    });
+}
+
 // The pool and reactor smoke models (formerly tests/threads_loom.rs): small
 // scenarios on a pool of one worker with the default keep-alive, so workers
 // leave only at `stop`.
