@@ -45,6 +45,11 @@ use engine::Inner;
 /// assert!(d.callback(1).is_err());
 /// ```
 ///
+/// A result moves by value through the chain: keep large ones on the heap
+/// (`Deferred<Box<[u8; N]>>`, `Deferred<Vec<u8>>`) rather than in an array
+/// of many KiB, which a debug build copies through each frame (results up to
+/// 16 KiB are tested on a default 2 MiB thread).
+///
 /// See `docs/semantics.md` for every rule, with examples, and where this
 /// crate differs from Twisted.
 pub struct Deferred<T: 'static> {

@@ -639,6 +639,56 @@ fn on_small_stack(f: impl FnOnce() + Send + 'static) {
         .unwrap();
 }
 
+/// The result size the docs promise works on a default 2 MiB thread, in a
+/// debug build (semantics §7, "Large results").
+const LARGE_RESULT: usize = 16 * 1024;
+
+/// Issue 13 item 7: a result moves by value through the chain, and in a
+/// debug build each move is a stack copy, so one handler on a
+/// `Deferred<[u8; 65536]>` overflowed a 2 MiB thread. Results up to
+/// [`LARGE_RESULT`] bytes go through every kind of step (callbacks,
+/// errbacks, `add_both`, waiting on another Deferred, pause, `map`, a
+/// failure recovered) on a thread of that size; anything larger should be
+/// boxed, as the docs say.
+#[test]
+fn results_up_to_the_promised_size_run_on_a_default_thread_stack() {
+    type Big = [u8; LARGE_RESULT];
+    std::thread::Builder::new()
+        .stack_size(2 * 1024 * 1024)
+        .spawn(|| {
+            let d = Deferred::<Big>::new();
+            d.add_callback(|mut a: Big| {
+                a[0] = 1;
+                a
+            })
+            .add_errback(|_f: Failure| [0u8; LARGE_RESULT])
+            .add_both(|r: Result<Big, Failure>| r);
+            let inner = Deferred::<Big>::new();
+            let i = inner.clone();
+            d.add_callback(move |_a| i);
+            d.callback([0u8; LARGE_RESULT]).unwrap();
+            inner.callback([2u8; LARGE_RESULT]).unwrap();
+            d.add_callback(|mut a: Big| {
+                a[1] = 3;
+                a
+            });
+            let sum: Deferred<u32> = d.map(|a: Big| u32::from(a[0]) + u32::from(a[1]));
+            assert_eq!(value(&sum), 5);
+            let p = Deferred::<Big>::new();
+            p.pause();
+            p.callback([4u8; LARGE_RESULT]).unwrap();
+            p.add_callback(|a: Big| a);
+            p.unpause().unwrap();
+            assert_eq!(value(&p)[LARGE_RESULT - 1], 4);
+            let f = fail::<Big>(Tag("large"));
+            f.add_errback(|_f: Failure| [5u8; LARGE_RESULT]);
+            assert_eq!(value(&f)[0], 5);
+        })
+        .unwrap()
+        .join()
+        .expect("no stack overflow");
+}
+
 const DEEP: usize = 1_000_000;
 
 #[test]
