@@ -271,7 +271,7 @@ fn setup_reactor_turn(calls: u64) -> (Reactor, u64, Slowdown) {
 // that runs it, minus the sleep and the wake-up.
 #[library_benchmark]
 #[bench::calls(args = (CALLS), setup = setup_reactor_turn, teardown = check_reactor_turn)]
-fn call_from_thread_turn((reactor, calls, slow): (Reactor, u64, Slowdown)) -> u64 {
+fn call_from_thread_turn((reactor, calls, slow): (Reactor, u64, Slowdown)) -> (Reactor, u64) {
     for i in 0..calls {
         slow.op();
         reactor
@@ -283,12 +283,14 @@ fn call_from_thread_turn((reactor, calls, slow): (Reactor, u64, Slowdown)) -> u6
     let r = reactor.clone();
     reactor.call_from_thread(move || r.stop().unwrap()).unwrap();
     reactor.run().unwrap();
-    calls
+    // The reactor is dropped after the count: freeing it is not a hand-off.
+    (reactor, calls)
 }
 
-fn check_reactor_turn(calls: u64) {
+fn check_reactor_turn((reactor, calls): (Reactor, u64)) {
     let sum = CALL_SUM.load(std::sync::atomic::Ordering::Relaxed);
     assert_eq!(sum, calls * (calls - 1) / 2, "every call ran once");
+    assert!(!reactor.is_running());
 }
 
 fn setup_defer_submit() -> (Reactor, u64, Slowdown) {
@@ -325,37 +327,59 @@ fn check_defer_submit((reactor, d): (Reactor, Deferred<u64>)) {
     assert_eq!(d.result().unwrap().unwrap(), job(11));
 }
 
-fn setup_defer_deliver() -> (Reactor, ThreadPool, Deferred<u64>, Slowdown) {
+/// Results delivered per count in the delivery benchmark: enough that the
+/// reactor's start and wind-down are a small part of the count.
+const DELIVERIES: u64 = 10;
+
+/// The sum the delivery benchmark's handlers add up.
+static DELIVERED_SUM: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+type Delivery = (Reactor, ThreadPool, Vec<Deferred<u64>>);
+
+fn setup_defer_deliver(results: u64) -> (Delivery, Slowdown) {
+    DELIVERED_SUM.store(0, std::sync::atomic::Ordering::Relaxed);
     let reactor = threadless_reactor();
     let pool = parked_pool("defer-deliver");
-    let d = defer_to_thread_pool(&reactor, &pool, || job(13));
-    // The worker runs the job and queues the result on the reactor; wait
-    // until it is parked again, so the count has this thread to itself.
-    wait_parked(&pool, 1);
-    (reactor, pool, d, Slowdown::from_env())
+    let ds = (0..results)
+        .map(|i| defer_to_thread_pool(&reactor, &pool, move || job(i)))
+        .collect();
+    // The worker runs the jobs and queues their results on the reactor;
+    // wait until it is parked again, so the count has this thread to itself.
+    wait_parked(&pool, results);
+    ((reactor, pool, ds), Slowdown::from_env())
 }
 
-// The reactor's side of a `defer_to_thread` round trip: the worker's
-// result is queued; add a handler that captures state (a reactor handle,
-// to stop it), then one turn delivers the result, fires the Deferred, runs
-// the handler, and the reactor winds down.
+// The reactor's side of `defer_to_thread` round trips: the worker's
+// results are queued; add a handler to each Deferred (capturing state: its
+// index), queue a stop after them, then `run`: one turn delivers every
+// result, fires each Deferred and runs its handler, and the reactor winds
+// down. The reactor and the Deferreds are dropped after the count.
 #[library_benchmark]
-#[bench::one(setup = setup_defer_deliver, teardown = check_defer_deliver)]
-fn defer_to_thread_deliver(
-    (reactor, pool, d, slow): (Reactor, ThreadPool, Deferred<u64>, Slowdown),
-) -> (ThreadPool, Deferred<u64>) {
+#[bench::ten(args = (DELIVERIES), setup = setup_defer_deliver, teardown = check_defer_deliver)]
+fn defer_to_thread_deliver(((reactor, pool, ds), slow): (Delivery, Slowdown)) -> Delivery {
+    for (i, d) in ds.iter().enumerate() {
+        let slow = slow.clone();
+        d.add_callback(move |v: u64| {
+            slow.op();
+            DELIVERED_SUM.fetch_add(v ^ i as u64, std::sync::atomic::Ordering::Relaxed);
+            v
+        });
+    }
     let r = reactor.clone();
-    d.add_callback(move |v: u64| {
-        slow.op();
-        r.stop().unwrap();
-        v
-    });
+    reactor.call_from_thread(move || r.stop().unwrap()).unwrap();
     reactor.run().unwrap();
-    (pool, d)
+    (reactor, pool, ds)
 }
 
-fn check_defer_deliver((pool, d): (ThreadPool, Deferred<u64>)) {
-    assert_eq!(d.result().unwrap().unwrap(), job(13));
+fn check_defer_deliver((_reactor, pool, ds): Delivery) {
+    let mut want = 0;
+    for (i, d) in ds.iter().enumerate() {
+        let i = i as u64;
+        assert_eq!(d.result().unwrap().unwrap(), job(i), "result {i} delivered");
+        want += job(i) ^ i;
+    }
+    let sum = DELIVERED_SUM.load(std::sync::atomic::Ordering::Relaxed);
+    assert_eq!(sum, want, "every handler ran once");
     pool.stop().unwrap();
 }
 
