@@ -70,6 +70,8 @@ pub struct Real {
     deferreds: Vec<Script>,
     loops: Vec<Loop>,
     log: Log,
+    /// How many events the state machine has compared already.
+    pub compared: usize,
 }
 
 impl fmt::Debug for Real {
@@ -116,6 +118,7 @@ impl Default for Real {
             deferreds: Vec::new(),
             loops,
             log,
+            compared: 0,
         }
     }
 }
@@ -141,7 +144,13 @@ fn loop_result(result: Result<(), LoopingCallError>) -> &'static str {
 impl Real {
     /// Everything that happened, in order.
     pub fn events(&self) -> Vec<String> {
-        self.log.lock().unwrap().clone()
+        self.events_from(0)
+    }
+
+    /// What happened from event `from` on (the log only grows).
+    pub fn events_from(&self, from: usize) -> Vec<String> {
+        let log = self.log.lock().unwrap();
+        log.get(from..).unwrap_or_default().to_vec()
     }
 
     /// The clock's time, in ms.
