@@ -86,7 +86,7 @@ where
 /// let d = defer_to_thread_pool(&reactor, &pool, || std::thread::current().name().unwrap().to_owned());
 /// d.add_both(move |name| { r.stop().unwrap(); name });
 /// reactor.run().unwrap();
-/// assert_eq!(d.result().unwrap().unwrap(), "db-1");
+/// assert_eq!(d.result().unwrap().unwrap(), "db-0");
 /// ```
 pub fn defer_to_thread_pool<T, F, R>(reactor: &Reactor, pool: &ThreadPool, f: F) -> Deferred<T>
 where

@@ -6,6 +6,16 @@ use super::{PoolSizeError, ThreadPool};
 
 /// Configures and builds a [`ThreadPool`]; get one with [`ThreadPool::builder`].
 ///
+/// The defaults are those of Twisted's *reactor* pool, the one
+/// `deferToThread` uses (`ThreadPool(0, 10)`): 0 to 10 threads, named
+/// `deferred-pool-0`, `deferred-pool-1`, ... Twisted's `ThreadPool()` built
+/// by hand defaults to 5 to 20; here [`build`](Self::build) starts the
+/// minimum at once (Twisted's pool waits for `start()`, as
+/// [`build_unstarted`](Self::build_unstarted) does), so a default minimum of
+/// 5 would start 5 idle threads for every pool anyone builds, and
+/// `.max_threads(2)` alone would fail (a maximum below the default minimum).
+/// Ask for Twisted's sizes with `.min_threads(5).max_threads(20)`.
+///
 /// ```
 /// use std::time::Duration;
 /// use deferred::ThreadPool;
@@ -28,7 +38,7 @@ pub struct ThreadPoolBuilder {
     pub(super) max: usize,
     /// How long an idle thread above `min` waits for work before it exits.
     pub(super) keep_alive: Duration,
-    /// Threads are named `<prefix>-<n>`.
+    /// Threads are named `<prefix>-<n>`, `n` from 0.
     pub(super) name_prefix: String,
     /// `None`: the platform's default stack size.
     pub(super) stack_size: Option<usize>,
@@ -60,7 +70,8 @@ impl ThreadPoolBuilder {
     }
 
     /// Threads kept even when idle, started by [`build`](Self::build).
-    /// Default 0 (Twisted's `minthreads`).
+    /// Default 0, Twisted's reactor pool's `minthreads` (a hand-built
+    /// Twisted `ThreadPool()` has 5; see the type's docs).
     ///
     /// ```
     /// let pool = deferred::ThreadPool::builder().min_threads(2).build().unwrap();
@@ -72,7 +83,8 @@ impl ThreadPoolBuilder {
     }
 
     /// Threads never exceeded; they start on demand, one when work arrives
-    /// and no idle thread can take it. Default 10 (Twisted's `maxthreads`).
+    /// and no idle thread can take it. Default 10, Twisted's reactor pool's
+    /// `maxthreads` (a hand-built Twisted `ThreadPool()` has 20).
     /// Must be at least 1 and at least the minimum, or `build` fails.
     ///
     /// ```
@@ -98,8 +110,13 @@ impl ThreadPoolBuilder {
         self
     }
 
-    /// Worker threads are named `<prefix>-<n>`, `n` counting from 1 for each
+    /// Worker threads are named `<prefix>-<n>`, `n` counting from 0 for each
     /// thread the pool starts. Default `"deferred-pool"`.
+    ///
+    /// Twisted names them `PoolThread-<name>-<n>`, `n` being the number of
+    /// workers alive when the thread starts, so a name comes back when a
+    /// thread exits; here `n` counts every thread the pool ever started, so
+    /// a name is never reused within a pool and a log line names one thread.
     ///
     /// ```
     /// let pool = deferred::ThreadPool::builder().name_prefix("io").build().unwrap();
@@ -107,7 +124,7 @@ impl ThreadPoolBuilder {
     /// pool.call_in_thread(move || {
     ///     tx.send(std::thread::current().name().map(str::to_owned)).unwrap();
     /// }).unwrap();
-    /// assert_eq!(rx.recv().unwrap().as_deref(), Some("io-1"));
+    /// assert_eq!(rx.recv().unwrap().as_deref(), Some("io-0"));
     /// ```
     pub fn name_prefix(mut self, prefix: impl Into<String>) -> Self {
         self.name_prefix = prefix.into();

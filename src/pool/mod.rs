@@ -222,7 +222,7 @@ impl ThreadPool {
                 completed: 0,
                 phase: Phase::Open,
                 started: b.started,
-                next_index: 1,
+                next_index: 0,
                 handles: Vec::new(),
                 unstored: 0,
                 exited: Vec::new(),

@@ -107,7 +107,25 @@ fn threads_are_named_prefix_dash_counter() {
     pool.stop().unwrap();
     let mut names = names.lock().unwrap().clone();
     names.sort();
-    assert_eq!(names, ["unit-1", "unit-2"]);
+    assert_eq!(names, ["unit-0", "unit-1"]);
+}
+
+/// The defaults are Twisted's reactor pool (`ThreadPool(0, 10)`), and the
+/// first worker is `<prefix>-0`, as Twisted's first is `PoolThread-<name>-0`
+/// (docs/threads.md says why not `ThreadPool()`'s 5 to 20).
+#[test]
+fn the_defaults_are_twisteds_reactor_pool_and_names_count_from_zero() {
+    let pool = ThreadPool::builder().build().unwrap();
+    assert_eq!((pool.min_threads(), pool.max_threads()), (0, 10));
+    assert_eq!(pool.stats().threads, 0);
+    let (tx, rx) = mpsc::channel();
+    pool.call_in_thread(move || {
+        tx.send(std::thread::current().name().map(str::to_owned))
+            .unwrap();
+    })
+    .unwrap();
+    assert_eq!(rx.recv().unwrap().as_deref(), Some("deferred-pool-0"));
+    pool.stop().unwrap();
 }
 
 #[test]

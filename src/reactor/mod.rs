@@ -150,7 +150,9 @@ impl Default for Reactor {
 
 impl Reactor {
     /// A reactor, not running yet, with a thread pool of 0 to 10 threads named
-    /// `reactor-pool-<n>` (Twisted's defaults). The pool starts when the
+    /// `reactor-pool-<n>`: the sizes of Twisted's reactor pool
+    /// (`ThreadPool(0, 10, "twisted.internet.reactor")`, which
+    /// `suggest_thread_pool_size` resizes). The pool starts when the
     /// reactor runs, as Twisted's does (`callWhenRunning(threadpool.start)`):
     /// work handed to [`defer_to_thread`](crate::defer_to_thread) before
     /// [`run`](Self::run) waits for it.
@@ -159,12 +161,15 @@ impl Reactor {
     /// let reactor = deferred::Reactor::new();
     /// assert_eq!(reactor.thread_pool().stats().threads, 0);
     /// assert!(!reactor.thread_pool().is_started());
+    /// assert_eq!(reactor.thread_pool().max_threads(), 10);
     /// ```
     pub fn new() -> Self {
         let pool = ThreadPool::builder()
+            .min_threads(0)
+            .max_threads(10)
             .name_prefix("reactor-pool")
             .build_unstarted()
-            .expect("the default sizes are valid");
+            .expect("0 to 10 threads are valid sizes");
         Reactor::with_thread_pool(pool)
     }
 
