@@ -138,6 +138,33 @@
 //! lc.stop().unwrap();
 //! ```
 //!
+//! # `async` and `.await`
+//!
+//! A `Deferred<T>` is `IntoFuture` (output `Result<T, Failure>`), so `async`
+//! code awaits it; [`ensure_deferred`] runs an `async` block as a Deferred
+//! the way Twisted runs a coroutine (at once, then resumed by whoever fires
+//! what it awaits: no executor needed), and [`Reactor::spawn`] does the same
+//! on the reactor thread. `docs/async.md` says which bridge fits where.
+//!
+//! ```
+//! use deferred::{defer_to_thread, react, Deferred, Failure};
+//!
+//! let sum = react(|reactor| -> Deferred<u64> {
+//!     let r = reactor.clone();
+//!     reactor.spawn(async move {
+//!         let a: u64 = defer_to_thread(&r, || (1..=1_000u64).sum::<u64>()).await?; // a worker
+//!         let b: u64 = defer_to_thread(&r, || 1_000).await?;                      // another
+//!         Ok::<_, Failure>(a + b) // every line of this block ran on the reactor thread
+//!     })
+//! });
+//! assert_eq!(sum.unwrap(), 501_500);
+//! ```
+//!
+//! Dropping an `.await` before it resolves cancels its Deferred; cancelling
+//! a task's Deferred cancels what the task awaits, which then sees
+//! [`CancelledError`] at its `.await`. A worker thread that needs the reactor
+//! blocks on it with [`blocking_call_from_thread`].
+//!
 //! # Deferreds across threads
 //!
 //! `Deferred<T>` is `Send + Sync` when `T: Send`: one thread may fire while
@@ -167,6 +194,7 @@
 #![deny(missing_docs, missing_debug_implementations)]
 #![warn(unreachable_pub)]
 
+mod bridge;
 mod combinators;
 mod deferred;
 mod failure;
@@ -181,6 +209,10 @@ mod threads;
 mod time;
 mod unwind;
 
+pub use bridge::{
+    blocking_call_from_thread, ensure_deferred, DeferredFuture, DroppedUnfiredError,
+    ReactorThreadError,
+};
 pub use combinators::{
     deferred_list, fail, gather_results, maybe_deferred, race, succeed, DeferredList, FailureGroup,
     FirstError, FirstSuccess,

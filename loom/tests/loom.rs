@@ -32,3 +32,6 @@ mod time;
 
 #[path = "loom/primitives.rs"]
 mod primitives;
+
+#[path = "loom/bridge.rs"]
+mod bridge;

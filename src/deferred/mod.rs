@@ -11,6 +11,7 @@ mod weak;
 use std::fmt;
 
 pub use outcome::{IntoOutcome, Outcome};
+pub(crate) use unhandled::report as report_unhandled;
 pub use unhandled::{clear_unhandled_failure_hook, set_unhandled_failure_hook};
 pub use weak::WeakDeferred;
 

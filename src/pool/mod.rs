@@ -43,6 +43,7 @@
 
 mod builder;
 mod error;
+mod multiple;
 mod worker;
 
 // The unit tests use real threads and time: not under loom (see loom/tests/loom/threads.rs).

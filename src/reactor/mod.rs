@@ -127,6 +127,12 @@ struct State {
     notified: bool,
     /// The thread that runs the loop, once `run` started.
     thread: Option<ThreadId>,
+    /// Crate-internal hooks run on the reactor thread when the loop leaves,
+    /// before the pool stops (see [`Reactor::add_stop_hook`]); `None` once
+    /// they were taken to run, after which new ones are refused.
+    stop_hooks: Option<Vec<(u64, Job)>>,
+    /// The id of the next stop hook.
+    next_stop_hook: u64,
 }
 
 impl State {
@@ -197,6 +203,8 @@ impl Reactor {
                     sleeping: false,
                     notified: false,
                     thread: None,
+                    stop_hooks: Some(Vec::new()),
+                    next_stop_hook: 0,
                 }),
                 wake: Condvar::new(),
                 pool,
@@ -254,7 +262,10 @@ impl Reactor {
             unwind::run_job("a call_when_running call", job);
         }
         unwind::run_logged("the reactor's startup call", startup);
-        self.inner.turn();
+        let stop_hooks = self.inner.turn();
+        for (_, hook) in stop_hooks {
+            unwind::run_job("a reactor stop hook", hook);
+        }
         self.inner.shut_down();
         Ok(())
     }
@@ -477,9 +488,61 @@ impl Reactor {
         self.inner.state.lock().phase == Phase::Running
     }
 
+    /// Registers `hook` to run on the reactor thread once the loop leaves
+    /// (a `stop`), before the thread pool stops and before the calls queued
+    /// meanwhile are drained: Twisted's "before shutdown" trigger, for the
+    /// crate's own use. `blocking_call_from_thread` uses it to release the
+    /// threads blocked on this reactor, which the pool's stop would
+    /// otherwise wait for forever. Returns the hook's id for
+    /// [`remove_stop_hook`](Self::remove_stop_hook), or the hook back if the
+    /// hooks have already run (the reactor is stopping or stopped).
+    pub(crate) fn add_stop_hook(&self, hook: Job) -> Result<u64, Job> {
+        let mut state = self.inner.state.lock();
+        let id = state.next_stop_hook;
+        match state.stop_hooks.as_mut() {
+            Some(hooks) => {
+                hooks.push((id, hook));
+                state.next_stop_hook += 1;
+                Ok(id)
+            }
+            None => {
+                drop(state);
+                Err(hook)
+            }
+        }
+    }
+
+    /// Removes a stop hook that is no longer needed (no-op if it ran already).
+    pub(crate) fn remove_stop_hook(&self, id: u64) {
+        let mut state = self.inner.state.lock();
+        let removed = state.stop_hooks.as_mut().and_then(|hooks| {
+            let at = hooks.iter().position(|(i, _)| *i == id)?;
+            Some(hooks.swap_remove(at))
+        });
+        drop(state);
+        drop(removed); // user destructors, outside the lock
+    }
+
+    /// A handle that does not keep the reactor alive.
+    pub(crate) fn downgrade(&self) -> WeakReactor {
+        WeakReactor(Arc::downgrade(&self.inner))
+    }
+
     /// For `defer_to_thread`: queue a call, or get it back if the reactor has stopped.
     pub(crate) fn push_call(&self, job: Job) -> Result<(), Job> {
         self.inner.push_call(job)
+    }
+}
+
+/// A link to a reactor that does not keep it alive (for tasks scheduled on
+/// it, whose queued calls would otherwise keep it, and so themselves, alive).
+#[derive(Clone)]
+pub(crate) struct WeakReactor(Weak<Inner>);
+
+impl WeakReactor {
+    /// The reactor, if a handle to it is alive.
+    pub(crate) fn upgrade(&self) -> Option<Reactor> {
+        self.0.upgrade().map(|inner| Reactor { inner })
     }
 }
 
@@ -504,14 +567,16 @@ impl Inner {
         Ok(())
     }
 
-    /// The loop, until `stop`.
-    fn turn(&self) {
+    /// The loop, until `stop`; returns the stop hooks (taken under the lock).
+    fn turn(&self) -> Vec<(u64, Job)> {
         let mut batch: Vec<Job> = Vec::new();
         loop {
             let mut state = self.state.lock();
             let timer = loop {
                 if state.phase != Phase::Running {
-                    return;
+                    // The stop hooks, taken in the critical section that sees
+                    // the stop (see `add_stop_hook`), for `run` to run next.
+                    return state.stop_hooks.take().unwrap_or_default();
                 }
                 std::mem::swap(&mut state.calls, &mut batch);
                 let timer = if state.timers.is_empty() {

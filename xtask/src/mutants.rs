@@ -50,6 +50,11 @@ pub const MUTANTS: &[Mutant] = &[
         model: "deferred::cancel_racing_a_fire_ignores_the_late_fire_once",
     },
     Mutant {
+        name: "bridge_waker_after_check",
+        breaks: "an await registers its waker after checking for the result, in a second critical section",
+        model: "bridge::only_the_latest_waker_is_woken_once_when_the_fire_races_the_polls",
+    },
+    Mutant {
         name: "pool_exit_with_queued_jobs",
         breaks: "workers leave at stop without draining the queue",
         model: "threads::pool_submit_racing_stop_runs_each_accepted_job_once",

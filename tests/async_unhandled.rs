@@ -1,0 +1,119 @@
+//! What the async bridge reports as unhandled, and what it does not. Its own
+//! test binary (so its own process), because the unhandled-failure hook is
+//! process-wide: every test counts the reports of its own tag.
+
+use std::future::{Future, IntoFuture};
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, Once};
+use std::task::{Context, Poll, Wake, Waker};
+
+use deferred::{ensure_deferred, set_unhandled_failure_hook, Deferred, Failure};
+
+/// A failure that says which test made it.
+#[derive(Debug)]
+struct Tag(&'static str);
+
+impl std::fmt::Display for Tag {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+impl std::error::Error for Tag {}
+
+static REPORTS: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+/// Reports so far whose text is `tag` (or, for `"cancelled"`, any
+/// CancelledError).
+fn reports(tag: &str) -> usize {
+    static HOOK: Once = Once::new();
+    HOOK.call_once(|| {
+        set_unhandled_failure_hook(|f| REPORTS.lock().unwrap().push(f.to_string()));
+    });
+    REPORTS.lock().unwrap().iter().filter(|r| *r == tag).count()
+}
+
+struct Noop;
+
+impl Wake for Noop {
+    fn wake(self: Arc<Self>) {}
+}
+
+fn poll_once<F: Future + Unpin>(future: &mut F) -> Poll<F::Output> {
+    let waker = Waker::from(Arc::new(Noop));
+    Pin::new(future).poll(&mut Context::from_waker(&waker))
+}
+
+#[test]
+fn the_cancelled_error_of_a_dropped_await_is_not_reported() {
+    // As Twisted's asFuture: its errback swallows the failure once the
+    // future is cancelled.
+    let d = Deferred::<u8>::new();
+    let mut future = d.clone().into_future();
+    assert!(poll_once(&mut future).is_pending());
+    drop(future);
+    drop(d);
+    // No test in this binary lets a CancelledError go unhandled.
+    assert_eq!(reports("the Deferred was cancelled"), 0);
+}
+
+#[test]
+fn another_failure_after_a_dropped_await_is_reported_once_if_nothing_handles_it() {
+    reports("");
+    let d = Deferred::<u8>::with_canceller(|d| d.errback(Tag("after-drop")).unwrap());
+    let mut future = d.clone().into_future();
+    assert!(poll_once(&mut future).is_pending());
+    drop(future); // cancels: the canceller errbacks with the tag
+    assert_eq!(reports("after-drop"), 0, "still held by the Deferred");
+    drop(d);
+    assert_eq!(reports("after-drop"), 1);
+}
+
+#[test]
+fn a_failure_that_arrived_but_was_never_returned_is_reported_when_the_future_is_dropped() {
+    reports("");
+    let d = Deferred::<u8>::new();
+    let mut future = d.clone().into_future();
+    assert!(poll_once(&mut future).is_pending());
+    d.errback(Tag("unread")).unwrap();
+    assert_eq!(reports("unread"), 0);
+    drop(future);
+    assert_eq!(reports("unread"), 1);
+}
+
+#[test]
+fn a_failure_returned_by_the_await_is_not_reported() {
+    reports("");
+    let d = Deferred::<u8>::new();
+    let mut future = d.clone().into_future();
+    assert!(poll_once(&mut future).is_pending());
+    d.errback(Tag("returned")).unwrap();
+    assert!(matches!(poll_once(&mut future), Poll::Ready(Err(_))));
+    drop((future, d));
+    assert_eq!(reports("returned"), 0);
+}
+
+#[test]
+fn a_failed_task_whose_deferred_is_dropped_reports_its_failure_once() {
+    reports("");
+    let d: Deferred<u8> = ensure_deferred(async { Err::<u8, _>(Tag("task-failed")) });
+    drop(d);
+    assert_eq!(reports("task-failed"), 1);
+}
+
+#[test]
+fn a_failure_the_task_catches_is_not_reported() {
+    reports("");
+    let inner = Deferred::<u8>::new();
+    let d: Deferred<u8> = ensure_deferred({
+        let inner = inner.clone();
+        async move {
+            let r: Result<u8, Failure> = inner.await;
+            Ok::<_, Failure>(r.unwrap_or(0))
+        }
+    });
+    inner.errback(Tag("caught-in-task")).unwrap();
+    assert_eq!(d.result().unwrap().unwrap(), 0);
+    drop((d, inner));
+    assert_eq!(reports("caught-in-task"), 0);
+}
