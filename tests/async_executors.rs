@@ -231,3 +231,22 @@ fn a_reactor_spawned_task_awaits_a_tokio_channel_and_deferreds() {
     });
     assert_eq!(got.unwrap(), 42);
 }
+
+#[test]
+fn from_future_of_an_aborted_tokio_task_errbacks_with_its_cancellation() {
+    // test_defer.DeferredFutureAdapterTests.test_fromFutureFutureCancelled:
+    // the future itself is cancelled (a tokio task aborted), and the
+    // Deferred fails with what it returned.
+    let runtime = tokio_runtime();
+    let handle = runtime.spawn(async {
+        tokio::time::sleep(Duration::from_secs(60)).await;
+        1u8
+    });
+    handle.abort();
+    let got = react(|reactor| -> Deferred<u8> { Deferred::from_future(reactor, handle) });
+    let failure = got.unwrap_err();
+    assert!(failure
+        .downcast_ref::<tokio::task::JoinError>()
+        .unwrap()
+        .is_cancelled());
+}

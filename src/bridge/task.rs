@@ -58,6 +58,13 @@ use crate::unwind;
 ///
 /// A `Result` output needs the value type named (as for handlers), since a
 /// `Result` could also be the value itself.
+///
+/// Only futures are accepted (Twisted raises `NotACoroutineError` at run
+/// time; here it does not compile):
+///
+/// ```compile_fail
+/// let d: deferred::Deferred<u8> = deferred::ensure_deferred("something");
+/// ```
 pub fn ensure_deferred<T, F>(future: F) -> Deferred<T>
 where
     T: Send + 'static,

@@ -310,6 +310,50 @@ fn the_output_may_be_a_value_a_result_or_a_deferred() {
 }
 
 #[test]
+fn a_finished_task_keeps_nothing_alive() {
+    // test_defer.InlineCallbackTests.test_coroutineNoCircularReference
+    let captured = Arc::new(5u8);
+    let weak_captured = Arc::downgrade(&captured);
+    let d: Deferred<u8> = ensure_deferred(async move { *captured });
+    assert_eq!(value(&d), 5);
+    let weak_d = d.downgrade();
+    drop(d);
+    assert!(
+        weak_captured.upgrade().is_none(),
+        "the future's captures are gone"
+    );
+    assert!(weak_d.upgrade().is_none(), "the task's Deferred is freed");
+}
+
+#[test]
+fn a_task_that_awaits_a_deferred_passes_its_result_through() {
+    // test_defer.EnsureDeferredTests.test_passesThroughDeferreds, typed:
+    // ensure_deferred takes a future, so a Deferred goes in as its await.
+    let d = Deferred::<u8>::new();
+    let through: Deferred<u8> = ensure_deferred(d.clone().into_future());
+    d.callback(3).unwrap();
+    assert_eq!(value(&through), 3);
+    let failing = Deferred::<u8>::new();
+    let through: Deferred<u8> = ensure_deferred(failing.clone().into_future());
+    failing.errback(Boom).unwrap();
+    assert!(failure(&through).check::<Boom>());
+}
+
+#[test]
+fn a_task_awaits_nested_async_functions_that_await_deferreds() {
+    // test_defer_await.AwaitTests.test_deferredFromCoroutine
+    async fn run2() -> Result<&'static str, Failure> {
+        succeed("foo").await
+    }
+    async fn run() -> Result<&'static str, Failure> {
+        succeed("bar").await?;
+        run2().await
+    }
+    let d: Deferred<&str> = ensure_deferred(run());
+    assert_eq!(value(&d), "foo");
+}
+
+#[test]
 fn a_panic_in_the_future_becomes_a_failure() {
     let d: Deferred<u8> = ensure_deferred(async {
         if true {
