@@ -20,7 +20,7 @@
 //! cargo bench --bench peers                     quick: a few seconds per row
 //! cargo bench --bench peers -- --full           the figures for the docs
 //! cargo bench --bench peers -- hop link         only the rows named
-//! cargo test --bench peers                      smoke: one checked sample each, untimed
+//! cargo test --bench peers                      smoke: one checked operation each, untimed
 //! ```
 //!
 //! The table goes to stdout, and with the JSON to `target/bench-peers/`.
@@ -751,7 +751,7 @@ fn main() {
         return;
     }
     // `cargo bench` passes `--bench`; `cargo test --benches` does not, and
-    // gets the smoke run: one checked sample of every contender.
+    // gets the smoke run: one checked operation of every contender.
     let mode = if !args.iter().any(|a| a == "--bench") {
         Mode::SMOKE
     } else if args.iter().any(|a| a == "--full") {
