@@ -228,8 +228,8 @@ pub use pool::{
     PoolSizeError, PoolStats, PoolStoppedError, StopFromWorkerError, ThreadPool, ThreadPoolBuilder,
 };
 pub use primitives::{
-    DeferredLock, DeferredQueue, DeferredSemaphore, NotAcquiredError, QueueOverflow,
-    QueueUnderflow, ZeroTokensError,
+    AlreadyTryingToLockError, DeferredFilesystemLock, DeferredLock, DeferredQueue,
+    DeferredSemaphore, NotAcquiredError, QueueOverflow, QueueUnderflow, ZeroTokensError,
 };
 pub use reactor::{react, Reactor, ReactorError};
 pub use threads::{defer_to_thread, defer_to_thread_pool};

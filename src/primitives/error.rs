@@ -73,3 +73,17 @@ impl fmt::Display for QueueUnderflow {
 }
 
 impl Error for QueueUnderflow {}
+
+/// [`DeferredFilesystemLock::defer_until_locked`](crate::DeferredFilesystemLock::defer_until_locked)
+/// while another `defer_until_locked` of the same lock is still trying
+/// (Twisted's `AlreadyTryingToLockError`): one attempt at a time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct AlreadyTryingToLockError;
+
+impl fmt::Display for AlreadyTryingToLockError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("defer_until_locked is already trying to take this lock")
+    }
+}
+
+impl Error for AlreadyTryingToLockError {}

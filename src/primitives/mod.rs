@@ -1,13 +1,14 @@
 //! Concurrency primitives for code that waits with Deferreds instead of
 //! blocking (Twisted's `DeferredLock`, `DeferredSemaphore`,
-//! `DeferredQueue`).
+//! `DeferredQueue`, `DeferredFilesystemLock`).
 //!
 //! | item | Twisted | file |
 //! | --- | --- | --- |
 //! | [`DeferredLock`] | `DeferredLock` | `lock.rs` |
 //! | [`DeferredSemaphore`] | `DeferredSemaphore` | `semaphore.rs` |
 //! | [`DeferredQueue`] | `DeferredQueue` | `queue.rs` |
-//! | their errors | `QueueOverflow`, `QueueUnderflow`, `ValueError`, `assert` | `error.rs` |
+//! | [`DeferredFilesystemLock`] | `DeferredFilesystemLock` (over `lockfile.FilesystemLock`) | `fs_lock.rs` |
+//! | their errors | `QueueOverflow`, `QueueUnderflow`, `AlreadyTryingToLockError`, `ValueError`, `assert` | `error.rs` |
 //!
 //! The lock and the semaphore share one protocol (`tokens.rs`: a lock is
 //! one token); the semaphore and the queue share the line of waiting
@@ -21,6 +22,7 @@
 //! ("Primitives") states every rule and where it differs from Twisted.
 
 mod error;
+mod fs_lock;
 mod handoff;
 mod lock;
 mod queue;
@@ -28,7 +30,10 @@ mod semaphore;
 mod tokens;
 mod waiters;
 
-pub use error::{NotAcquiredError, QueueOverflow, QueueUnderflow, ZeroTokensError};
+pub use error::{
+    AlreadyTryingToLockError, NotAcquiredError, QueueOverflow, QueueUnderflow, ZeroTokensError,
+};
+pub use fs_lock::DeferredFilesystemLock;
 pub use lock::DeferredLock;
 pub use queue::DeferredQueue;
 pub use semaphore::DeferredSemaphore;

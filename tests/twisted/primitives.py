@@ -17,9 +17,21 @@ Event words:
 - ``get <n> got <item>`` / ``get <n> failed CancelledError``, ``put <item>
   ok`` / ``put <item> overflow``, ``get underflow``.
 - ``run f ran``, ``run result <value>``.
+- ``lock yes|no``, ``unlock ok|refused``, ``locked yes|no``, ``clean
+  yes|no``: a DeferredFilesystemLock's ``lock()``, ``unlock()``,
+  ``locked``, ``clean``; ``attempt <n> locked at <t>`` / ``attempt <n>
+  failed <error> at <t>``: its n-th ``deferUntilLocked`` Deferred, at the
+  test clock's time ``t`` (seconds); ``delayed calls <n>``: calls pending on
+  the clock.
 """
+import os
+import subprocess
+import tempfile
+
 from events import main, scenario
 from twisted.internet import defer
+from twisted.internet.task import Clock
+from twisted.python import lockfile
 from twisted.internet.defer import Deferred, DeferredLock, DeferredQueue, DeferredSemaphore
 from twisted.python.failure import Failure
 
@@ -327,6 +339,174 @@ def queue_cancelled_get_leaves_the_line(log):
     put(log, queue, 7)
     put(log, queue, 8)
     get(log, queue, gets)
+
+
+# --- DeferredFilesystemLock ----------------------------------------------
+
+
+def fs_lock(clock):
+    """A DeferredFilesystemLock on a fresh path, polling on ``clock``."""
+    path = os.path.join(tempfile.mkdtemp(), "lock")
+    return defer.DeferredFilesystemLock(path, scheduler=clock)
+
+
+def yes(flag):
+    return "yes" if flag else "no"
+
+
+class Attempts:
+    """Numbers deferUntilLocked Deferreds and logs how each fires, with the
+    clock's time."""
+
+    def __init__(self, log, clock):
+        self.log, self.clock, self.count = log, clock, 0
+
+    def watch(self, d):
+        self.count += 1
+        n = self.count
+        d.addCallbacks(
+            lambda _: self.log(f"attempt {n} locked at {self.clock.seconds():.1f}"),
+            lambda f: self.log(
+                f"attempt {n} failed {type(f.value).__name__} at {self.clock.seconds():.1f}"
+            ),
+        )
+        return d
+
+
+def delayed(log, clock):
+    log(f"delayed calls {len(clock.getDelayedCalls())}")
+
+
+@scenario
+def fs_lock_that_is_free_is_taken_at_once(log):
+    """DeferredFilesystemLockTests.test_waitUntilLockedWithNoLock."""
+    clock = Clock()
+    lock = fs_lock(clock)
+    Attempts(log, clock).watch(lock.deferUntilLocked(timeout=1))
+    log(f"locked {yes(lock.locked)}")
+    delayed(log, clock)
+
+
+@scenario
+def fs_lock_held_until_the_timeout_fails_with_timeout_error(log):
+    """DeferredFilesystemLockTests.test_waitUntilLockedWithTimeoutLocked."""
+    clock = Clock()
+    lock = fs_lock(clock)
+    log(f"lock {yes(lock.lock())}")
+    Attempts(log, clock).watch(lock.deferUntilLocked(timeout=5.5))
+    delayed(log, clock)
+    clock.pump([1] * 10)
+    delayed(log, clock)
+
+
+@scenario
+def fs_lock_released_before_the_timeout_is_taken(log):
+    """DeferredFilesystemLockTests.test_waitUntilLockedWithTimeoutUnlocked."""
+    clock = Clock()
+    lock = fs_lock(clock)
+    log(f"lock {yes(lock.lock())}")
+    clock.callLater(1, lock.unlock)
+    Attempts(log, clock).watch(lock.deferUntilLocked(timeout=10))
+    clock.pump([1] * 10)
+    log(f"locked {yes(lock.locked)}")
+    delayed(log, clock)
+
+
+@scenario
+def fs_lock_tries_one_attempt_at_a_time(log):
+    """DeferredFilesystemLockTests.test_concurrentUsage."""
+    clock = Clock()
+    lock = fs_lock(clock)
+    lock.lock()
+    clock.callLater(1, lock.unlock)
+    attempts = Attempts(log, clock)
+    attempts.watch(lock.deferUntilLocked())
+    attempts.watch(lock.deferUntilLocked())
+    clock.advance(1)
+
+
+@scenario
+def fs_lock_can_be_waited_for_again_once_taken(log):
+    """DeferredFilesystemLockTests.test_multipleUsages."""
+    clock = Clock()
+    lock = fs_lock(clock)
+    lock.lock()
+    clock.callLater(1, lock.unlock)
+
+    def again(_):
+        log(f"unlock {yes(lock.unlock() is None)}")
+        return lock.deferUntilLocked()
+
+    d = lock.deferUntilLocked()
+    d.addCallback(again)
+    Attempts(log, clock).watch(d)
+    clock.advance(1)
+    log(f"locked {yes(lock.locked)}")
+
+
+@scenario
+def fs_lock_cancel_stops_the_tries(log):
+    """DeferredFilesystemLockTests.test_cancelDeferUntilLocked."""
+    clock = Clock()
+    lock = fs_lock(clock)
+    lock.lock()
+    d = Attempts(log, clock).watch(lock.deferUntilLocked())
+    delayed(log, clock)
+    d.cancel()
+    delayed(log, clock)
+
+
+@scenario
+def fs_lock_cancel_stops_the_tries_and_the_timeout(log):
+    """DeferredFilesystemLockTests.test_cancelDeferUntilLockedWithTimeout."""
+    clock = Clock()
+    lock = fs_lock(clock)
+    lock.lock()
+    d = Attempts(log, clock).watch(lock.deferUntilLocked(timeout=1))
+    delayed(log, clock)
+    d.cancel()
+    delayed(log, clock)
+
+
+@scenario
+def fs_lock_clean_acquire_release_and_a_second_holder(log):
+    """LockingTests (test_lockfile.py): test_cleanlyAcquire,
+    test_cleanlyRelease, test_cannotLockLocked, and test_unlockOther for a
+    lock another holder has."""
+    clock = Clock()
+    first = fs_lock(clock)
+    log(f"lock {yes(first.lock())}")
+    log(f"clean {yes(first.clean)}")
+    log(f"locked {yes(first.locked)}")
+    log(f"lock {yes(first.lock())}")
+    second = defer.DeferredFilesystemLock(first.name, scheduler=clock)
+    log(f"lock {yes(second.lock())}")
+    log(f"locked {yes(second.locked)}")
+    first.unlock()
+    log(f"locked {yes(first.locked)}")
+    log(f"lock {yes(second.lock())}")
+    log(f"clean {yes(second.clean)}")
+    # test_unlockOther: a lock another process holds.
+    other = fs_lock(clock)
+    lockfile.symlink(str(os.getpid() + 1), other.name)
+    try:
+        other.unlock()
+    except ValueError:
+        log("unlock refused")
+
+
+@scenario
+def fs_lock_left_by_an_owner_that_exited_is_taken_unclean(log):
+    """LockingTests.test_uncleanlyAcquire, with a real process that exited
+    while it held the lock."""
+    clock = Clock()
+    lock = fs_lock(clock)
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    lockfile.symlink(str(gone.pid), lock.name)
+    log(f"lock {yes(lock.lock())}")
+    log(f"clean {yes(lock.clean)}")
+    log(f"locked {yes(lock.locked)}")
 
 
 if __name__ == "__main__":
