@@ -27,6 +27,10 @@ struct Slowdown(Option<Arc<Mutex<u64>>>);
 
 impl Slowdown {
     fn from_env() -> Self {
+        // The debug-mode switch reads DEFERRED_DEBUG once per process, at
+        // the first Deferred made; the counts are of the steady state, so
+        // every setup (outside the count) has it read already.
+        let _ = deferred::is_debugging();
         let on = std::env::var_os("DEFERRED_BENCH_SLOWDOWN").is_some_and(|v| v != "0");
         Slowdown(on.then(|| Arc::new(Mutex::new(0))))
     }
@@ -58,6 +62,25 @@ fn setup_fired_later(links: u64) -> (Vec<Deferred<u64>>, Slowdown) {
 #[library_benchmark]
 #[bench::once(setup = setup)]
 fn create_fire(slow: Slowdown) {
+    let d = Deferred::<u64>::new();
+    slow.op();
+    d.callback(black_box(1)).unwrap();
+    black_box(&d);
+}
+
+fn setup_debugging() -> Slowdown {
+    deferred::set_debugging(true);
+    // The steady state: the first Deferred in debug mode also makes the
+    // table of sites, which is not per-Deferred work.
+    drop(Deferred::<u64>::new());
+    Slowdown::from_env()
+}
+
+// The same in debug mode: the Deferred records where it was made and first
+// fired (docs/benchmarks.md: what debug mode costs, on and off).
+#[library_benchmark]
+#[bench::once(setup = setup_debugging)]
+fn create_fire_debugging(slow: Slowdown) {
     let d = Deferred::<u64>::new();
     slow.op();
     d.callback(black_box(1)).unwrap();
@@ -394,7 +417,13 @@ library_benchmark_group!(
 
 library_benchmark_group!(
     name = chain,
-    benchmarks = [create_fire, handlers, link_already_fired, link_fired_later]
+    benchmarks = [
+        create_fire,
+        create_fire_debugging,
+        handlers,
+        link_already_fired,
+        link_fired_later
+    ]
 );
 
 main!(

@@ -122,7 +122,7 @@ fn async_style() -> (BigUint, Duration, usize) {
     let task: Deferred<BigUint> = reactor.spawn(async move {
         let number = defer_to_thread(&r, || large_fibonacci_number(TARGET)).await?;
         assert!(
-            r.in_reactor_thread(),
+            r.is_in_reactor_thread(),
             "every poll runs on the reactor thread"
         );
         println!("async style: F({TARGET}) = {}", describe(&number));

@@ -5,7 +5,10 @@ use std::any::Any;
 use std::backtrace::{Backtrace, BacktraceStatus};
 use std::error::Error;
 use std::fmt;
+use std::panic::Location;
 use std::sync::Arc;
+
+use crate::debug::Sites;
 
 type BoxError = Box<dyn Error + Send + Sync + 'static>;
 
@@ -18,7 +21,24 @@ type BoxError = Box<dyn Error + Send + Sync + 'static>;
 /// on one they don't. Cloning is cheap (the error is shared).
 ///
 /// `Failure` does not itself implement [`Error`] (as with `anyhow::Error`), so
-/// that every error converts into it with `?` or `.into()`.
+/// that every error converts into it with `?` or `.into()`. It converts the
+/// other way too, into `Box<dyn Error>` (with or without `Send + Sync`), so
+/// `?` on a `Result<_, Failure>` works in a function, or a `main`, that
+/// returns `Result<_, Box<dyn Error>>`:
+///
+/// ```
+/// use deferred::{defer_to_thread, react};
+///
+/// fn main() -> Result<(), Box<dyn std::error::Error>> {
+///     let answer = react(|reactor| defer_to_thread(reactor, || 6 * 7))?;
+///     assert_eq!(answer, 42);
+///     Ok(())
+/// }
+/// ```
+///
+/// The boxed error displays as the inner error, and its `source()` is the
+/// inner error's source; its `Debug` (what `main` prints on failure) lists
+/// the causes and the backtrace, if one was captured.
 ///
 /// # Backtraces, and what they cost
 ///
@@ -123,6 +143,21 @@ impl Failure {
             _ => None,
         }
     }
+
+    /// Whether two failures are clones of one (Python's `is`: the same
+    /// failure passed on, not an equal one made again).
+    ///
+    /// ```
+    /// use deferred::{CancelledError, Failure};
+    ///
+    /// let f = Failure::new(CancelledError);
+    /// assert!(f.ptr_eq(&f.clone()));
+    /// assert!(!f.ptr_eq(&Failure::new(CancelledError)));
+    /// ```
+    #[must_use]
+    pub fn ptr_eq(&self, other: &Failure) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
 }
 
 impl fmt::Display for Failure {
@@ -156,6 +191,68 @@ where
     }
 }
 
+/// A [`Failure`] as a `Box<dyn Error>`: what `?` makes of a failure in a
+/// function that returns `Result<_, Box<dyn Error>>` (or `+ Send + Sync`).
+///
+/// Transparent: it displays as the failure's error and its `source()` is
+/// that error's source, so an error reporter walks the same chain. Its
+/// `Debug` (what a `main` that returns the error prints) is the error, each
+/// cause on a `Caused by:` line, and the backtrace if one was captured.
+struct BoxedFailure(Failure);
+
+impl fmt::Display for BoxedFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self.0.error(), f)
+    }
+}
+
+impl fmt::Debug for BoxedFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0.error())?;
+        let mut source = self.0.error().source();
+        if source.is_some() {
+            f.write_str("\n\nCaused by:")?;
+        }
+        while let Some(cause) = source {
+            write!(f, "\n    {cause}")?;
+            source = cause.source();
+        }
+        if let Some(backtrace) = self.0.backtrace() {
+            write!(f, "\n\nBacktrace:\n{backtrace}")?;
+        }
+        Ok(())
+    }
+}
+
+impl Error for BoxedFailure {
+    fn source(&self) -> Option<&(dyn Error + 'static)> {
+        self.0.error().source()
+    }
+}
+
+impl From<Failure> for Box<dyn Error + Send + Sync + 'static> {
+    /// The failure as a boxed error (see [`Failure`]): `?` in a function
+    /// returning `Result<_, Box<dyn Error + Send + Sync>>`.
+    fn from(failure: Failure) -> Self {
+        Box::new(BoxedFailure(failure))
+    }
+}
+
+impl From<Failure> for Box<dyn Error + Send + 'static> {
+    /// As for `Box<dyn Error + Send + Sync>`.
+    fn from(failure: Failure) -> Self {
+        Box::new(BoxedFailure(failure))
+    }
+}
+
+impl From<Failure> for Box<dyn Error + 'static> {
+    /// As for `Box<dyn Error + Send + Sync>`: `?` in a
+    /// `fn main() -> Result<(), Box<dyn Error>>`.
+    fn from(failure: Failure) -> Self {
+        Box::new(BoxedFailure(failure))
+    }
+}
+
 macro_rules! unit_error {
     ($(#[$doc:meta])* $name:ident, $msg:literal) => {
         $(#[$doc])*
@@ -172,16 +269,118 @@ macro_rules! unit_error {
     };
 }
 
-unit_error!(
-    /// `callback` or `errback` on a Deferred that has already been fired.
-    ///
-    /// Deferreds are one-shot. The one exception, as in Twisted: after
-    /// [`cancel`](crate::Deferred::cancel) fired a Deferred that has no
-    /// canceller, the first late fire is ignored silently (the cancelled
-    /// operation finishing late); only a second one is this error.
-    AlreadyCalledError,
-    "the Deferred has already been fired"
-);
+/// `callback` or `errback` on a Deferred that has already been fired.
+///
+/// Deferreds are one-shot. The one exception, as in Twisted: after
+/// [`cancel`](crate::Deferred::cancel) fired a Deferred that has no
+/// canceller, the first late fire is ignored silently (the cancelled
+/// operation finishing late); only a second one is this error.
+///
+/// In [debug mode](crate::set_debugging) the error carries where the
+/// Deferred was created and where it was first fired, and says so
+/// (Twisted's `AlreadyCalledError` with `DebugInfo`'s creator and invoker);
+/// [`created_at`](Self::created_at) and [`first_fired_at`](Self::first_fired_at)
+/// give them. The sites are not part of its identity: every
+/// `AlreadyCalledError` equals every other, so comparing with the constant
+/// [`AlreadyCalledError`](const@AlreadyCalledError) works in either mode.
+///
+/// ```
+/// use deferred::{AlreadyCalledError, Deferred};
+///
+/// let d = Deferred::new();
+/// d.callback(1).unwrap();
+/// assert_eq!(d.callback(2), Err(AlreadyCalledError));
+/// // To match it in a pattern, match the type:
+/// assert!(matches!(d.callback(3), Err(AlreadyCalledError { .. })));
+/// ```
+#[derive(Clone, Copy, Default)]
+pub struct AlreadyCalledError {
+    /// Where the Deferred was created and first fired, in debug mode
+    /// (interned: one word, and `Copy`).
+    sites: Option<&'static Sites>,
+}
+
+/// The `AlreadyCalledError` value (with no sites): what `callback` returns
+/// outside debug mode, and what to compare a returned error with. (A unit
+/// struct before debug mode; this constant keeps `Err(AlreadyCalledError)`
+/// meaning what it meant.)
+#[allow(non_upper_case_globals)]
+pub const AlreadyCalledError: AlreadyCalledError = AlreadyCalledError { sites: None };
+
+impl AlreadyCalledError {
+    /// The error for a Deferred with these sites (recorded in debug mode).
+    pub(crate) fn with_sites(sites: Option<&'static Sites>) -> Self {
+        AlreadyCalledError { sites }
+    }
+
+    /// Where the Deferred was created, if it was made in debug mode.
+    #[must_use]
+    pub fn created_at(&self) -> Option<&'static Location<'static>> {
+        self.sites.map(|s| s.created)
+    }
+
+    /// Where the Deferred was first fired, if it was made in debug mode.
+    #[must_use]
+    pub fn first_fired_at(&self) -> Option<&'static Location<'static>> {
+        self.sites.and_then(|s| s.first_fired)
+    }
+}
+
+impl PartialEq for AlreadyCalledError {
+    /// Always true: the sites are diagnostics, not identity.
+    fn eq(&self, _other: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for AlreadyCalledError {}
+
+impl std::hash::Hash for AlreadyCalledError {
+    /// Hashes nothing, as all are equal.
+    fn hash<H: std::hash::Hasher>(&self, _state: &mut H) {}
+}
+
+impl fmt::Debug for AlreadyCalledError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.sites {
+            None => f.write_str("AlreadyCalledError"),
+            Some(sites) => f
+                .debug_struct("AlreadyCalledError")
+                .field("created_at", &format_args!("{}", sites.created))
+                .field(
+                    "first_fired_at",
+                    &format_args!("{}", OptionalSite(sites.first_fired)),
+                )
+                .finish(),
+        }
+    }
+}
+
+impl fmt::Display for AlreadyCalledError {
+    /// `the Deferred has already been fired`, then in debug mode
+    /// ` (created at FILE:LINE:COL, first fired at FILE:LINE:COL)`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the Deferred has already been fired")?;
+        if let Some(sites) = &self.sites {
+            write!(f, " ({sites})")?;
+        }
+        Ok(())
+    }
+}
+
+impl Error for AlreadyCalledError {}
+
+/// A site or `none`, for `Debug`.
+struct OptionalSite(Option<&'static Location<'static>>);
+
+impl fmt::Display for OptionalSite {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(site) => write!(f, "{site}"),
+            None => f.write_str("none"),
+        }
+    }
+}
 
 unit_error!(
     /// The failure a cancelled Deferred carries (Twisted's `CancelledError`).

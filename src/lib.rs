@@ -196,9 +196,13 @@
 
 mod bridge;
 mod combinators;
+#[cfg(doctest)]
+mod compile_fail;
+mod debug;
 mod deferred;
 mod failure;
 mod job;
+mod log_error;
 mod mutant;
 mod pool;
 mod primitives;
@@ -217,6 +221,7 @@ pub use combinators::{
     deferred_list, fail, gather_results, maybe_deferred, race, succeed, DeferredList, FailureGroup,
     FirstError, FirstSuccess,
 };
+pub use debug::{is_debugging, set_debugging, DEBUG_ENV_VAR};
 pub use deferred::{
     clear_unhandled_failure_hook, set_unhandled_failure_hook, Deferred, DeferredState, IntoOutcome,
     Outcome, WeakDeferred,
@@ -224,6 +229,7 @@ pub use deferred::{
 pub use failure::{
     AlreadyCalledError, AlreadyChainedError, CancelledError, Failure, NotPausedError, PanicError,
 };
+pub use log_error::log_error;
 pub use pool::{
     PoolSizeError, PoolStats, PoolStoppedError, StopFromWorkerError, ThreadPool, ThreadPoolBuilder,
 };

@@ -6,7 +6,7 @@
 //! folds the constant, so the shipped code carries neither the branch nor its
 //! cost, and a reader follows one program:
 //!
-//! ```ignore
+//! ```text
 //! if state.phase != Phase::Open && !mutant::on("pool_accepts_after_stop") {
 //!     return Err(PoolStoppedError);
 //! }

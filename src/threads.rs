@@ -37,7 +37,7 @@ use crate::unwind;
 /// let r = reactor.clone();
 /// let d = defer_to_thread(&reactor, || (1..=20u64).product::<u64>());
 /// d.add_callback(move |n| {
-///     assert!(r.in_reactor_thread());
+///     assert!(r.is_in_reactor_thread());
 ///     r.stop().unwrap();
 ///     n
 /// });
@@ -64,6 +64,7 @@ use crate::unwind;
 /// let shared = std::rc::Rc::new(5);
 /// let _d = defer_to_thread(&reactor, move || *shared);
 /// ```
+#[must_use = "the work runs anyway, but the Deferred is the only way to its result"]
 pub fn defer_to_thread<T, F, R>(reactor: &Reactor, f: F) -> Deferred<T>
 where
     T: Send + 'static,
@@ -88,6 +89,7 @@ where
 /// reactor.run().unwrap();
 /// assert_eq!(d.result().unwrap().unwrap(), "db-0");
 /// ```
+#[must_use = "the work runs anyway, but the Deferred is the only way to its result"]
 pub fn defer_to_thread_pool<T, F, R>(reactor: &Reactor, pool: &ThreadPool, f: F) -> Deferred<T>
 where
     T: Send + 'static,
@@ -183,7 +185,7 @@ fn relay_to_reactor<T: Send + 'static>(reactor: &Reactor, inner: Deferred<T>) ->
     let (target, reactor) = (relay.clone(), reactor.clone());
     let _consumed: Deferred<()> = inner.then(move |result| {
         let fire: Job = Box::new(move || fire_or_log(&target, result));
-        if reactor.in_reactor_thread() {
+        if reactor.is_in_reactor_thread() {
             fire.run();
         } else if let Err(fire) = reactor.push_call(fire) {
             // The reactor has stopped: nowhere else to fire it.

@@ -445,7 +445,7 @@ fn blocking_call_value_and_deferreds() {
                 let got = blocking_call_from_thread(&r, move || {
                     l2.push(format!(
                         "f runs on the reactor thread: {}",
-                        py(r2.in_reactor_thread())
+                        py(r2.is_in_reactor_thread())
                     ));
                     "foo"
                 });

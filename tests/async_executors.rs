@@ -175,7 +175,7 @@ fn from_future_drives_a_tokio_channel_on_the_reactor() {
         let r = reactor.clone();
         Deferred::from_future(reactor, async move {
             let n = rx.await?;
-            Ok::<_, Failure>((n + 1, r.in_reactor_thread()))
+            Ok::<_, Failure>((n + 1, r.is_in_reactor_thread()))
         })
     });
     assert_eq!(got.unwrap(), (21, true));
@@ -224,7 +224,7 @@ fn a_reactor_spawned_task_awaits_a_tokio_channel_and_deferreds() {
         let r = reactor.clone();
         reactor.spawn(async move {
             let from_tokio = rx.await?;
-            assert!(r.in_reactor_thread());
+            assert!(r.is_in_reactor_thread());
             let from_pool: u64 = defer_to_thread(&r, || 2).await?;
             Ok::<_, Failure>(from_tokio + from_pool)
         })

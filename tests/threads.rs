@@ -80,7 +80,7 @@ fn a_hundred_thousand_jobs_each_deliver_exactly_one_result() {
             for i in 0..JOBS {
                 let (s, n, w, r2) = (Arc::clone(&s), Arc::clone(&n), Arc::clone(&w), r.clone());
                 defer_to_thread(&r, move || i).add_callback(move |i| {
-                    if !r2.in_reactor_thread() {
+                    if !r2.is_in_reactor_thread() {
                         w.fetch_add(1, Ordering::Relaxed);
                     }
                     s.lock().unwrap()[i] += 1;
@@ -215,7 +215,7 @@ fn cancelling_while_a_returned_deferred_is_pending_cancels_it() {
     d.add_errback(move |f: Failure| {
         s.lock()
             .unwrap()
-            .push((f.to_string(), r.in_reactor_thread()));
+            .push((f.to_string(), r.is_in_reactor_thread()));
         r.stop().unwrap();
         0
     });
@@ -375,7 +375,7 @@ fn work_handed_over_before_run_waits_for_the_loop() {
             &e,
             format!(
                 "callback {v} on the reactor thread: {}",
-                yes(r.in_reactor_thread())
+                yes(r.is_in_reactor_thread())
             ),
         );
         r.stop().unwrap();
@@ -390,4 +390,64 @@ fn work_handed_over_before_run_waits_for_the_loop() {
         "work_before_run_waits_for_the_reactor",
         &events.lock().unwrap(),
     );
+}
+
+/// What `call_in_thread_with_callback`'s `on_result` got, as text.
+fn on_result_of<R>(f: impl FnOnce() -> R + Send + 'static) -> Result<i32, String>
+where
+    R: deferred::IntoOutcome<i32>,
+{
+    let pool = ThreadPool::builder().max_threads(1).build().unwrap();
+    let (tx, rx) = mpsc::channel();
+    pool.call_in_thread_with_callback(move |r: Result<i32, Failure>| tx.send(r).unwrap(), f)
+        .unwrap();
+    rx.recv_timeout(Duration::from_secs(10))
+        .unwrap()
+        .map_err(|failure| failure.to_string())
+}
+
+/// What `defer_to_thread`'s Deferred fired with, as text.
+fn deferred_result_of<R>(f: impl FnOnce() -> R + Send + 'static) -> Result<i32, String>
+where
+    R: deferred::IntoOutcome<i32>,
+{
+    react(move |reactor| -> Deferred<i32> { defer_to_thread(reactor, f) })
+        .map_err(|failure| failure.to_string())
+}
+
+#[test]
+fn call_in_thread_with_callback_and_defer_to_thread_agree_that_an_err_is_a_failure() {
+    let parse = || "x".parse::<i32>();
+    let expected = Err("invalid digit found in string".to_owned());
+    assert_eq!(on_result_of(parse), expected);
+    assert_eq!(deferred_result_of(parse), expected);
+    assert_eq!(on_result_of(|| Ok::<_, std::fmt::Error>(7)), Ok(7));
+    assert_eq!(deferred_result_of(|| Ok::<_, std::fmt::Error>(7)), Ok(7));
+    assert_eq!(on_result_of(|| 7), Ok(7));
+    assert_eq!(deferred_result_of(|| 7), Ok(7));
+    let panics = || -> i32 { panic!("no luck") };
+    assert_eq!(on_result_of(panics), Err("panicked: no luck".to_owned()));
+    assert_eq!(
+        deferred_result_of(panics),
+        Err("panicked: no luck".to_owned())
+    );
+}
+
+#[test]
+fn call_in_thread_with_callback_hands_on_result_the_result_of_a_returned_deferred() {
+    let later = Deferred::<i32>::new();
+    let fire = later.clone();
+    let pool = ThreadPool::builder().max_threads(1).build().unwrap();
+    let (tx, rx) = mpsc::channel();
+    pool.call_in_thread_with_callback(
+        move |r: Result<i32, Failure>| tx.send(r).unwrap(),
+        move || later,
+    )
+    .unwrap();
+    assert!(
+        rx.recv_timeout(Duration::from_millis(50)).is_err(),
+        "not fired yet"
+    );
+    fire.callback(5).unwrap(); // on_result runs here, on the thread that fires it
+    assert_eq!(rx.try_recv().unwrap().unwrap(), 5);
 }

@@ -63,7 +63,7 @@ where
     F: FnOnce() -> R + Send + 'static,
     R: IntoOutcome<T>,
 {
-    if reactor.in_reactor_thread() {
+    if reactor.is_in_reactor_thread() {
         return Err(Failure::new(ReactorThreadError));
     }
     let rendezvous = Arc::new(Rendezvous::new());

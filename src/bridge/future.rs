@@ -240,7 +240,9 @@ impl<T: Send + 'static> Cell<T> {
         drop(slot);
         drop(waker);
         match unread {
-            Some(Err(failure)) if !failure.check::<CancelledError>() => report_unhandled(&failure),
+            Some(Err(failure)) if !failure.check::<CancelledError>() => {
+                report_unhandled(&failure, None)
+            }
             Some(_) => {}
             None if closed => {}
             // Nobody else can ever get this result: stop the operation.

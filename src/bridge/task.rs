@@ -91,7 +91,7 @@ impl Reactor {
     ///     let r = reactor.clone();
     ///     reactor.spawn(async move {
     ///         let a: u64 = defer_to_thread(&r, || 6).await?; // on a worker
-    ///         assert!(r.in_reactor_thread());                // back here
+    ///         assert!(r.is_in_reactor_thread());                // back here
     ///         let b: u64 = defer_to_thread(&r, || 7).await?;
     ///         Ok::<_, deferred::Failure>(a * b)
     ///     })

@@ -613,11 +613,11 @@ fn spawned_futures_are_polled_only_on_the_reactor_thread() {
     let result = react(move |reactor| -> Deferred<u64> {
         let r = reactor.clone();
         reactor.spawn(async move {
-            seen.lock().unwrap().push(r.in_reactor_thread());
+            seen.lock().unwrap().push(r.is_in_reactor_thread());
             let a: u64 = defer_to_thread(&r, || 20).await?;
-            seen.lock().unwrap().push(r.in_reactor_thread());
+            seen.lock().unwrap().push(r.is_in_reactor_thread());
             let b: u64 = defer_to_thread(&r, || 22).await?;
-            seen.lock().unwrap().push(r.in_reactor_thread());
+            seen.lock().unwrap().push(r.is_in_reactor_thread());
             Ok::<_, Failure>(a + b)
         })
     });
@@ -691,7 +691,7 @@ fn from_future_drives_a_future_woken_from_another_thread_on_the_reactor() {
         let r = reactor.clone();
         Deferred::from_future(
             reactor,
-            async move { (future.await, r.in_reactor_thread()) },
+            async move { (future.await, r.is_in_reactor_thread()) },
         )
     });
     assert_eq!(got.unwrap(), (1, true));

@@ -42,6 +42,7 @@ use crate::deferred::Deferred;
 /// # all.add_errback(|_| Vec::new());
 /// ```
 #[doc(alias = "gatherResults")]
+#[must_use = "the Deferred holds the result: dropping it loses the result"]
 pub fn gather_results<T, I>(deferreds: I) -> Deferred<Vec<T>>
 where
     T: Send + 'static,

@@ -51,6 +51,7 @@ use crate::sync::{Arc, Mutex};
 /// assert_eq!(*results[0].as_ref().unwrap(), 1);
 /// assert!(results[1].as_ref().unwrap_err().check::<std::fmt::Error>());
 /// ```
+#[must_use = "the Deferred holds the result: dropping it loses the result"]
 pub fn deferred_list<T, I>(deferreds: I) -> Deferred<Vec<Result<T, Failure>>>
 where
     T: Send + 'static,

@@ -20,6 +20,7 @@ use crate::unwind;
 /// d.add_callback(move |valid| { tx.send(valid).unwrap(); valid });
 /// assert!(rx.try_recv().unwrap()); // ran at once: the result was there
 /// ```
+#[must_use = "the Deferred holds the result: dropping it loses the result"]
 pub fn succeed<T: Send + 'static>(value: T) -> Deferred<T> {
     let d = Deferred::new();
     d.callback(value).expect("a new Deferred is unfired");
@@ -35,6 +36,7 @@ pub fn succeed<T: Send + 'static>(value: T) -> Deferred<T> {
 /// d.add_errback(|f: Failure| if f.check::<std::fmt::Error>() { 0 } else { 1 });
 /// assert_eq!(d.result().unwrap().unwrap(), 0);
 /// ```
+#[must_use = "the Deferred holds the result: dropping it loses the result"]
 pub fn fail<T: Send + 'static>(failure: impl Into<Failure>) -> Deferred<T> {
     let d = Deferred::new();
     d.errback(failure).expect("a new Deferred is unfired");
@@ -54,6 +56,7 @@ pub fn fail<T: Send + 'static>(failure: impl Into<Failure>) -> Deferred<T> {
 /// let d: Deferred<i32> = maybe_deferred(|| -> i32 { panic!("no") });
 /// assert!(d.result().unwrap().is_err());
 /// ```
+#[must_use = "the Deferred holds the result: dropping it loses the result"]
 pub fn maybe_deferred<T, F, R>(f: F) -> Deferred<T>
 where
     T: Send + 'static,

@@ -45,6 +45,7 @@ use super::outcome::Outcome;
 use super::queue::Queue;
 use super::unhandled;
 use super::DeferredState;
+use crate::debug::{self, Site};
 use crate::failure::{
     AlreadyCalledError, AlreadyChainedError, CancelledError, Failure, NotPausedError,
 };
@@ -99,19 +100,55 @@ pub(crate) enum Slot<T: 'static> {
     Consumed,
 }
 
+/// What took a Deferred's result (its chain ends in a hand-over), for the
+/// warning about handlers added after that (semantics §4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Consumer {
+    /// A handler of another Deferred returned it, and that one waits on it.
+    HandlerReturn,
+    /// `then`, `map` or `and_then`.
+    Then,
+    /// `chain_deferred`.
+    ChainDeferred,
+    /// A combinator took it as an input.
+    Combinator,
+}
+
+impl Consumer {
+    /// How the warning names it.
+    fn describe(self) -> &'static str {
+        match self {
+            Consumer::HandlerReturn => {
+                "it was returned by a handler of another Deferred, which waits on it"
+            }
+            Consumer::Then => "then/map/and_then handed it to a new Deferred",
+            Consumer::ChainDeferred => "chain_deferred handed it to another Deferred",
+            Consumer::Combinator => {
+                "a combinator (DeferredList, deferred_list, gather_results, race) took it as an input"
+            }
+        }
+    }
+}
+
 /// Everything the lock guards.
 pub(crate) struct State<T: 'static> {
     /// The result, or where it went.
     slot: Slot<T>,
     /// Handlers not yet run, in order.
     handlers: Queue<Entry<T>>,
-    /// `callback`/`errback` happened (or a `cancel` fired it).
-    called: bool,
+    /// Bit [`FIRED`]: `callback`/`errback` happened (or a `cancel` fired
+    /// it); bit [`DEBUG`]: made in debug mode, its sites are in `debug`'s
+    /// table under [`Inner::key`]. One byte, so that the check a fire makes
+    /// first (`life == 0`: unfired, no debug mode) covers both, and a
+    /// Deferred made outside debug mode pays nothing more to be fired.
+    life: u8,
     /// A runner owns the loop (note 2).
     running: bool,
-    /// A `Transfer` is queued or done: handlers added from now on can never
-    /// run, and no other Deferred may chain this one.
-    chained: bool,
+    /// A `Transfer` is queued or done (and who queued it): handlers added
+    /// from now on can never run, and no other Deferred may chain this one.
+    chained: Option<Consumer>,
+    /// The warning about a handler added after the hand-over went out.
+    warned_dropped_handler: bool,
     /// `cancel` fired this Deferred without a canceller: the first late fire
     /// is ignored (Twisted's `_suppressAlreadyCalled`).
     suppress_already_called: bool,
@@ -119,31 +156,144 @@ pub(crate) struct State<T: 'static> {
     canceller: Option<Canceller<T>>,
 }
 
+/// [`State::life`]: fired.
+const FIRED: u8 = 1;
+/// [`State::life`]: made in debug mode. (Its sites live in a table beside
+/// the Deferred rather than in it: a larger state is no longer built in
+/// place, which would cost every Deferred.)
+const DEBUG: u8 = 2;
+
 impl<T: 'static> State<T> {
+    /// `callback`/`errback` happened (or a `cancel` fired it).
+    #[inline]
+    fn called(&self) -> bool {
+        self.life & FIRED != 0
+    }
+
+    /// Made in debug mode.
+    #[inline]
+    fn debugged(&self) -> bool {
+        self.life & DEBUG != 0
+    }
+
     /// The one-shot rule for `callback`/`errback`: `Ok(true)` to go ahead;
     /// `Ok(false)` for the late fire after a `cancel`, which is ignored once
     /// (and uses up the excuse); `AlreadyCalledError` otherwise (semantics
     /// §5, "Firing").
-    fn may_fire(&mut self) -> Result<bool, AlreadyCalledError> {
-        if !self.called {
+    #[inline]
+    fn may_fire(&mut self, key: usize) -> Result<bool, AlreadyCalledError> {
+        if self.life == 0 {
+            return Ok(true);
+        }
+        self.may_fire_again(key)
+    }
+
+    /// [`may_fire`](Self::may_fire) for a Deferred fired already or made in
+    /// debug mode.
+    #[cold]
+    fn may_fire_again(&mut self, key: usize) -> Result<bool, AlreadyCalledError> {
+        if !self.called() {
             return Ok(true);
         }
         if self.suppress_already_called {
             self.suppress_already_called = false;
             return Ok(false);
         }
-        Err(AlreadyCalledError)
+        Err(self.already_called(key))
+    }
+
+    /// The error for a fire of this fired Deferred, naming its sites in
+    /// debug mode.
+    #[cold]
+    fn already_called(&self, key: usize) -> AlreadyCalledError {
+        let sites = self.debugged().then(|| debug::lookup(key)).flatten();
+        AlreadyCalledError::with_sites(sites.map(debug::intern))
     }
 
     /// Records the first result. Returns the canceller, useless from now on,
     /// for the caller to drop once the lock is released (its captures'
     /// destructors are user code: note 1).
+    /// `site` is where the fire came from, noted in debug mode under `key`.
     #[inline]
-    fn record(&mut self, result: Result<T, Failure>) -> Option<Canceller<T>> {
-        self.called = true;
-        self.slot = Slot::Ready(result);
+    fn record(
+        &mut self,
+        result: Result<T, Failure>,
+        key: usize,
+        site: Site,
+    ) -> Option<Canceller<T>> {
+        // Marked first: the checks of `life` a fire just made still hold,
+        // so the compiler drops the debug-mode test from the common path.
+        let canceller = self.mark_called(key, site);
+        // An unfired Deferred's slot is always `Empty`: nothing to drop, so
+        // skip the drop glue a plain assignment would run on every fire.
+        let before = std::mem::replace(&mut self.slot, Slot::Ready(result));
+        debug_assert!(
+            matches!(before, Slot::Empty),
+            "an unfired Deferred holds no result"
+        );
+        std::mem::forget(before);
+        canceller
+    }
+
+    /// Marks the Deferred fired from `site`; returns the canceller, as
+    /// [`record`](Self::record).
+    #[inline]
+    fn mark_called(&mut self, key: usize, site: Site) -> Option<Canceller<T>> {
+        if self.debugged() && !self.called() {
+            debug::note_fired(key, site);
+        }
+        self.life |= FIRED;
         self.canceller.take()
     }
+
+    /// A handler (or a hand-over) added after the chain was handed on is
+    /// dropped: it can never run. The first time for this Deferred, gives
+    /// what the warning needs (semantics §4); the caller logs it once the
+    /// lock is released (a logger is user code: note 1).
+    fn late_entry(&mut self, key: usize) -> Option<LateEntry> {
+        let consumer = self.chained?;
+        if std::mem::replace(&mut self.warned_dropped_handler, true) {
+            return None;
+        }
+        Some(LateEntry {
+            consumer,
+            created: self
+                .debugged()
+                .then(|| debug::lookup(key))
+                .flatten()
+                .map(|sites| sites.created),
+        })
+    }
+}
+
+/// The first handler added to a Deferred after its hand-over: what the
+/// warning says.
+struct LateEntry {
+    /// What took the result.
+    consumer: Consumer,
+    /// Where the Deferred was made, in debug mode.
+    created: Option<Site>,
+}
+
+/// Logs that a handler added after the hand-over was dropped: at `warn`
+/// the first time for a Deferred (`first`), at `debug` after that.
+#[cold]
+fn report_dropped_entry(first: Option<LateEntry>) {
+    let Some(first) = first else {
+        log::debug!("handler added to a chained or consumed Deferred is dropped");
+        return;
+    };
+    let made = match first.created {
+        Some(site) => format!(" (the Deferred was created at {site})"),
+        None => String::new(),
+    };
+    log::warn!(
+        "a handler was added to a Deferred whose result is handed on ({}){made}: \
+         it will never run, nor will any handler added to this Deferred later \
+         (they are not reported again); add handlers before the hand-over, or \
+         to the Deferred that gets the result",
+        first.consumer.describe()
+    );
 }
 
 /// The shared state of one Deferred.
@@ -152,6 +302,15 @@ pub(crate) struct Inner<T: 'static> {
     /// `pause` calls not yet matched by `unpause`. Written only under the
     /// lock; read without it by the runner between handlers (note 5).
     pauses: AtomicUsize,
+}
+
+impl<T: 'static> Inner<T> {
+    /// This Deferred's key in `debug`'s table: the address of its state,
+    /// unique while it lives.
+    #[inline]
+    fn key(&self) -> usize {
+        self as *const Self as *const () as usize
+    }
 }
 
 // The entry points that set a result, and who runs the chain afterwards:
@@ -176,14 +335,24 @@ impl<T: Send + 'static> Inner<T> {
             state: Mutex::new(State {
                 slot: Slot::Empty,
                 handlers: Queue::default(),
-                called: false,
+                life: 0,
                 running: false,
-                chained: false,
+                chained: None,
+                warned_dropped_handler: false,
                 suppress_already_called: false,
                 canceller,
             }),
             pauses: AtomicUsize::new(0),
         }
+    }
+
+    /// Debug mode: records where this new Deferred was made (and from now
+    /// on where it is first fired).
+    #[cold]
+    pub(crate) fn start_debugging(&self, created: Site) {
+        let mut state = self.lock();
+        state.life |= DEBUG;
+        debug::register(self.key(), created);
     }
 
     fn paused(&self) -> bool {
@@ -192,7 +361,7 @@ impl<T: Send + 'static> Inner<T> {
 
     /// Holds a result, not paused, not running, with work queued.
     fn can_start(&self, state: &State<T>) -> bool {
-        state.called
+        state.called()
             && !state.running
             && !state.handlers.is_empty()
             && matches!(state.slot, Slot::Ready(_))
@@ -237,12 +406,13 @@ impl<T: Send + 'static> Inner<T> {
     pub(crate) fn fire_and_run(
         self: &Arc<Self>,
         result: Result<T, Failure>,
+        site: Site,
     ) -> Result<(), AlreadyCalledError> {
         let mut state = self.lock();
-        if !state.may_fire()? {
+        if !state.may_fire(self.key())? {
             return Ok(());
         }
-        self.record_and_run(state, result);
+        self.record_and_run(state, result, site);
         Ok(())
     }
 
@@ -255,22 +425,22 @@ impl<T: Send + 'static> Inner<T> {
     pub(crate) fn fire_outcome_and_run(
         self: &Arc<Self>,
         outcome: Outcome<T>,
+        site: Site,
     ) -> Result<(), AlreadyCalledError> {
         let inner = match outcome {
-            Outcome::Value(value) => return self.fire_and_run(Ok(value)),
-            Outcome::Failure(failure) => return self.fire_and_run(Err(failure)),
+            Outcome::Value(value) => return self.fire_and_run(Ok(value), site),
+            Outcome::Failure(failure) => return self.fire_and_run(Err(failure), site),
             Outcome::Deferred(inner) => inner,
         };
         let canceller = {
             let mut state = self.lock();
-            if !state.may_fire()? {
+            if !state.may_fire(self.key())? {
                 return Ok(());
             }
-            state.called = true;
             // Claimed: an unfired chain has no runner (note 2), and
             // `wait_on` expects the caller to own the loop.
             state.running = true;
-            state.canceller.take()
+            state.mark_called(self.key(), site)
         };
         drop(canceller);
         if let Some(state) = self.wait_on(inner.into_inner()) {
@@ -284,33 +454,34 @@ impl<T: Send + 'static> Inner<T> {
     /// item to a waiter that a `cancel` on another thread may have fired
     /// first, and what the waiter refused must go to the next one. Never
     /// touches the late-fire excuse: a refusal is not a late fire.
-    pub(crate) fn try_callback(self: &Arc<Self>, value: T) -> Result<(), T> {
+    pub(crate) fn try_callback(self: &Arc<Self>, value: T, site: Site) -> Result<(), T> {
         let state = self.lock();
-        if state.called {
+        if state.called() {
             return Err(value);
         }
-        self.record_and_run(state, Ok(value));
+        self.record_and_run(state, Ok(value), site);
         Ok(())
     }
 
     /// Fires with `CancelledError` unless fired already; never touches the
     /// late-fire excuse (that belongs to the user's fires).
-    fn fire_cancelled_unless_fired(self: &Arc<Self>) {
+    fn fire_cancelled_unless_fired(self: &Arc<Self>, site: Site) {
         let state = self.lock();
-        if !state.called {
-            self.record_and_run(state, Err(Failure::new(CancelledError)));
+        if !state.called() {
+            self.record_and_run(state, Err(Failure::new(CancelledError)), site);
         }
     }
 
     /// Records the first result under the lock the caller holds (and checked
     /// the one-shot rule under), and runs the chain if it can.
-    #[inline]
+    #[inline(always)]
     fn record_and_run(
         self: &Arc<Self>,
         mut state: MutexGuard<'_, State<T>>,
         result: Result<T, Failure>,
+        site: Site,
     ) {
-        let canceller = state.record(result);
+        let canceller = state.record(result, self.key(), site);
         self.run_if_idle(state);
         drop(canceller);
     }
@@ -323,13 +494,14 @@ impl<T: Send + 'static> Inner<T> {
         H: FnOnce(Result<T, Failure>) -> Outcome<T> + Send + 'static,
     {
         let mut state = self.lock();
-        if state.chained {
+        if state.chained.is_some() {
+            let first = state.late_entry(self.key());
             drop(state);
             drop(handler);
-            log::debug!("handler added to a chained or consumed Deferred is dropped");
+            report_dropped_entry(first);
             return;
         }
-        if state.called && !state.running && state.handlers.is_empty() && !self.paused() {
+        if state.called() && !state.running && state.handlers.is_empty() && !self.paused() {
             if let Slot::Ready(_) = state.slot {
                 let Slot::Ready(input) = std::mem::replace(&mut state.slot, Slot::Empty) else {
                     unreachable!("matched just above")
@@ -350,16 +522,17 @@ impl<T: Send + 'static> Inner<T> {
     /// Ends the chain with a hand-over of its result to another Deferred
     /// (`chain_deferred`, `then`); runs it at once if the Deferred holds a
     /// result and nothing stops it (semantics §4).
-    pub(crate) fn hand_on(self: &Arc<Self>, transfer: Transfer<T>) {
+    pub(crate) fn hand_on(self: &Arc<Self>, transfer: Transfer<T>, consumer: Consumer) {
         let mut state = self.lock();
-        if state.chained {
+        if state.chained.is_some() {
             // Semantics §4: handlers added once the chain was handed on never run.
+            let first = state.late_entry(self.key());
             drop(state);
-            log::debug!("handler added to a chained or consumed Deferred is dropped");
             drop(transfer);
+            report_dropped_entry(first);
             return;
         }
-        state.chained = true;
+        state.chained = Some(consumer);
         state.handlers.push_back(Entry::Transfer(transfer));
         self.run_if_idle(state);
     }
@@ -385,13 +558,13 @@ impl<T: Send + 'static> Inner<T> {
     /// Deferred to cancel: the walk stops where it started over. A line that
     /// ends in a dropped inner ends here: the last waiting Deferred gets the
     /// `CancelledError` itself (see `Slot::Waiting`).
-    pub(crate) fn cancel(self: &Arc<Self>) {
+    pub(crate) fn cancel(self: &Arc<Self>, site: Site) {
         let mut target = Arc::clone(self);
         let mut visited: Option<std::collections::HashSet<*const Self>> = None;
         loop {
             let mut state = target.lock();
-            if !state.called {
-                target.cancel_unfired(state);
+            if !state.called() {
+                target.cancel_unfired(state, site);
                 return;
             }
             let next = match &state.slot {
@@ -418,7 +591,7 @@ impl<T: Send + 'static> Inner<T> {
 
     /// `cancel` of an unfired Deferred (semantics §5): its canceller, if it
     /// has one, then `CancelledError` unless the canceller fired it.
-    fn cancel_unfired(self: &Arc<Self>, mut state: MutexGuard<'_, State<T>>) {
+    fn cancel_unfired(self: &Arc<Self>, mut state: MutexGuard<'_, State<T>>, site: Site) {
         let Some(canceller) = state.canceller.take() else {
             state.suppress_already_called = true;
             // Fire under the lock that set the excuse: a fire racing on
@@ -430,9 +603,9 @@ impl<T: Send + 'static> Inner<T> {
             // kept as a mutant.
             if mutant::on("engine_cancel_split_lock") {
                 drop(state);
-                self.fire_cancelled_unless_fired();
+                self.fire_cancelled_unless_fired(site);
             } else {
-                self.record_and_run(state, Err(Failure::new(CancelledError)));
+                self.record_and_run(state, Err(Failure::new(CancelledError)), site);
             }
             return;
         };
@@ -440,9 +613,9 @@ impl<T: Send + 'static> Inner<T> {
         let handle = super::Deferred::from_inner(Arc::clone(self));
         if let Err(panic) = unwind::catch(|| canceller(&handle)) {
             // A canceller that panics fires the Deferred with its panic.
-            let _ = self.fire_and_run(Err(panic));
+            let _ = self.fire_and_run(Err(panic), site);
         }
-        self.fire_cancelled_unless_fired();
+        self.fire_cancelled_unless_fired(site);
     }
 
     /// The loop (notes 2 and 5), entered with the lock held (saving a
@@ -551,12 +724,12 @@ impl<T: Send + 'static> Inner<T> {
         self.lock().slot = Slot::Waiting(Arc::downgrade(&inner));
         let taken = {
             let mut other = inner.lock();
-            let ready = if other.chained {
+            let ready = if other.chained.is_some() {
                 Some(Err(Failure::new(AlreadyChainedError)))
-            } else if other.called && !other.running && !inner.paused() {
+            } else if other.called() && !other.running && !inner.paused() {
                 match std::mem::replace(&mut other.slot, Slot::Consumed) {
                     Slot::Ready(result) => {
-                        other.chained = true;
+                        other.chained = Some(Consumer::HandlerReturn);
                         Some(result)
                     }
                     waiting => {
@@ -568,7 +741,7 @@ impl<T: Send + 'static> Inner<T> {
                 None
             };
             if ready.is_none() {
-                other.chained = true;
+                other.chained = Some(Consumer::HandlerReturn);
                 other
                     .handlers
                     .push_back(Entry::Transfer(continuation(Arc::clone(self))));
@@ -597,16 +770,17 @@ impl<T: Send + 'static> Inner<T> {
     pub(crate) fn fire_outcome_for_caller(
         self: &Arc<Self>,
         outcome: Outcome<T>,
+        site: Site,
     ) -> Result<Next, Failure> {
-        {
+        let canceller = {
             let mut state = self.lock();
-            if state.called {
-                return Err(Failure::new(AlreadyCalledError));
+            if state.called() {
+                return Err(Failure::new(state.already_called(self.key())));
             }
-            state.called = true;
             state.running = true;
-            drop(state.canceller.take());
-        }
+            state.mark_called(self.key(), site)
+        };
+        drop(canceller);
         match self.settle(outcome) {
             Some(state) => {
                 drop(state);
@@ -622,12 +796,13 @@ impl<T: Send + 'static> Inner<T> {
     pub(crate) fn fire_for_caller(
         self: &Arc<Self>,
         result: Result<T, Failure>,
+        site: Site,
     ) -> Result<Next, Failure> {
         let mut state = self.lock();
-        if !state.may_fire()? {
+        if !state.may_fire(self.key())? {
             return Ok(None);
         }
-        let canceller = state.record(result);
+        let canceller = state.record(result, self.key(), site);
         let claimed = self.claim(&mut state);
         drop(state);
         drop(canceller);
@@ -637,7 +812,7 @@ impl<T: Send + 'static> Inner<T> {
     pub(crate) fn state(&self) -> DeferredState {
         let state = self.lock();
         match &state.slot {
-            Slot::Empty if !state.called => DeferredState::Pending,
+            Slot::Empty if !state.called() => DeferredState::Pending,
             Slot::Empty => DeferredState::Running,
             Slot::Waiting(_) => DeferredState::Waiting,
             Slot::Consumed => DeferredState::Consumed,
@@ -648,7 +823,7 @@ impl<T: Send + 'static> Inner<T> {
     }
 
     pub(crate) fn is_called(&self) -> bool {
-        self.lock().called
+        self.lock().called()
     }
 
     pub(crate) fn pause_count(&self) -> usize {
@@ -693,8 +868,15 @@ fn continuation<T: Send + 'static>(waiter: Arc<Inner<T>>) -> Transfer<T> {
 impl<T: 'static> Drop for Inner<T> {
     fn drop(&mut self) {
         let state = self.state.get_mut();
+        let sites = if state.debugged() {
+            // Debug mode: this Deferred's record leaves the table now.
+            debug::take(self.key())
+        } else {
+            None
+        };
+        let state = self.state.get_mut();
         if let Slot::Ready(Err(failure)) = &state.slot {
-            unhandled::report(failure);
+            unhandled::report(failure, sites);
         }
         if state.handlers.is_empty() && state.canceller.is_none() {
             return;

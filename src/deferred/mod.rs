@@ -9,15 +9,17 @@ mod unhandled;
 mod weak;
 
 use std::fmt;
+use std::panic::Location;
 
 pub use outcome::{IntoOutcome, Outcome};
 pub(crate) use unhandled::report as report_unhandled;
 pub use unhandled::{clear_unhandled_failure_hook, set_unhandled_failure_hook};
 pub use weak::WeakDeferred;
 
+use crate::debug;
 use crate::failure::{AlreadyCalledError, Failure, NotPausedError};
 use crate::sync::Arc;
-use engine::Inner;
+use engine::{Consumer, Inner};
 
 /// A result that is not there yet, and the chain of callbacks and errbacks
 /// that will handle it: Twisted's `Deferred`.
@@ -76,10 +78,11 @@ pub enum DeferredState {
 
 impl<T: Send + 'static> Deferred<T> {
     /// A new, unfired Deferred without a canceller.
+    #[must_use]
+    #[inline]
+    #[track_caller]
     pub fn new() -> Self {
-        Deferred {
-            inner: Arc::new(Inner::new(None)),
-        }
+        Deferred::made_at(Inner::new(None), Location::caller())
     }
 
     /// A new, unfired Deferred with a canceller: [`cancel`](Deferred::cancel)
@@ -94,13 +97,23 @@ impl<T: Send + 'static> Deferred<T> {
     /// d.cancel();
     /// assert_eq!(d.result().unwrap().unwrap(), 0);
     /// ```
+    #[must_use]
+    #[track_caller]
     pub fn with_canceller<F>(canceller: F) -> Self
     where
         F: FnOnce(&Deferred<T>) + Send + 'static,
     {
-        Deferred {
-            inner: Arc::new(Inner::new(Some(Box::new(canceller)))),
+        Deferred::made_at(Inner::new(Some(Box::new(canceller))), Location::caller())
+    }
+
+    /// A new Deferred made at `site` (noted in debug mode).
+    #[inline(always)]
+    fn made_at(inner: Inner<T>, site: &'static Location<'static>) -> Self {
+        let inner = Arc::new(inner);
+        if debug::wanted() {
+            inner.start_debugging(site);
         }
+        Deferred { inner }
     }
 
     pub(crate) fn from_inner(inner: Arc<Inner<T>>) -> Self {
@@ -126,8 +139,9 @@ impl<T: Send + 'static> Deferred<T> {
     /// [`AlreadyCalledError`] if it was fired before, and then nothing
     /// changes. After a [`cancel`](Deferred::cancel) that fired it (without a
     /// canceller), the first late fire is instead ignored and returns `Ok`.
+    #[track_caller]
     pub fn callback(&self, value: T) -> Result<(), AlreadyCalledError> {
-        self.inner.fire_and_run(Ok(value))
+        self.inner.fire_and_run(Ok(value), Location::caller())
     }
 
     /// Fires the Deferred with a failure: runs the errback chain.
@@ -135,8 +149,10 @@ impl<T: Send + 'static> Deferred<T> {
     /// # Errors
     ///
     /// As [`callback`](Deferred::callback).
+    #[track_caller]
     pub fn errback(&self, failure: impl Into<Failure>) -> Result<(), AlreadyCalledError> {
-        self.inner.fire_and_run(Err(failure.into()))
+        self.inner
+            .fire_and_run(Err(failure.into()), Location::caller())
     }
 
     /// Fires with `Ok` as [`callback`](Deferred::callback), `Err` as
@@ -145,15 +161,18 @@ impl<T: Send + 'static> Deferred<T> {
     /// # Errors
     ///
     /// As [`callback`](Deferred::callback).
+    #[track_caller]
     pub fn fire<E: Into<Failure>>(&self, result: Result<T, E>) -> Result<(), AlreadyCalledError> {
-        self.inner.fire_and_run(result.map_err(Into::into))
+        self.inner
+            .fire_and_run(result.map_err(Into::into), Location::caller())
     }
 
     /// [`callback`](Deferred::callback) that gives the value back when the
     /// Deferred was fired already (for instance by a `cancel` on another
     /// thread), so that a hand-off to a waiter never loses what it hands.
+    #[track_caller]
     pub(crate) fn try_callback(&self, value: T) -> Result<(), T> {
-        self.inner.try_callback(value)
+        self.inner.try_callback(value, Location::caller())
     }
 
     /// Ends this chain (as [`then`](Deferred::then) does) with `sink`, which
@@ -166,17 +185,20 @@ impl<T: Send + 'static> Deferred<T> {
     where
         F: FnOnce(Result<T, Failure>) -> Option<Failure> + Send + 'static,
     {
-        self.inner
-            .hand_on(Box::new(move |result| match sink(result) {
+        self.inner.hand_on(
+            Box::new(move |result| match sink(result) {
                 None => Ok(None),
                 Some(kept) => Err(kept),
-            }));
+            }),
+            Consumer::Combinator,
+        );
     }
 
     /// Fires with an outcome, as Twisted's `d.callback(x)` takes anything:
     /// a Deferred makes this one wait on it (see `Inner::fire_outcome_and_run`).
+    #[track_caller]
     pub(crate) fn fire_outcome(&self, outcome: Outcome<T>) -> Result<(), AlreadyCalledError> {
-        self.inner.fire_outcome_and_run(outcome)
+        self.inner.fire_outcome_and_run(outcome, Location::caller())
     }
 
     /// Adds a callback and an errback at the same point of the chain
@@ -292,8 +314,9 @@ impl<T: Send + 'static> Deferred<T> {
     ///   [`AlreadyCalledError`].
     /// - Waiting on another Deferred: cancels that one instead.
     /// - Holding a result: does nothing.
+    #[track_caller]
     pub fn cancel(&self) {
-        self.inner.cancel();
+        self.inner.cancel(Location::caller());
     }
 
     /// Feeds `other` with this Deferred's result (Twisted's `chainDeferred`):
@@ -301,10 +324,15 @@ impl<T: Send + 'static> Deferred<T> {
     /// this Deferred is [`Consumed`](DeferredState::Consumed); handlers added
     /// to it afterwards never run. If `other` was fired already, this
     /// Deferred keeps an [`AlreadyCalledError`] failure instead.
+    #[track_caller]
     pub fn chain_deferred(&self, other: &Deferred<T>) {
         let target = Arc::clone(&other.inner);
-        self.inner
-            .hand_on(Box::new(move |result| target.fire_for_caller(result)));
+        // In debug mode, `other` records this call as where it was first fired.
+        let site = Location::caller();
+        self.inner.hand_on(
+            Box::new(move |result| target.fire_for_caller(result, site)),
+            Consumer::ChainDeferred,
+        );
     }
 
     /// A new `Deferred<U>` fed by this one: `f` turns this chain's result
@@ -323,6 +351,8 @@ impl<T: Send + 'static> Deferred<T> {
     /// d.callback(7).unwrap();
     /// assert_eq!(text.result().unwrap().unwrap(), "got 7");
     /// ```
+    #[must_use = "the new Deferred gets this one's result: dropping it loses the result"]
+    #[track_caller]
     pub fn then<U, F, R>(&self, f: F) -> Deferred<U>
     where
         U: Send + 'static,
@@ -334,22 +364,30 @@ impl<T: Send + 'static> Deferred<T> {
         // this one's hand-over entry holds the new one, and a cycle would keep
         // a dropped pair (and a failure in it) alive. If this one is gone,
         // nothing can fire it, and the new one's own cancel takes over.
+        // In debug mode, this call is where the new Deferred was made and
+        // (by the hand-over) first fired.
+        let site = Location::caller();
         let source = Arc::downgrade(&self.inner);
         let next = Deferred::<U>::with_canceller(move |_| {
             if let Some(source) = source.upgrade() {
-                Deferred::from_inner(source).cancel();
+                source.cancel(site);
             }
         });
         let target = Arc::clone(&next.inner);
-        self.inner.hand_on(Box::new(move |result| {
-            let outcome = crate::unwind::outcome(|| f(result).into_outcome());
-            target.fire_outcome_for_caller(outcome)
-        }));
+        self.inner.hand_on(
+            Box::new(move |result| {
+                let outcome = crate::unwind::outcome(|| f(result).into_outcome());
+                target.fire_outcome_for_caller(outcome, site)
+            }),
+            Consumer::Then,
+        );
         next
     }
 
     /// [`then`](Deferred::then) for the callback side only: `f` maps a value,
     /// failures pass to the new Deferred unchanged.
+    #[must_use = "the new Deferred gets this one's result: dropping it loses the result"]
+    #[track_caller]
     pub fn map<U, F, R>(&self, f: F) -> Deferred<U>
     where
         U: Send + 'static,
@@ -359,6 +397,99 @@ impl<T: Send + 'static> Deferred<T> {
         self.then(move |result| match result {
             Ok(value) => f(value).into_outcome(),
             Err(failure) => Outcome::Failure(failure),
+        })
+    }
+
+    /// [`map`](Deferred::map) for a step that can fail: `f` returns a
+    /// `Result<U, E>`, whose `Ok` is the new Deferred's value and whose `Err`
+    /// goes down its errbacks. The closure's `Result` names the new type, so
+    /// no annotation is needed (with `map` or `then`, a closure returning a
+    /// `Result` could mean a `Deferred<Result<U, E>>` too). Failures pass to
+    /// the new Deferred without calling `f`; this one is consumed, as with
+    /// `then`.
+    ///
+    /// ```
+    /// use deferred::Deferred;
+    ///
+    /// let d = Deferred::<&str>::new();
+    /// let port = d.and_then(|text| text.parse::<u16>()); // a Deferred<u16>
+    /// d.callback("8080").unwrap();
+    /// assert_eq!(port.result().unwrap().unwrap(), 8080);
+    /// ```
+    ///
+    /// The same with `map` does not compile without naming the new type:
+    ///
+    /// ```compile_fail,E0283
+    /// let d = deferred::Deferred::<&str>::new();
+    /// let port = d.map(|text| text.parse::<u16>()); // a Deferred of what?
+    /// ```
+    #[must_use = "the new Deferred gets this one's result: dropping it loses the result"]
+    #[track_caller]
+    pub fn and_then<U, E, F>(&self, f: F) -> Deferred<U>
+    where
+        U: Send + 'static,
+        E: Into<Failure>,
+        F: FnOnce(T) -> Result<U, E> + Send + 'static,
+    {
+        self.then(move |result| match result {
+            Ok(value) => match f(value) {
+                Ok(next) => Outcome::Value(next),
+                Err(error) => Outcome::Failure(error.into()),
+            },
+            Err(failure) => Outcome::Failure(failure),
+        })
+    }
+
+    /// Adds a callback that only looks at the value (Rust's
+    /// `Result::inspect`): `f` gets a reference, and the value goes on
+    /// unchanged, so an observer (a log line, a metric) need not hand it
+    /// back. Failures pass it by. A panic in `f` becomes the chain's failure,
+    /// as in any handler.
+    ///
+    /// ```
+    /// use deferred::Deferred;
+    ///
+    /// let d = Deferred::<u32>::new();
+    /// d.inspect(|v| println!("got {v}")).add_callback(|v| v + 1);
+    /// d.callback(1).unwrap();
+    /// assert_eq!(d.result().unwrap().unwrap(), 2);
+    /// ```
+    pub fn inspect<F>(&self, f: F) -> &Self
+    where
+        F: FnOnce(&T) + Send + 'static,
+    {
+        self.push_handler(move |result| {
+            if let Ok(value) = &result {
+                f(value);
+            }
+            result.into()
+        })
+    }
+
+    /// Adds an errback that only looks at the failure (Rust's
+    /// `Result::inspect_err`): `f` gets a reference, and the failure goes on
+    /// down the errbacks unchanged, so a handler that only logs need not
+    /// return one. Values pass it by. (To log with the crate's format,
+    /// [`add_errback(log_error)`](crate::log_error).)
+    ///
+    /// ```
+    /// use deferred::{Deferred, Failure};
+    ///
+    /// let d = Deferred::<u32>::new();
+    /// d.inspect_err(|f| eprintln!("failed: {f}"))
+    ///     .add_errback(|_: Failure| 0);
+    /// d.errback(std::fmt::Error).unwrap();
+    /// assert_eq!(d.result().unwrap().unwrap(), 0);
+    /// ```
+    pub fn inspect_err<F>(&self, f: F) -> &Self
+    where
+        F: FnOnce(&Failure) + Send + 'static,
+    {
+        self.push_handler(move |result| {
+            if let Err(failure) = &result {
+                f(failure);
+            }
+            result.into()
         })
     }
 
@@ -396,6 +527,7 @@ impl<T: Send + 'static> Deferred<T> {
 }
 
 impl<T: Send + 'static> Default for Deferred<T> {
+    #[track_caller]
     fn default() -> Self {
         Deferred::new()
     }

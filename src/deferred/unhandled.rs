@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use crate::debug::Sites;
 use crate::failure::Failure;
 use crate::sync::GlobalRwLock;
 use crate::unwind;
@@ -15,8 +16,10 @@ static HOOK: GlobalRwLock<Option<Hook>> = GlobalRwLock::new(None);
 /// returns whether there was one.
 ///
 /// Without a hook the failure is logged at `error` level through the `log`
-/// facade, as Twisted logs "Unhandled error in Deferred". The hook runs on the
-/// thread that dropped the Deferred; a hook that panics is contained.
+/// facade, as Twisted logs "Unhandled error in Deferred"; in
+/// [debug mode](crate::set_debugging) the message ends with where the
+/// Deferred was created and first fired. The hook runs on the thread that
+/// dropped the Deferred; a hook that panics is contained.
 ///
 /// ```
 /// use std::sync::{Arc, Mutex};
@@ -47,14 +50,19 @@ pub fn clear_unhandled_failure_hook() -> bool {
     slot.take().is_some()
 }
 
-pub(crate) fn report(failure: &Failure) {
+/// Reports a failure nothing handled: to the hook, or to the log (saying
+/// where the Deferred was made and first fired, if debug mode recorded it).
+pub(crate) fn report(failure: &Failure, sites: Option<Sites>) {
     let hook = HOOK.read().unwrap_or_else(|p| p.into_inner()).clone();
-    match hook {
-        Some(hook) => {
+    match (hook, sites) {
+        (Some(hook), _) => {
             if unwind::catch(|| hook(failure)).is_err() {
                 log::error!("the unhandled-failure hook panicked on: {failure}");
             }
         }
-        None => log::error!("Unhandled error in Deferred: {failure}"),
+        (None, None) => log::error!("Unhandled error in Deferred: {failure}"),
+        (None, Some(sites)) => {
+            log::error!("Unhandled error in Deferred: {failure} (debug: {sites})")
+        }
     }
 }

@@ -65,6 +65,7 @@ impl ThreadPoolBuilder {
     /// let pool = deferred::ThreadPoolBuilder::new().build().unwrap();
     /// assert_eq!(pool.stats().threads, 0);
     /// ```
+    #[must_use]
     pub fn new() -> Self {
         ThreadPoolBuilder::default()
     }
@@ -77,6 +78,7 @@ impl ThreadPoolBuilder {
     /// let pool = deferred::ThreadPool::builder().min_threads(2).build().unwrap();
     /// assert_eq!(pool.stats().threads, 2);
     /// ```
+    #[must_use = "a builder setter returns the changed builder"]
     pub fn min_threads(mut self, min: usize) -> Self {
         self.min = min;
         self
@@ -91,6 +93,7 @@ impl ThreadPoolBuilder {
     /// let pool = deferred::ThreadPool::builder().max_threads(1).build().unwrap();
     /// assert_eq!(pool.stats().threads, 0); // none until there is work
     /// ```
+    #[must_use = "a builder setter returns the changed builder"]
     pub fn max_threads(mut self, max: usize) -> Self {
         self.max = max;
         self
@@ -105,6 +108,7 @@ impl ThreadPoolBuilder {
     /// let pool = deferred::ThreadPool::builder().keep_alive(Duration::ZERO).build().unwrap();
     /// # drop(pool);
     /// ```
+    #[must_use = "a builder setter returns the changed builder"]
     pub fn keep_alive(mut self, keep_alive: Duration) -> Self {
         self.keep_alive = keep_alive;
         self
@@ -126,6 +130,7 @@ impl ThreadPoolBuilder {
     /// }).unwrap();
     /// assert_eq!(rx.recv().unwrap().as_deref(), Some("io-0"));
     /// ```
+    #[must_use = "a builder setter returns the changed builder"]
     pub fn name_prefix(mut self, prefix: impl Into<String>) -> Self {
         self.name_prefix = prefix.into();
         self
@@ -139,6 +144,7 @@ impl ThreadPoolBuilder {
     /// let pool = deferred::ThreadPool::builder().stack_size(4 << 20).build().unwrap();
     /// # drop(pool);
     /// ```
+    #[must_use = "a builder setter returns the changed builder"]
     pub fn stack_size(mut self, bytes: usize) -> Self {
         self.stack_size = Some(bytes);
         self

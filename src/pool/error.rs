@@ -40,6 +40,7 @@ impl Error for PoolStoppedError {}
 /// );
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum PoolSizeError {
     /// The minimum is above the maximum.
     MinAboveMax {

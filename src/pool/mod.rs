@@ -57,6 +57,7 @@ use std::time::Duration;
 pub use builder::ThreadPoolBuilder;
 pub use error::{PoolSizeError, PoolStoppedError, StopFromWorkerError};
 
+use crate::deferred::{Deferred, IntoOutcome, Outcome};
 use crate::failure::Failure;
 use crate::job::Job;
 use crate::mutant;
@@ -174,6 +175,7 @@ struct State {
 /// assert_eq!((stats.threads, stats.queued, stats.completed), (0, 0, 1));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
 pub struct PoolStats {
     /// Live worker threads.
     pub threads: usize,
@@ -206,6 +208,7 @@ impl ThreadPool {
     /// let pool = deferred::ThreadPool::builder().max_threads(2).build().unwrap();
     /// # drop(pool);
     /// ```
+    #[must_use]
     pub fn builder() -> ThreadPoolBuilder {
         ThreadPoolBuilder::new()
     }
@@ -276,10 +279,17 @@ impl ThreadPool {
     }
 
     /// Runs `f` on a worker thread, then `on_result` on the same thread with
-    /// `Ok(value)`, or `Err(failure)` if `f` panicked (the failure holds a
-    /// [`PanicError`](crate::PanicError)): Twisted's
-    /// `callInThreadWithCallback`. A panic in `on_result` is logged and
-    /// contained.
+    /// its result (Twisted's `callInThreadWithCallback`): `Ok(value)`, or
+    /// `Err(failure)` if `f` returned an `Err` or panicked (the failure then
+    /// holds a [`PanicError`](crate::PanicError)). A panic in `on_result` is
+    /// logged and contained.
+    ///
+    /// `f` may return anything [`IntoOutcome<T>`], as for
+    /// [`defer_to_thread`](crate::defer_to_thread), with the same meaning: a
+    /// value; a `Result<T, E>`, whose `Err` is a failure (Twisted's `onResult`
+    /// gets `success=False` only for an exception, and an `Err` is Rust's
+    /// exception); or a `Deferred<T>`, whose result goes to `on_result` when
+    /// it fires, on the thread that fires it.
     ///
     /// # Errors
     ///
@@ -287,35 +297,55 @@ impl ThreadPool {
     /// closure runs.
     ///
     /// ```
-    /// use deferred::{PanicError, ThreadPool};
+    /// use deferred::ThreadPool;
     ///
     /// let pool = ThreadPool::builder().build().unwrap();
     /// let (tx, rx) = std::sync::mpsc::channel();
-    /// let tx2 = tx.clone();
+    /// let (tx2, tx3) = (tx.clone(), tx.clone());
     /// pool.call_in_thread_with_callback(move |r| tx.send(r.map_err(|f| f.to_string())).unwrap(), || 6 * 7)
     ///     .unwrap();
     /// pool.call_in_thread_with_callback(
-    ///     move |r: Result<i32, _>| tx2.send(r.map_err(|f| f.to_string())).unwrap(),
-    ///     || panic!("no luck"),
+    ///     move |r| tx2.send(r.map_err(|f| f.to_string())).unwrap(),
+    ///     || -> i32 { panic!("no luck") },
+    /// )
+    /// .unwrap();
+    /// pool.call_in_thread_with_callback(
+    ///     move |r: Result<i32, _>| tx3.send(r.map_err(|f| f.to_string())).unwrap(),
+    ///     || "x".parse::<i32>(), // an Err is a failure
     /// )
     /// .unwrap();
     /// pool.stop().unwrap();
     /// let mut results: Vec<_> = rx.try_iter().collect();
     /// results.sort();
-    /// assert_eq!(results, [Ok(42), Err("panicked: no luck".to_owned())]);
+    /// assert_eq!(
+    ///     results,
+    ///     [
+    ///         Ok(42),
+    ///         Err("invalid digit found in string".to_owned()),
+    ///         Err("panicked: no luck".to_owned()),
+    ///     ]
+    /// );
     /// ```
-    pub fn call_in_thread_with_callback<T, F, C>(
+    pub fn call_in_thread_with_callback<T, F, R, C>(
         &self,
         on_result: C,
         f: F,
     ) -> Result<(), PoolStoppedError>
     where
-        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+        F: FnOnce() -> R + Send + 'static,
+        R: IntoOutcome<T>,
         C: FnOnce(Result<T, Failure>) + Send + 'static,
     {
         self.submit(Box::new(move || {
-            let result = unwind::catch(f);
-            on_result(result);
+            match unwind::outcome(|| f().into_outcome()) {
+                Outcome::Value(value) => on_result(Ok(value)),
+                Outcome::Failure(failure) => on_result(Err(failure)),
+                Outcome::Deferred(d) => {
+                    // `then` consumes `d`: its result is `on_result`'s.
+                    let _delivered: Deferred<()> = d.then(on_result);
+                }
+            }
         }))
     }
 

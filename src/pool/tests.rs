@@ -209,7 +209,7 @@ fn work_after_stop_is_refused_with_an_error_and_dropped_unrun() {
     let flag = DropFlag(Arc::clone(&dropped));
     let refused = pool.call_in_thread_with_callback(
         move |_: Result<(), Failure>| drop(flag),
-        || unreachable!("refused"),
+        || -> () { unreachable!("refused") },
     );
     assert_eq!(refused, Err(PoolStoppedError));
     assert_eq!(dropped.load(Ordering::SeqCst), 2);
@@ -245,7 +245,7 @@ fn a_panicking_job_becomes_a_failure_and_the_worker_survives() {
     let tx2 = tx.clone();
     pool.call_in_thread_with_callback(
         move |r: Result<u32, Failure>| tx.send((r, std::thread::current().id())).unwrap(),
-        || panic!("job exploded"),
+        || -> u32 { panic!("job exploded") },
     )
     .unwrap();
     pool.call_in_thread_with_callback(

@@ -16,6 +16,7 @@ use std::fmt;
 /// assert_eq!(reactor.call_from_thread(|| ()), Err(ReactorError::Stopped));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ReactorError {
     /// [`run`](super::Reactor::run) while the loop is already running (a
     /// nested `run` from the reactor thread, or a second thread).

@@ -472,9 +472,9 @@ impl Reactor {
     ///
     /// ```
     /// let reactor = deferred::Reactor::new();
-    /// assert!(!reactor.in_reactor_thread());
+    /// assert!(!reactor.is_in_reactor_thread());
     /// ```
-    pub fn in_reactor_thread(&self) -> bool {
+    pub fn is_in_reactor_thread(&self) -> bool {
         self.inner.state.lock().thread == Some(thread::current().id())
     }
 
@@ -753,8 +753,9 @@ where
                 Err(failure) => crate::combinators::fail(failure),
             };
             let r = reactor.clone();
-            // `then` consumes `d`, so its result is ours to keep.
-            d.then(move |result| {
+            // `then` consumes `d`, so its result is ours to keep (the slot
+            // holds it; the `Deferred<()>` that `then` makes has nothing).
+            let _stored: Deferred<()> = d.then(move |result| {
                 *slot.lock() = Some(result);
                 // The result may arrive during shutdown: nothing left to stop then.
                 let _ = r.stop();

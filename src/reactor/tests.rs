@@ -440,20 +440,20 @@ fn suggest_thread_pool_size_sets_the_maximum_and_refuses_zero() {
 }
 
 #[test]
-fn in_reactor_thread_is_true_only_on_the_running_loop() {
+fn is_in_reactor_thread_is_true_only_on_the_running_loop() {
     let reactor = Reactor::new();
-    assert!(!reactor.in_reactor_thread());
+    assert!(!reactor.is_in_reactor_thread());
     let (tx, rx) = mpsc::channel();
     let r = reactor.clone();
     reactor
         .call_when_running(move || {
-            tx.send(r.in_reactor_thread()).unwrap();
+            tx.send(r.is_in_reactor_thread()).unwrap();
             r.stop().unwrap();
         })
         .unwrap();
     reactor.run().unwrap();
     assert!(rx.recv().unwrap());
-    assert!(!reactor.in_reactor_thread());
+    assert!(!reactor.is_in_reactor_thread());
 }
 
 #[test]

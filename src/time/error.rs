@@ -20,6 +20,7 @@ use std::time::Duration;
 /// assert_eq!(call.cancel(), Err(DelayedCallError::AlreadyCancelled));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum DelayedCallError {
     /// It has run (or is running now).
     AlreadyCalled,
@@ -95,6 +96,7 @@ impl Error for TimeoutError {}
 /// assert_eq!(lc.stop(), Err(LoopingCallError::NotRunning));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum LoopingCallError {
     /// [`start`](super::LoopingCall::start) of a loop that is running.
     AlreadyRunning,

@@ -346,7 +346,7 @@ fn add_timeout_on_the_reactor_times_out_on_the_reactor_thread() {
             d2.add_timeout(Duration::ZERO, &r)
                 .unwrap()
                 .add_errback(move |f| {
-                    assert!(r2.in_reactor_thread());
+                    assert!(r2.is_in_reactor_thread());
                     r2.stop().unwrap();
                     Err::<u8, _>(f)
                 });
@@ -397,7 +397,7 @@ fn defer_later_on_the_reactor_runs_on_the_reactor_thread() {
         .call_when_running(move || {
             let r2 = r.clone();
             let d = defer_later(&r, Duration::ZERO, move || {
-                let on_reactor = r2.in_reactor_thread();
+                let on_reactor = r2.is_in_reactor_thread();
                 r2.stop().unwrap();
                 on_reactor
             });
@@ -528,7 +528,7 @@ fn a_loop_on_the_reactor_calls_on_the_reactor_thread_until_stopped() {
     let (s, r, me) = (Arc::clone(&seen), reactor.clone(), Arc::clone(&slot));
     let lc = LoopingCall::new(&reactor, move || {
         let mut seen = s.lock().unwrap();
-        seen.push(r.in_reactor_thread());
+        seen.push(r.is_in_reactor_thread());
         if seen.len() == 5 {
             me.lock().unwrap().take().unwrap().stop().unwrap();
         }

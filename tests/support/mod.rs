@@ -4,4 +4,5 @@
 #![allow(dead_code)] // each test crate uses a different part
 
 pub mod events;
+pub mod logger;
 pub mod twisted;

@@ -141,7 +141,7 @@ fn race_inputs_fired_on_two_threads_have_one_winner_and_the_rest_cancelled_once(
             // Fired first, then lost: never cancelled.
             (0, Ok(())) => {}
             // Cancelled first: its own fire comes late and is refused.
-            (1, Err(AlreadyCalledError)) => {}
+            (1, Err(AlreadyCalledError { .. })) => {}
             // Its canceller ran, but its fire landed before the cancel
             // could fire it (the canceller is not the operation): it lost.
             (1, Ok(())) => {}

@@ -92,7 +92,7 @@ fn calls_from_two_threads_fifo_per_thread_none_lost_at_stop() {
                         let seen = Arc::clone(&seen);
                         let name = *name;
                         r.call_from_thread(move || {
-                            assert!(r2.in_reactor_thread());
+                            assert!(r2.is_in_reactor_thread());
                             seen.lock().unwrap().push(name);
                         })
                         .is_ok()
@@ -287,7 +287,7 @@ fn defer_to_thread_runs_job_on_worker_and_callbacks_on_reactor() {
             let (r, calls) = (reactor.clone(), Arc::clone(&calls));
             d.add_callback(move |v: i64| {
                 assert!(
-                    r.in_reactor_thread(),
+                    r.is_in_reactor_thread(),
                     "callbacks must run on the reactor thread"
                 );
                 calls.fetch_add(1, Ordering::SeqCst);
@@ -350,7 +350,7 @@ fn defer_to_thread_of_a_deferred_fired_elsewhere_calls_back_on_the_reactor() {
             let (r, calls) = (reactor.clone(), Arc::clone(&calls));
             d.add_callback(move |v: i64| {
                 assert!(
-                    r.in_reactor_thread(),
+                    r.is_in_reactor_thread(),
                     "callbacks must run on the reactor thread"
                 );
                 calls.fetch_add(1, Ordering::SeqCst);
@@ -522,7 +522,7 @@ fn defer_to_thread_fires_on_the_reactor_thread() {
                 let r2 = r.clone();
                 let d = defer_to_thread(&r, || 7u8);
                 d.add_callback(move |v| {
-                    assert!(r2.in_reactor_thread());
+                    assert!(r2.is_in_reactor_thread());
                     r2.stop().unwrap();
                     v
                 });

@@ -129,6 +129,8 @@ fn call_result(result: Result<(), DelayedCallError>) -> &'static str {
         Err(DelayedCallError::AlreadyCalled) => "already called",
         Err(DelayedCallError::AlreadyCancelled) => "already cancelled",
         Err(DelayedCallError::Discarded) => "discarded",
+        // The enum is non_exhaustive: a new variant must be taught to the model.
+        Err(other) => panic!("a DelayedCallError the model does not know: {other:?}"),
     }
 }
 
@@ -138,6 +140,7 @@ fn loop_result(result: Result<(), LoopingCallError>) -> &'static str {
         Err(LoopingCallError::AlreadyRunning) => "already running",
         Err(LoopingCallError::Stopping) => "stopping",
         Err(LoopingCallError::NotRunning) => "not running",
+        Err(other) => panic!("a LoopingCallError the model does not know: {other:?}"),
     }
 }
 

@@ -1,0 +1,129 @@
+//! Compile-fail tests, run by `cargo test --doc` (this module exists only
+//! when rustdoc collects doctests). Each `compile_fail` block is paired with
+//! the same code written right, which must compile, so a block cannot pass
+//! by failing for some other reason.
+
+/// Dropping the Deferred that holds a result is a `must_use` warning (an
+/// error under `deny`):
+///
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// let d = deferred::Deferred::<u8>::new();
+/// d.map(|v| v + 1); // the new Deferred, and the result, are lost
+/// ```
+///
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// let d = deferred::Deferred::<u8>::new();
+/// d.then(|_| 0u8); // as with map
+/// ```
+///
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// let d = deferred::Deferred::<&str>::new();
+/// d.and_then(|s| s.parse::<u8>());
+/// ```
+///
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// deferred::succeed(1);
+/// ```
+///
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// deferred::fail::<u8>(std::fmt::Error);
+/// ```
+///
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// deferred::maybe_deferred(|| 1u8);
+/// ```
+///
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// deferred::gather_results(vec![deferred::succeed(1)]);
+/// ```
+///
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// deferred::deferred_list(vec![deferred::succeed(1)]);
+/// ```
+///
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// let reactor = deferred::Reactor::new();
+/// deferred::defer_to_thread(&reactor, || 1u8);
+/// ```
+///
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// let reactor = deferred::Reactor::new();
+/// deferred::defer_to_thread_pool(&reactor, reactor.thread_pool(), || 1u8);
+/// ```
+///
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// let builder = deferred::ThreadPool::builder();
+/// builder.clone().max_threads(2); // the changed builder is dropped
+/// ```
+///
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// deferred::Deferred::<u8>::new();
+/// ```
+///
+/// The same, written right, compiles:
+///
+/// ```
+/// #![deny(unused_must_use)]
+/// let d = deferred::Deferred::<u8>::new();
+/// let _mapped = d.map(|v| v + 1);
+/// let d = deferred::Deferred::<u8>::new();
+/// let _then = d.then(|_| 0u8);
+/// let d = deferred::Deferred::<&str>::new();
+/// let _parsed = d.and_then(|s| s.parse::<u8>());
+/// let _ = deferred::succeed(1);
+/// let _failed = deferred::fail::<u8>(std::fmt::Error);
+/// let _maybe = deferred::maybe_deferred(|| 1u8);
+/// let _all = deferred::gather_results(vec![deferred::succeed(1)]);
+/// let _list = deferred::deferred_list(vec![deferred::succeed(1)]);
+/// let reactor = deferred::Reactor::new();
+/// let _work = deferred::defer_to_thread(&reactor, || 1u8);
+/// let _work = deferred::defer_to_thread_pool(&reactor, reactor.thread_pool(), || 1u8);
+/// let builder = deferred::ThreadPool::builder();
+/// let _changed = builder.clone().max_threads(2);
+/// let _new = deferred::Deferred::<u8>::new();
+/// # _failed.add_errback(|_: deferred::Failure| 0);
+/// # _list.add_errback(|_: deferred::Failure| Vec::new());
+/// ```
+struct MustUse;
+
+/// Changing a chain's type with a fallible step: `map` (and `then`) cannot
+/// tell `Deferred<u16>` from `Deferred<Result<u16, ParseIntError>>` without
+/// an annotation, `and_then` can.
+///
+/// ```compile_fail,E0283
+/// let d = deferred::Deferred::<&str>::new();
+/// let _port = d.map(|text| text.parse::<u16>());
+/// ```
+///
+/// ```
+/// let d = deferred::Deferred::<&str>::new();
+/// let _port = d.and_then(|text| text.parse::<u16>()); // Deferred<u16>
+/// let d = deferred::Deferred::<&str>::new();
+/// let _port: deferred::Deferred<u16> = d.map(|text| text.parse::<u16>()); // named
+/// ```
+///
+/// `inspect` and `inspect_err` observe by reference: their closures return
+/// nothing, and cannot take the value or the failure away.
+///
+/// ```compile_fail,E0507
+/// let d = deferred::Deferred::<String>::new();
+/// d.inspect(|s| drop(*s));
+/// ```
+///
+/// ```
+/// let d = deferred::Deferred::<String>::new();
+/// d.inspect(|s| println!("{s}"));
+/// ```
+struct TypeErrors;
