@@ -112,6 +112,8 @@ assert_value!(NotAcquiredError: Send & Sync);
 assert_value!(ZeroTokensError: Send & Sync);
 assert_value!(QueueOverflow<u8>: Send & Sync);
 assert_value!(QueueUnderflow: Send & Sync);
+assert_value!(DeferredFilesystemLock: Send & Sync);
+assert_value!(AlreadyTryingToLockError: Send & Sync);
 
 /// Traits re-exported by the crate: `Send`/`Sync` do not apply.
 const TRAITS: &[&str] = &["IntoOutcome", "ReactorTime"];
