@@ -743,3 +743,13 @@ fn consumed_failures_are_not_reported() {
     drop((a, b, list));
     assert!(sc.finish().is_empty());
 }
+
+/// The combinators' public types are `Send + Sync` (for `Send` values).
+#[test]
+fn combinator_types_are_send_and_sync() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<deferred::FirstError>();
+    send_sync::<deferred::FailureGroup>();
+    send_sync::<DeferredList<String>>();
+    send_sync::<FirstSuccess<String>>();
+}

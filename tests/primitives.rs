@@ -576,6 +576,8 @@ fn primitives_are_send_and_sync() {
     send_sync::<deferred::QueueOverflow<String>>();
     send_sync::<QueueUnderflow>();
     send_sync::<ZeroTokensError>();
+    send_sync::<DeferredFilesystemLock>();
+    send_sync::<AlreadyTryingToLockError>();
 }
 
 // --- DeferredFilesystemLock -----------------------------------------------
