@@ -681,3 +681,66 @@ fn stop_of_a_never_started_pool_still_runs_every_accepted_job() {
         "a stopped pool never starts again"
     );
 }
+
+/// A job submitted while the only worker the maximum allows sits idle wakes
+/// that worker: it neither waits for the keep-alive to run out nor for a
+/// thread the maximum forbids. (A submit that never notified idle workers,
+/// `idle > wakeups` turned into `idle < wakeups`, passed every other test:
+/// the worker still took the job when its keep-alive wait ended.)
+#[test]
+fn a_job_for_an_idle_worker_at_the_maximum_wakes_it() {
+    let pool = ThreadPool::builder()
+        .max_threads(1)
+        .keep_alive(Duration::from_secs(600))
+        .build()
+        .unwrap();
+    let (tx, rx) = mpsc::channel();
+    for i in 0..3 {
+        let tx = tx.clone();
+        pool.call_in_thread(move || tx.send(i).unwrap()).unwrap();
+        // Long before the keep-alive: the submit must have woken the worker.
+        let ran = rx.recv_timeout(Duration::from_secs(20));
+        assert_eq!(ran, Ok(i), "job {i} waited for an idle worker nobody woke");
+        eventually("the worker is idle again", || pool.stats().idle == 1);
+    }
+}
+
+/// Two jobs that must run at the same time, submitted back to back while one
+/// worker sits idle: the first wakes it, and the second, seeing that wakeup
+/// counted, starts a second thread instead of counting on the same worker.
+/// (Not counting the wakeup, `wakeups += 1` turned into `wakeups *= 1`,
+/// passed every other test: the jobs still ran, one after the other.)
+#[test]
+fn jobs_submitted_to_one_idle_worker_get_a_thread_each_when_they_need_one() {
+    let pool = ThreadPool::builder()
+        .max_threads(2)
+        .keep_alive(Duration::from_secs(600))
+        .build()
+        .unwrap();
+    let (tx, rx) = mpsc::channel();
+    pool.call_in_thread(move || tx.send(()).unwrap()).unwrap();
+    rx.recv_timeout(Duration::from_secs(20)).unwrap();
+    eventually("the first worker is idle", || pool.stats().idle == 1);
+    // Each job waits (a bounded time, so that a broken pool fails the test
+    // instead of hanging it) until both are running.
+    let running = Arc::new(AtomicUsize::new(0));
+    let (tx, rx) = mpsc::channel();
+    for _ in 0..2 {
+        let (running, tx) = (running.clone(), tx.clone());
+        pool.call_in_thread(move || {
+            running.fetch_add(1, Ordering::SeqCst);
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while running.load(Ordering::SeqCst) < 2 && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            let met = running.load(Ordering::SeqCst) >= 2;
+            tx.send(met).unwrap();
+        })
+        .unwrap();
+    }
+    for _ in 0..2 {
+        let met = rx.recv_timeout(Duration::from_secs(60)).unwrap();
+        assert!(met, "the two jobs never ran at the same time");
+    }
+    assert_eq!(pool.stats().threads, 2);
+}
