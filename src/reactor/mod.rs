@@ -262,9 +262,10 @@ impl Reactor {
             unwind::run_job("a call_when_running call", job);
         }
         unwind::run_logged("the reactor's startup call", startup);
-        let stop_hooks = self.inner.turn();
-        for (_, hook) in stop_hooks {
-            unwind::run_job("a reactor stop hook", hook);
+        if let Some(stop_hooks) = self.inner.turn() {
+            for (_, hook) in stop_hooks {
+                unwind::run_job("a reactor stop hook", hook);
+            }
         }
         self.inner.shut_down();
         Ok(())
@@ -568,7 +569,7 @@ impl Inner {
     }
 
     /// The loop, until `stop`; returns the stop hooks (taken under the lock).
-    fn turn(&self) -> Vec<(u64, Job)> {
+    fn turn(&self) -> Option<Vec<(u64, Job)>> {
         let mut batch: Vec<Job> = Vec::new();
         loop {
             let mut state = self.state.lock();
@@ -576,7 +577,7 @@ impl Inner {
                 if state.phase != Phase::Running {
                     // The stop hooks, taken in the critical section that sees
                     // the stop (see `add_stop_hook`), for `run` to run next.
-                    return state.stop_hooks.take().unwrap_or_default();
+                    return state.stop_hooks.take().filter(|hooks| !hooks.is_empty());
                 }
                 std::mem::swap(&mut state.calls, &mut batch);
                 let timer = if state.timers.is_empty() {
