@@ -48,7 +48,7 @@ const COMMANDS: &[Command] = &[
     },
     Command {
         name: "verify",
-        about: "run every verification layer (tests, state machines, loom, mutants, fuzz) and print a summary table",
+        about: "run every verification layer (tests, state machines, loom, mutants, fuzz, Twisted oracle) and print a summary table (--quick: a few minutes, no mutants)",
         run: verify::run,
     },
     Command {
