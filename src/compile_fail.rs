@@ -127,3 +127,56 @@ struct MustUse;
 /// d.inspect(|s| println!("{s}"));
 /// ```
 struct TypeErrors;
+
+/// The crate's error enums and its stats struct are `#[non_exhaustive]`: a
+/// `match` outside the crate needs a wildcard arm (so a new variant is not a
+/// breaking change), and `PoolStats` cannot be built by a struct literal.
+///
+/// ```compile_fail,E0004
+/// use deferred::ReactorError;
+///
+/// fn describe(e: ReactorError) -> &'static str {
+///     match e {
+///         ReactorError::AlreadyRunning => "running",
+///         ReactorError::NotRestartable => "ran",
+///         ReactorError::NotRunning => "idle",
+///         ReactorError::Stopped => "stopped",
+///         ReactorError::StoppedEarly => "early",
+///     }
+/// }
+/// ```
+///
+/// ```compile_fail,E0004
+/// fn describe(e: deferred::PoolSizeError) -> &'static str {
+///     match e {
+///         deferred::PoolSizeError::MinAboveMax { .. } => "min above max",
+///         deferred::PoolSizeError::ZeroMax => "zero max",
+///     }
+/// }
+/// ```
+///
+/// ```compile_fail,E0639
+/// let stats = deferred::PoolStats { threads: 0, idle: 0, busy: 0, queued: 0, completed: 0 };
+/// ```
+///
+/// ```
+/// use deferred::{PoolSizeError, ReactorError};
+///
+/// fn describe(e: ReactorError) -> &'static str {
+///     match e {
+///         ReactorError::NotRunning => "idle",
+///         _ => "something else",
+///     }
+/// }
+/// fn size(e: PoolSizeError) -> &'static str {
+///     match e {
+///         PoolSizeError::ZeroMax => "zero max",
+///         _ => "something else",
+///     }
+/// }
+/// assert_eq!(describe(ReactorError::NotRunning), "idle");
+/// assert_eq!(size(PoolSizeError::ZeroMax), "zero max");
+/// let stats = deferred::PoolStats::default();
+/// assert_eq!(stats.threads, 0);
+/// ```
+struct NonExhaustive;

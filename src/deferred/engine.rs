@@ -321,6 +321,7 @@ impl<T: 'static> Inner<T> {
 // | `fire_cancelled_unless_fired`  | `cancel`                   | `CancelledError`       | here, if idle           |
 // | `record_and_run`               | the two above, under lock  | the first result       | here, if idle           |
 // | `fire_outcome_and_run`         | `defer_to_thread`'s delivery | a job's outcome      | here, if idle           |
+// | `try_callback`                 | the primitives' hand-offs  | a value, unless fired  | here, if idle           |
 // | `fire_for_caller`              | `chain_deferred`'s hand-over | the first result     | in the caller's loop    |
 // | `fire_outcome_for_caller`      | `then`'s hand-over         | a handler's outcome    | in the caller's loop    |
 // | `hand_to_waiter` (continuation)| the chain a waiter waits on| the waited-for result  | in the caller's loop    |

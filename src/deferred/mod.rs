@@ -458,12 +458,7 @@ impl<T: Send + 'static> Deferred<T> {
     where
         F: FnOnce(&T) + Send + 'static,
     {
-        self.push_handler(move |result| {
-            if let Ok(value) = &result {
-                f(value);
-            }
-            result.into()
-        })
+        self.push_handler(move |result| result.inspect(f).into())
     }
 
     /// Adds an errback that only looks at the failure (Rust's
@@ -485,12 +480,7 @@ impl<T: Send + 'static> Deferred<T> {
     where
         F: FnOnce(&Failure) + Send + 'static,
     {
-        self.push_handler(move |result| {
-            if let Err(failure) = &result {
-                f(failure);
-            }
-            result.into()
-        })
+        self.push_handler(move |result| result.inspect_err(f).into())
     }
 
     /// Where the Deferred is in its life.
