@@ -333,6 +333,38 @@ mod tests {
         assert!(parse(&args(&["--twisted-scripts", "x"])).is_err());
     }
 
+    /// README's CI paragraph numbers the steps; it must name as many as
+    /// `.ci/run` has (its sections are numbered `N/TOTAL`).
+    #[test]
+    fn the_readme_names_every_ci_step() {
+        let ci = std::fs::read_to_string(crate::step::root().join(".ci/run")).unwrap();
+        let total: usize = ci
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("section \"1/"))
+            .and_then(|rest| rest.split(' ').next())
+            .and_then(|n| n.parse().ok())
+            .expect(".ci/run numbers its sections 1/TOTAL");
+        let readme = std::fs::read_to_string(crate::step::root().join("README.md")).unwrap();
+        let start = readme
+            .find("CI (`.ci/run`) runs")
+            .expect("README's CI paragraph");
+        let paragraph = &readme[start
+            ..readme[start..]
+                .find("\n\n")
+                .map_or(readme.len(), |e| start + e)];
+        let words: Vec<&str> = paragraph.split_whitespace().collect();
+        for step in 1..=total {
+            assert!(
+                words.contains(&format!("{step}.").as_str()),
+                "README's CI list lacks step {step} of {total}"
+            );
+        }
+        assert!(
+            !words.contains(&format!("{}.", total + 1).as_str()),
+            "README names more steps than .ci/run has"
+        );
+    }
+
     #[test]
     fn an_unknown_option_is_an_error_naming_it() {
         let error = parse(&args(&["--fast"])).err().unwrap();
