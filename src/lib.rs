@@ -198,6 +198,11 @@ mod bridge;
 mod combinators;
 #[cfg(doctest)]
 mod compile_fail;
+/// The README's examples, compiled and run as doctests so that the quick
+/// start cannot go stale.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
 mod debug;
 mod deferred;
 mod failure;
