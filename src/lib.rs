@@ -198,11 +198,6 @@ mod bridge;
 mod combinators;
 #[cfg(doctest)]
 mod compile_fail;
-/// The README's examples, compiled and run as doctests so that the quick
-/// start cannot go stale.
-#[cfg(doctest)]
-#[doc = include_str!("../README.md")]
-struct ReadmeDoctests;
 mod debug;
 mod deferred;
 mod failure;
@@ -217,6 +212,8 @@ pub mod testing;
 mod threads;
 mod time;
 mod unwind;
+#[cfg(doctest)]
+mod user_docs;
 
 pub use bridge::{
     blocking_call_from_thread, ensure_deferred, DeferredFuture, DroppedUnfiredError,

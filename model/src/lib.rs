@@ -27,6 +27,8 @@
 #[cfg(feature = "arbitrary")]
 pub mod fuzz_input;
 pub mod gen;
+#[cfg(doctest)]
+mod harness_docs;
 pub mod primitives;
 pub mod real;
 pub mod reference;

@@ -365,6 +365,43 @@ mod tests {
         );
     }
 
+    /// Every Rust example in the README and `docs/*.md` runs as a doctest:
+    /// each page is included by `src/user_docs.rs` (the user docs, which
+    /// the package ships, so the packaged crate's doctests build) or by
+    /// `model/src/harness_docs.rs` (the harness docs).
+    #[test]
+    fn every_doc_page_runs_its_examples_as_doctests() {
+        let root = crate::step::root();
+        let read = |file: &str| std::fs::read_to_string(root.join(file)).unwrap();
+        let user_docs = read("src/user_docs.rs");
+        let included = user_docs.clone() + &read("model/src/harness_docs.rs");
+        let mut pages = vec!["README.md".to_owned()];
+        for entry in std::fs::read_dir(root.join("docs")).unwrap() {
+            let name = entry.unwrap().file_name().into_string().unwrap();
+            if name.ends_with(".md") {
+                pages.push(format!("docs/{name}"));
+            }
+        }
+        for page in &pages {
+            assert!(
+                included.contains(&format!("/{page}\")")),
+                "{page} is not compiled as doctests: include it in src/user_docs.rs \
+                 (a user doc) or model/src/harness_docs.rs (a harness doc)"
+            );
+        }
+        let manifest = read("Cargo.toml");
+        for page in user_docs
+            .split("include_str!(\"../")
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next())
+        {
+            assert!(
+                manifest.contains(&format!("\"/{page}\"")),
+                "{page} runs as a doctest of the package but is not in Cargo.toml's include"
+            );
+        }
+    }
+
     #[test]
     fn an_unknown_option_is_an_error_naming_it() {
         let error = parse(&args(&["--fast"])).err().unwrap();
