@@ -38,7 +38,7 @@
 //! # Firing twice is an error
 //!
 //! Deferreds are one-shot, as the Twisted document says: a second `callback`
-//! or `errback` is an [`AlreadyCalledError`] and changes nothing.
+//! or `errback` is an [`AlreadyCalledError`](struct@AlreadyCalledError) and changes nothing.
 //!
 //! ```
 //! use deferred::{AlreadyCalledError, Deferred};

@@ -12,7 +12,7 @@
 //! }
 //! ```
 //!
-//! To plant one: a name in [`planted!`]'s list below, the same name in the
+//! To plant one: a name in `planted!`'s list below, the same name in the
 //! `check-cfg` list of `Cargo.toml` (else the build warns of an unexpected
 //! cfg), a `mutant::on("<name>")` at the site, and an entry (with the model
 //! that must catch it) in `MUTANTS` of `xtask/src/mutants.rs`. The xtask

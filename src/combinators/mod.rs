@@ -5,7 +5,7 @@
 //! | [`succeed`], [`fail`], [`maybe_deferred`] | `succeed`, `fail`, `maybeDeferred` | `ready.rs` |
 //! | [`deferred_list`], [`DeferredList`], [`FirstSuccess`] | `DeferredList` and its options | `list.rs` |
 //! | [`gather_results`] | `gatherResults` | `gather.rs` |
-//! | [`race`] | `race` | `race.rs` |
+//! | [`race`](fn@race) | `race` | `race.rs` |
 //! | [`FirstError`] | `FirstError` | `first_error.rs` |
 //! | [`FailureGroup`] | `FailureGroup` | `failure_group.rs` |
 //!

@@ -136,7 +136,7 @@ impl<T: Send + 'static> Deferred<T> {
     ///
     /// # Errors
     ///
-    /// [`AlreadyCalledError`] if it was fired before, and then nothing
+    /// [`AlreadyCalledError`](struct@AlreadyCalledError) if it was fired before, and then nothing
     /// changes. After a [`cancel`](Deferred::cancel) that fired it (without a
     /// canceller), the first late fire is instead ignored and returns `Ok`.
     #[track_caller]
@@ -311,7 +311,7 @@ impl<T: Send + 'static> Deferred<T> {
     ///   after it, errbacks it with [`CancelledError`](crate::CancelledError).
     ///   Without a canceller, the first later `callback`/`errback` (the
     ///   operation finishing late) is ignored silently; a second one is
-    ///   [`AlreadyCalledError`].
+    ///   [`AlreadyCalledError`](struct@AlreadyCalledError).
     /// - Waiting on another Deferred: cancels that one instead.
     /// - Holding a result: does nothing.
     #[track_caller]
@@ -323,7 +323,7 @@ impl<T: Send + 'static> Deferred<T> {
     /// when this chain reaches this point, `other` fires with the result, and
     /// this Deferred is [`Consumed`](DeferredState::Consumed); handlers added
     /// to it afterwards never run. If `other` was fired already, this
-    /// Deferred keeps an [`AlreadyCalledError`] failure instead.
+    /// Deferred keeps an [`AlreadyCalledError`](struct@AlreadyCalledError) failure instead.
     #[track_caller]
     pub fn chain_deferred(&self, other: &Deferred<T>) {
         let target = Arc::clone(&other.inner);

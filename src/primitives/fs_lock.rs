@@ -195,7 +195,7 @@ impl DeferredFilesystemLock {
     ///
     /// Cancelling it stops the tries (nothing is left on the clock) and,
     /// unless a last try takes the lock, fails it with
-    /// [`CancelledError`](crate::CancelledError). A try that fails with an
+    /// [`CancelledError`]. A try that fails with an
     /// I/O error fails it with that error.
     ///
     /// Already failed with [`AlreadyTryingToLockError`] while another

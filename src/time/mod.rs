@@ -88,7 +88,7 @@ pub trait ReactorTime: Send + Sync {
     ///
     /// An implementation only queues `f`: it never runs it, or calls back
     /// into its caller, before returning (callers such as
-    /// [`LoopingCall`](crate::LoopingCall) schedule under their own lock).
+    /// [`LoopingCall`] schedule under their own lock).
     ///
     /// # Errors
     ///
