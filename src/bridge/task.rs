@@ -80,9 +80,11 @@ impl Reactor {
     /// [`call_from_thread`](Reactor::call_from_thread)), for code that must
     /// stay there. Cancellation and output as for `ensure_deferred`.
     ///
-    /// If the reactor has stopped (or stops before the future finishes),
-    /// the Deferred fails with [`ReactorError::Stopped`] and the future is
-    /// dropped.
+    /// Once the reactor has stopped, a poll can no longer run: the Deferred
+    /// fails with [`ReactorError::Stopped`] and the future is dropped, at
+    /// once if the reactor had stopped (or was dropped unrun), else at the
+    /// first wake-up after the stop. The stop itself does not fail a future
+    /// suspended at that moment: one that nothing wakes again stays pending.
     ///
     /// ```
     /// use deferred::{defer_to_thread, react, Deferred};
@@ -121,9 +123,10 @@ impl<T: Send + 'static> Deferred<T> {
     /// `Deferred<T>`); a panic becomes a failure.
     ///
     /// [`cancel`](Deferred::cancel) drops the future (Rust's way to cancel
-    /// one) and fails the Deferred with `CancelledError`. If the reactor has
-    /// stopped, or stops first, the Deferred fails with
-    /// [`ReactorError::Stopped`].
+    /// one) and fails the Deferred with `CancelledError`. Once the reactor
+    /// has stopped, a wake-up (or the first poll) can no longer run: the
+    /// Deferred fails with [`ReactorError::Stopped`] and the future is
+    /// dropped, as for [`Reactor::spawn`].
     ///
     /// A future that needs its own runtime's context to be polled (tokio's
     /// timers and sockets) must run on that runtime: spawn it there and pass
