@@ -98,8 +98,12 @@
 //! use deferred::{defer_to_thread, react, Deferred};
 //!
 //! let sum = react(|reactor| -> Deferred<u64> {
+//!     let r = reactor.clone();
 //!     let d = defer_to_thread(reactor, || (1..=1_000u64).sum::<u64>()); // on a worker
-//!     d.add_callback(|n| n * 2); // on the reactor thread, once the sum is back
+//!     d.add_callback(move |n| {
+//!         assert!(r.is_in_reactor_thread()); // on the reactor thread, once the sum is back
+//!         n * 2
+//!     });
 //!     d
 //! });
 //! assert_eq!(sum.unwrap(), 1_001_000);
@@ -154,7 +158,8 @@
 //!     reactor.spawn(async move {
 //!         let a: u64 = defer_to_thread(&r, || (1..=1_000u64).sum::<u64>()).await?; // a worker
 //!         let b: u64 = defer_to_thread(&r, || 1_000).await?;                      // another
-//!         Ok::<_, Failure>(a + b) // every line of this block ran on the reactor thread
+//!         assert!(r.is_in_reactor_thread()); // the whole block runs on the reactor thread
+//!         Ok::<_, Failure>(a + b)
 //!     })
 //! });
 //! assert_eq!(sum.unwrap(), 501_500);
