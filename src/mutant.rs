@@ -49,6 +49,7 @@ planted!(
     "timeout_no_pause",
     "primitives_refused_token_lost",
     "pool_start_skips_queue",
+    "looping_call_no_ticket",
     "bridge_waker_after_check",
 );
 

@@ -79,6 +79,11 @@ pub const MUTANTS: &[Mutant] = &[
         breaks: "start on an unstarted pool starts the minimum but no thread for the jobs queued meanwhile",
         model: "threads::pool_submit_racing_start_runs_the_job_without_stop",
     },
+    Mutant {
+        name: "looping_call_no_ticket",
+        breaks: "a LoopingCall's call that the clock took while stop cancelled it still runs the function, after the loop ended",
+        model: "time::looping_call_stop_racing_its_due_call",
+    },
 ];
 
 /// How one mutant fared.
@@ -323,5 +328,35 @@ mod tests {
     fn an_unknown_mutant_name_is_a_usage_error() {
         assert_eq!(run(&["no_such_mutant".to_owned()]), ExitCode::from(2));
         assert_eq!(run(&["--preemptions".to_owned()]), ExitCode::from(2));
+    }
+
+    /// README's "Where it stands" counts the loom models and the mutants;
+    /// both counts must be today's (every `#[test]` under
+    /// `loom/tests/loom/`, every entry of [`MUTANTS`]).
+    #[test]
+    fn the_readme_counts_the_loom_models_and_the_mutants_right() {
+        let root = crate::step::root();
+        let mut models = 0;
+        for entry in std::fs::read_dir(root.join("loom/tests/loom")).unwrap() {
+            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            models += text.matches("#[test]").count();
+        }
+        let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+        let words: Vec<&str> = readme.split_whitespace().collect();
+        let loom_models = words
+            .windows(3)
+            .find(|w| w[1] == "loom" && w[2] == "models" && w[0].parse::<usize>().is_ok())
+            .map(|w| w[0].parse::<usize>().unwrap())
+            .expect("README says \"N loom models\"");
+        assert_eq!(
+            loom_models, models,
+            "README's count of loom models (loom/tests/loom/ has {models})"
+        );
+        let mutants = words
+            .windows(3)
+            .find(|w| w[0] == "each" && w[1] == "of" && w[2].parse::<usize>().is_ok())
+            .map(|w| w[2].parse::<usize>().unwrap())
+            .expect("README says \"each of N mutants\"");
+        assert_eq!(mutants, MUTANTS.len(), "README's count of mutants (MUTANTS has {})", MUTANTS.len());
     }
 }

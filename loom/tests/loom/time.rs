@@ -123,3 +123,56 @@ fn timeout_racing_a_fire_from_another_thread() {
         "not every outcome reached: {outcomes:?}"
     );
 }
+
+/// Model 12b: `LoopingCall::stop` on one thread races the clock running the
+/// loop's due call on another (a `testing::Clock`, whose lock comes from
+/// `src/sync.rs`, so the race is the one the reactor's own timer path has,
+/// without the timed wait loom cannot expire). Whatever the interleaving:
+/// the function runs at most once, and never after the `start` Deferred
+/// fired (a call the clock took while `stop` cancelled it finds a stale
+/// ticket and does nothing); that Deferred fires once, with the loop;
+/// nothing is left pending on the clock; the loop is not running.
+#[test]
+fn looping_call_stop_racing_its_due_call() {
+    use deferred::{testing::Clock, LoopingCall, LoopingCallError};
+
+    static OUTCOMES: Mutex<[usize; 2]> = Mutex::new([0; 2]);
+    model(|| {
+        let clock = Arc::new(Clock::new());
+        let seen: Seen = Arc::default();
+        let s = Arc::clone(&seen);
+        let lc = LoopingCall::new(&*clock, move || push(&s, "call".into()));
+        let done = lc.start(Duration::from_secs(1), false).unwrap();
+        let s = Arc::clone(&seen);
+        done.add_callback(move |lc: LoopingCall| {
+            push(&s, "done".into());
+            lc
+        });
+
+        let ticker = {
+            let clock = Arc::clone(&clock);
+            thread::spawn(move || clock.advance(Duration::from_secs(1)))
+        };
+        lc.stop().unwrap();
+        ticker.join().unwrap();
+
+        let seen = seen.lock().unwrap().clone();
+        let expected: [&[&str]; 2] = [&["done"], &["call", "done"]];
+        let outcome = expected.iter().position(|e| seen == *e);
+        let outcome = outcome.unwrap_or_else(|| panic!("unexpected events {seen:?}"));
+        OUTCOMES.lock().unwrap()[outcome] += 1;
+        assert!(!lc.is_running());
+        assert!(
+            clock.delayed_calls().is_empty(),
+            "a call left pending after stop"
+        );
+        assert_eq!(lc.stop(), Err(LoopingCallError::NotRunning));
+    });
+    // Both sides of the race are reached: stopped first, and called first.
+    let outcomes = *OUTCOMES.lock().unwrap();
+    println!("outcomes (stopped before the call, called before the stop): {outcomes:?}");
+    assert!(
+        outcomes.iter().all(|n| *n > 0),
+        "not every outcome reached: {outcomes:?}"
+    );
+}
