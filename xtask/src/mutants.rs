@@ -357,6 +357,11 @@ mod tests {
             .find(|w| w[0] == "each" && w[1] == "of" && w[2].parse::<usize>().is_ok())
             .map(|w| w[2].parse::<usize>().unwrap())
             .expect("README says \"each of N mutants\"");
-        assert_eq!(mutants, MUTANTS.len(), "README's count of mutants (MUTANTS has {})", MUTANTS.len());
+        assert_eq!(
+            mutants,
+            MUTANTS.len(),
+            "README's count of mutants (MUTANTS has {})",
+            MUTANTS.len()
+        );
     }
 }
