@@ -16,7 +16,7 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use crate::deferred::Outcome;
+use crate::deferred::{Outcome, Step};
 use crate::failure::Failure;
 use crate::job::Job;
 
@@ -34,10 +34,12 @@ pub(crate) fn outcome<T>(f: impl FnOnce() -> Outcome<T>) -> Outcome<T> {
         .unwrap_or_else(|panic| Outcome::Failure(Failure::from_panic(panic)))
 }
 
-/// Runs `f`, which may fail; a panic becomes its failure.
+/// Runs an entry of a chain (a handler or a hand-over); a panic becomes a
+/// failure for the chain to go on with.
 #[inline(always)]
-pub(crate) fn catch_fallible<R>(f: impl FnOnce() -> Result<R, Failure>) -> Result<R, Failure> {
-    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|panic| Err(Failure::from_panic(panic)))
+pub(crate) fn step<T>(f: impl FnOnce() -> Step<T>) -> Step<T> {
+    catch_unwind(AssertUnwindSafe(f))
+        .unwrap_or_else(|panic| Step::Outcome(Outcome::Failure(Failure::from_panic(panic))))
 }
 
 /// Runs a job for its effects, as [`run_logged`].

@@ -22,9 +22,7 @@ use crate::unwind;
 /// ```
 #[must_use = "the Deferred holds the result: dropping it loses the result"]
 pub fn succeed<T: Send + 'static>(value: T) -> Deferred<T> {
-    let d = Deferred::new();
-    d.callback(value).expect("a new Deferred is unfired");
-    d
+    Deferred::fired(Ok(value))
 }
 
 /// A Deferred already fired with a failure (Twisted's `defer.fail`).
@@ -38,9 +36,7 @@ pub fn succeed<T: Send + 'static>(value: T) -> Deferred<T> {
 /// ```
 #[must_use = "the Deferred holds the result: dropping it loses the result"]
 pub fn fail<T: Send + 'static>(failure: impl Into<Failure>) -> Deferred<T> {
-    let d = Deferred::new();
-    d.errback(failure).expect("a new Deferred is unfired");
-    d
+    Deferred::fired(Err(failure.into()))
 }
 
 /// Calls `f` and gives its result as a Deferred, whatever it returns

@@ -29,9 +29,18 @@
 //!    handler returns a Deferred, or a pause shows up. The pause count is an
 //!    atomic (written only under the lock) so that the check before each
 //!    handler needs no lock. A handler added to a Deferred that holds a
-//!    result and is idle runs at once, without being boxed or queued.
+//!    result and is idle runs at once, without being queued; one added to
+//!    an unfired Deferred is queued and the lock released at once (nothing
+//!    can run before a fire). A queued handler costs no allocation when
+//!    its captures fit in three words: entries are kept inline in the queue
+//!    (`in_place::InlineFnOnce`, the crate's one `unsafe` module).
 //! 6. **Chaining without lock order.** No code holds two Deferreds' locks at
-//!    once, so no lock order exists to get wrong. `wait_on` marks the waiter
+//!    once, so no lock order exists to get wrong. A handler that returns a
+//!    Deferred holding its result, idle and unclaimed (`succeed`, a cache
+//!    hit), has that result taken under the inner one's lock alone (or none,
+//!    when nothing else holds it), and the batch goes on: the waiter's
+//!    result is out with its runner all along, so nobody can tell it did
+//!    not wait (`take_ready`). Otherwise `wait_on` marks the waiter
 //!    `Waiting` first, then inspects the inner Deferred and either takes its
 //!    result or queues the continuation, then looks at the waiter again; a
 //!    continuation that ran on another thread in between finds `running`
@@ -41,8 +50,9 @@
 //! `docs/semantics.md`; these design notes as "note N".
 
 use super::drop_queue;
+use super::in_place::InlineFnOnce;
 use super::outcome::Outcome;
-use super::queue::Queue;
+use super::queue::{Batch, Queue};
 use super::unhandled;
 use super::DeferredState;
 use crate::debug::{self, Site};
@@ -53,13 +63,21 @@ use crate::mutant;
 use crate::sync::{Arc, AtomicUsize, Mutex, MutexGuard, Ordering, Weak};
 use crate::unwind;
 
-/// A handler pair, fused into one closure so that adding it costs one allocation.
-pub(crate) type Handler<T> = Box<dyn FnOnce(Result<T, Failure>) -> Outcome<T> + Send>;
+/// One entry of a chain: a handler (a callback/errback pair fused into one
+/// closure), or the hand-over that ends a consumed chain. Kept inline in
+/// the queue when its captures fit in three words (no allocation), boxed
+/// otherwise (see `in_place`).
+pub(crate) type Entry<T> = InlineFnOnce<Result<T, Failure>, Step<T>>;
 
-/// The last entry of a consumed chain: hands the result on and names the
-/// Deferred to run next. `Err` gives a failure back to the chain instead
-/// (the hand-over was refused), which then keeps it.
-pub(crate) type Transfer<T> = Box<dyn FnOnce(Result<T, Failure>) -> Result<Next, Failure> + Send>;
+/// What an entry gives back when it runs.
+pub(crate) enum Step<T: 'static> {
+    /// A handler returned: the chain goes on with it (or a hand-over gave a
+    /// failure back, refusing the result: the chain keeps it).
+    Outcome(Outcome<T>),
+    /// The hand-over took the result; the Deferred to run next, if any
+    /// (note 3). Nothing follows a hand-over in a chain.
+    Handed(Next),
+}
 
 /// A canceller set with `Deferred::with_canceller`.
 pub(crate) type Canceller<T> = Box<dyn FnOnce(&super::Deferred<T>) + Send>;
@@ -71,14 +89,6 @@ pub(crate) type Next = Option<Arc<dyn Resume>>;
 /// Deferreds of different types run as one flat loop.
 pub(crate) trait Resume: Send + Sync {
     fn resume(self: Arc<Self>) -> Next;
-}
-
-/// One entry of a chain.
-pub(crate) enum Entry<T: 'static> {
-    /// A callback/errback pair.
-    Handler(Handler<T>),
-    /// The end of the chain: the result goes to another Deferred.
-    Transfer(Transfer<T>),
 }
 
 /// Where the result is.
@@ -144,7 +154,7 @@ pub(crate) struct State<T: 'static> {
     life: u8,
     /// A runner owns the loop (note 2).
     running: bool,
-    /// A `Transfer` is queued or done (and who queued it): handlers added
+    /// A hand-over is queued or done (and who queued it): handlers added
     /// from now on can never run, and no other Deferred may chain this one.
     chained: Option<Consumer>,
     /// The warning about a handler added after the hand-over went out.
@@ -244,6 +254,30 @@ impl<T: 'static> State<T> {
         }
         self.life |= FIRED;
         self.canceller.take()
+    }
+
+    /// Semantics §4, for a Deferred a handler returned: its result, if it
+    /// holds one and is idle, unpaused (`paused`) and not chained, taken
+    /// for the waiter (and this one is consumed); an `AlreadyChainedError`
+    /// if it was chained already; `None` if the waiter must wait.
+    #[inline]
+    fn take_for_waiter(&mut self, paused: bool) -> Option<Result<T, Failure>> {
+        if self.chained.is_some() {
+            return Some(Err(Failure::new(AlreadyChainedError)));
+        }
+        if !self.called() || self.running || paused {
+            return None;
+        }
+        match std::mem::replace(&mut self.slot, Slot::Consumed) {
+            Slot::Ready(result) => {
+                self.chained = Some(Consumer::HandlerReturn);
+                Some(result)
+            }
+            waiting => {
+                self.slot = waiting;
+                None
+            }
+        }
     }
 
     /// A handler (or a hand-over) added after the chain was handed on is
@@ -347,13 +381,34 @@ impl<T: Send + 'static> Inner<T> {
         }
     }
 
+    /// A Deferred fired from the start (`succeed`, `fail`): no lock taken,
+    /// no canceller to drop.
+    pub(crate) fn new_fired(result: Result<T, Failure>) -> Self {
+        Inner {
+            state: Mutex::new(State {
+                slot: Slot::Ready(result),
+                handlers: Queue::default(),
+                life: FIRED,
+                running: false,
+                chained: None,
+                warned_dropped_handler: false,
+                suppress_already_called: false,
+                canceller: None,
+            }),
+            pauses: AtomicUsize::new(0),
+        }
+    }
+
     /// Debug mode: records where this new Deferred was made (and from now
-    /// on where it is first fired).
+    /// on where it is first fired; a Deferred made fired was fired there).
     #[cold]
     pub(crate) fn start_debugging(&self, created: Site) {
         let mut state = self.lock();
         state.life |= DEBUG;
         debug::register(self.key(), created);
+        if state.called() {
+            debug::note_fired(self.key(), created);
+        }
     }
 
     fn paused(&self) -> bool {
@@ -361,10 +416,11 @@ impl<T: Send + 'static> Inner<T> {
     }
 
     /// Holds a result, not paused, not running, with work queued.
+    #[inline]
     fn can_start(&self, state: &State<T>) -> bool {
-        state.called()
+        !state.handlers.is_empty()
+            && state.called()
             && !state.running
-            && !state.handlers.is_empty()
             && matches!(state.slot, Slot::Ready(_))
             && !self.paused()
     }
@@ -391,6 +447,7 @@ impl<T: Send + 'static> Inner<T> {
 
     /// Runs the chain whose loop the caller claimed, then every chain it
     /// hands over to, in one flat loop (note 3).
+    #[inline(never)]
     fn run_claimed(self: &Arc<Self>, state: MutexGuard<'_, State<T>>) {
         let mut next = self.run_with(state);
         while let Some(deferred) = next {
@@ -495,6 +552,21 @@ impl<T: Send + 'static> Inner<T> {
         H: FnOnce(Result<T, Failure>) -> Outcome<T> + Send + 'static,
     {
         let mut state = self.lock();
+        if !state.called() && state.chained.is_none() {
+            // Unfired: nothing can run it before a fire (note 2), which will
+            // find it queued.
+            state.handlers.push_back_with(|| handler_entry(handler));
+            return;
+        }
+        self.add_to_fired(state, handler);
+    }
+
+    /// [`add_handler`](Self::add_handler) for a Deferred that was fired or
+    /// handed on.
+    fn add_to_fired<H>(self: &Arc<Self>, mut state: MutexGuard<'_, State<T>>, handler: H)
+    where
+        H: FnOnce(Result<T, Failure>) -> Outcome<T> + Send + 'static,
+    {
         if state.chained.is_some() {
             let first = state.late_entry(self.key());
             drop(state);
@@ -516,14 +588,20 @@ impl<T: Send + 'static> Inner<T> {
                 return;
             }
         }
-        state.handlers.push_back(Entry::Handler(Box::new(handler)));
+        state.handlers.push_back(handler_entry(handler));
         self.run_if_idle(state);
     }
 
     /// Ends the chain with a hand-over of its result to another Deferred
     /// (`chain_deferred`, `then`); runs it at once if the Deferred holds a
     /// result and nothing stops it (semantics §4).
-    pub(crate) fn hand_on(self: &Arc<Self>, transfer: Transfer<T>, consumer: Consumer) {
+    /// `transfer` gets the result and names the Deferred to run next; `Err`
+    /// gives a failure back to the chain instead (the hand-over was
+    /// refused), which then keeps it.
+    pub(crate) fn hand_on<F>(self: &Arc<Self>, transfer: F, consumer: Consumer)
+    where
+        F: FnOnce(Result<T, Failure>) -> Result<Next, Failure> + Send + 'static,
+    {
         let mut state = self.lock();
         if state.chained.is_some() {
             // Semantics §4: handlers added once the chain was handed on never run.
@@ -534,7 +612,7 @@ impl<T: Send + 'static> Inner<T> {
             return;
         }
         state.chained = Some(consumer);
-        state.handlers.push_back(Entry::Transfer(transfer));
+        state.handlers.push_back(hand_over_entry(transfer));
         self.run_if_idle(state);
     }
 
@@ -637,7 +715,7 @@ impl<T: Send + 'static> Inner<T> {
                     return None;
                 }
             };
-            let mut batch = std::mem::take(&mut state.handlers);
+            let mut batch = state.handlers.take_batch();
             drop(state);
             loop {
                 let Some(entry) = batch.pop_front() else {
@@ -645,14 +723,16 @@ impl<T: Send + 'static> Inner<T> {
                     state.slot = Slot::Ready(current);
                     break;
                 };
-                match entry {
-                    Entry::Handler(handler) => {
-                        current = match unwind::outcome(move || handler(current)) {
-                            Outcome::Value(value) => Ok(value),
-                            Outcome::Failure(failure) => Err(failure),
-                            Outcome::Deferred(other) => {
+                current = match unwind::step(move || entry.call(current)) {
+                    Step::Outcome(Outcome::Value(value)) => Ok(value),
+                    Step::Outcome(Outcome::Failure(failure)) => Err(failure),
+                    Step::Outcome(Outcome::Deferred(other)) => {
+                        match self.take_ready(other.into_inner()) {
+                            // It held its result: the batch goes on.
+                            Ok(result) => result,
+                            Err(other) => {
                                 self.requeue(batch);
-                                match self.wait_on(other.into_inner()) {
+                                match self.wait_on(other) {
                                     Some(guard) => {
                                         state = guard;
                                         break;
@@ -660,28 +740,22 @@ impl<T: Send + 'static> Inner<T> {
                                     None => return None,
                                 }
                             }
-                        };
-                    }
-                    Entry::Transfer(transfer) => {
-                        // Nothing follows a transfer: adds after it are refused.
-                        debug_assert!(batch.is_empty());
-                        match unwind::catch_fallible(move || transfer(current)) {
-                            Ok(next) => {
-                                let mut state = self.lock();
-                                state.slot = Slot::Consumed;
-                                state.running = false;
-                                return next;
-                            }
-                            Err(failure) => current = Err(failure),
                         }
                     }
-                }
+                    Step::Handed(next) => {
+                        // Nothing follows a hand-over: adds after it are refused.
+                        debug_assert!(batch.is_empty());
+                        let mut state = self.lock();
+                        state.slot = Slot::Consumed;
+                        state.running = false;
+                        return next;
+                    }
+                };
                 if !batch.is_empty() && self.paused() {
                     // Note 4: stop before the next handler.
                     state = self.lock();
                     state.slot = Slot::Ready(current);
-                    batch.append(&mut state.handlers);
-                    state.handlers = batch;
+                    state.handlers.put_back_in_front(batch);
                     break;
                 }
             }
@@ -689,13 +763,11 @@ impl<T: Send + 'static> Inner<T> {
     }
 
     /// Puts the rest of a batch back in front of whatever was added meanwhile.
-    fn requeue(&self, mut batch: Queue<Entry<T>>) {
+    fn requeue(&self, batch: Batch<Entry<T>>) {
         if batch.is_empty() {
             return;
         }
-        let mut state = self.lock();
-        batch.append(&mut state.handlers);
-        state.handlers = batch;
+        self.lock().handlers.put_back_in_front(batch);
     }
 
     /// Stores what a handler returned. `Some(guard)`: the loop goes on;
@@ -704,11 +776,52 @@ impl<T: Send + 'static> Inner<T> {
         let result = match outcome {
             Outcome::Value(value) => Ok(value),
             Outcome::Failure(failure) => Err(failure),
-            Outcome::Deferred(inner) => return self.wait_on(inner.into_inner()),
+            Outcome::Deferred(inner) => match self.take_ready(inner.into_inner()) {
+                Ok(result) => result,
+                Err(inner) => return self.wait_on(inner),
+            },
         };
         let mut state = self.lock();
         state.slot = Slot::Ready(result);
         Some(state)
+    }
+
+    /// Semantics §4 when the Deferred a handler returned holds its result,
+    /// idle and unclaimed (the commonest case: `succeed`, a cache hit): its
+    /// result is taken under its lock alone, and it is consumed. `Err` gives
+    /// it back to wait on. Unlike [`wait_on`](Self::wait_on), the waiter is
+    /// not marked `Waiting` first, and nobody can tell: its result is out
+    /// with its runner all along, so a `cancel` of the waiter does nothing
+    /// meanwhile, as a cancel passed on to the fired inner one would do.
+    /// The inner one's handle is dropped here, with no lock held (its drop
+    /// may report a failure to the hook: note 1).
+    /// When no other handle to the inner one exists (the handler made it, as
+    /// `succeed` does), it is read without its lock: nobody else can.
+    #[inline]
+    fn take_ready(
+        self: &Arc<Self>,
+        mut inner: Arc<Inner<T>>,
+    ) -> Result<Result<T, Failure>, Arc<Inner<T>>> {
+        if Arc::ptr_eq(self, &inner) {
+            return Ok(Err(Failure::new(AlreadyChainedError)));
+        }
+        let taken = match Arc::get_mut(&mut inner) {
+            Some(only) => {
+                let paused = only.paused();
+                only.state.get_mut().take_for_waiter(paused)
+            }
+            None => {
+                let paused = inner.paused();
+                inner.lock().take_for_waiter(paused)
+            }
+        };
+        match taken {
+            Some(result) => {
+                drop(inner);
+                Ok(result)
+            }
+            None => Err(inner),
+        }
     }
 
     /// Semantics §4: a handler returned `inner`.
@@ -743,14 +856,15 @@ impl<T: Send + 'static> Inner<T> {
             };
             if ready.is_none() {
                 other.chained = Some(Consumer::HandlerReturn);
-                other
-                    .handlers
-                    .push_back(Entry::Transfer(continuation(Arc::clone(self))));
+                other.handlers.push_back(continuation(Arc::clone(self)));
                 // `inner` cannot be startable here (else we would have taken
                 // its result), so nobody needs to drive it now.
             }
             ready
         };
+        // Not under our lock: dropping the last handle to `inner` drops it
+        // (its failure report is user code: note 1).
+        drop(inner);
         let mut state = self.lock();
         match taken {
             Some(result) => state.slot = Slot::Ready(result),
@@ -851,8 +965,8 @@ impl<T: Send + 'static> Resume for Inner<T> {
 /// The entry a waiting Deferred leaves at the end of the chain it waits on
 /// (semantics §4): hands the result to the waiter and returns it for the
 /// caller's loop to run, if it can start.
-fn continuation<T: Send + 'static>(waiter: Arc<Inner<T>>) -> Transfer<T> {
-    Box::new(move |result| {
+fn continuation<T: Send + 'static>(waiter: Arc<Inner<T>>) -> Entry<T> {
+    hand_over_entry(move |result| {
         let mut state = waiter.lock();
         state.slot = Slot::Ready(result);
         if state.running {
@@ -866,26 +980,69 @@ fn continuation<T: Send + 'static>(waiter: Arc<Inner<T>>) -> Transfer<T> {
     })
 }
 
+/// The entry of a handler.
+#[inline(always)]
+fn handler_entry<T, H>(handler: H) -> Entry<T>
+where
+    T: Send + 'static,
+    H: FnOnce(Result<T, Failure>) -> Outcome<T> + Send + 'static,
+{
+    Entry::new(move |result| Step::Outcome(handler(result)))
+}
+
+/// The entry of a hand-over: `Ok` names the Deferred to run next, `Err`
+/// gives a failure back to the chain.
+#[inline(always)]
+fn hand_over_entry<T, F>(transfer: F) -> Entry<T>
+where
+    T: Send + 'static,
+    F: FnOnce(Result<T, Failure>) -> Result<Next, Failure> + Send + 'static,
+{
+    Entry::new(move |result| match transfer(result) {
+        Ok(next) => Step::Handed(next),
+        Err(refused) => Step::Outcome(Outcome::Failure(refused)),
+    })
+}
+
 impl<T: 'static> Drop for Inner<T> {
+    /// The common case (no debug record, no unhandled failure, nothing
+    /// queued, no canceller) only tests; the fields' own drops follow.
+    #[inline]
     fn drop(&mut self) {
+        let key = self.key();
         let state = self.state.get_mut();
-        let sites = if state.debugged() {
+        if state.debugged()
+            || matches!(state.slot, Slot::Ready(Err(_)))
+            || !state.handlers.is_empty()
+            || state.canceller.is_some()
+        {
+            state.drop_slow(key);
+        }
+    }
+}
+
+impl<T: 'static> State<T> {
+    /// The rest of `Inner::drop`: the debug record, the unhandled report,
+    /// and the queue and canceller dropped through the drop queue.
+    #[cold]
+    #[inline(never)]
+    fn drop_slow(&mut self, key: usize) {
+        let sites = if self.debugged() {
             // Debug mode: this Deferred's record leaves the table now.
-            debug::take(self.key())
+            debug::take(key)
         } else {
             None
         };
-        let state = self.state.get_mut();
-        if let Slot::Ready(Err(failure)) = &state.slot {
+        if let Slot::Ready(Err(failure)) = &self.slot {
             unhandled::report(failure, sites);
         }
-        if state.handlers.is_empty() && state.canceller.is_none() {
+        if self.handlers.is_empty() && self.canceller.is_none() {
             return;
         }
         // Queued handlers (and a canceller) may hold other Deferreds whose
         // drop would drop more: flatten the recursion.
-        let handlers = std::mem::take(&mut state.handlers);
-        let canceller = state.canceller.take();
+        let handlers = std::mem::take(&mut self.handlers);
+        let canceller = self.canceller.take();
         drop_queue::defer_drop(Box::new((handlers, canceller)));
     }
 }

@@ -3,6 +3,7 @@
 
 mod drop_queue;
 mod engine;
+mod in_place;
 mod outcome;
 mod queue;
 mod unhandled;
@@ -11,6 +12,7 @@ mod weak;
 use std::fmt;
 use std::panic::Location;
 
+pub(crate) use engine::Step;
 pub use outcome::{IntoOutcome, Outcome};
 pub(crate) use unhandled::report as report_unhandled;
 pub use unhandled::{clear_unhandled_failure_hook, set_unhandled_failure_hook};
@@ -82,7 +84,7 @@ impl<T: Send + 'static> Deferred<T> {
     #[inline]
     #[track_caller]
     pub fn new() -> Self {
-        Deferred::made_at(Inner::new(None), Location::caller())
+        Deferred::made_at(|| Inner::new(None), Location::caller())
     }
 
     /// A new, unfired Deferred with a canceller: [`cancel`](Deferred::cancel)
@@ -103,13 +105,24 @@ impl<T: Send + 'static> Deferred<T> {
     where
         F: FnOnce(&Deferred<T>) + Send + 'static,
     {
-        Deferred::made_at(Inner::new(Some(Box::new(canceller))), Location::caller())
+        let canceller: engine::Canceller<T> = Box::new(canceller);
+        Deferred::made_at(|| Inner::new(Some(canceller)), Location::caller())
+    }
+
+    /// A Deferred fired from the start with `result` (`succeed`, `fail`):
+    /// made and fired in one step, without taking its lock; in debug mode,
+    /// made and first fired here.
+    #[must_use]
+    #[track_caller]
+    pub(crate) fn fired(result: Result<T, Failure>) -> Self {
+        Deferred::made_at(|| Inner::new_fired(result), Location::caller())
     }
 
     /// A new Deferred made at `site` (noted in debug mode).
     #[inline(always)]
-    fn made_at(inner: Inner<T>, site: &'static Location<'static>) -> Self {
-        let inner = Arc::new(inner);
+    /// (The state is built in place: see `in_place::arc_in_place`.)
+    fn made_at(make: impl FnOnce() -> Inner<T>, site: &'static Location<'static>) -> Self {
+        let inner = in_place::arc_in_place(make);
         if debug::wanted() {
             inner.start_debugging(site);
         }
@@ -186,10 +199,10 @@ impl<T: Send + 'static> Deferred<T> {
         F: FnOnce(Result<T, Failure>) -> Option<Failure> + Send + 'static,
     {
         self.inner.hand_on(
-            Box::new(move |result| match sink(result) {
+            move |result| match sink(result) {
                 None => Ok(None),
                 Some(kept) => Err(kept),
-            }),
+            },
             Consumer::Combinator,
         );
     }
@@ -330,7 +343,7 @@ impl<T: Send + 'static> Deferred<T> {
         // In debug mode, `other` records this call as where it was first fired.
         let site = Location::caller();
         self.inner.hand_on(
-            Box::new(move |result| target.fire_for_caller(result, site)),
+            move |result| target.fire_for_caller(result, site),
             Consumer::ChainDeferred,
         );
     }
@@ -375,10 +388,10 @@ impl<T: Send + 'static> Deferred<T> {
         });
         let target = Arc::clone(&next.inner);
         self.inner.hand_on(
-            Box::new(move |result| {
+            move |result| {
                 let outcome = crate::unwind::outcome(|| f(result).into_outcome());
                 target.fire_outcome_for_caller(outcome, site)
-            }),
+            },
             Consumer::Then,
         );
         next

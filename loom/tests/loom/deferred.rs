@@ -512,3 +512,98 @@ fn then_on_one_thread_while_another_fires_the_source() {
         assert_eq!(source.state(), DeferredState::Consumed);
     });
 }
+
+/// Counts its drops (a handler's captures): an observation, `std` on purpose.
+struct DropCount(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+impl Drop for DropCount {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+fn count(counter: &std::sync::Arc<std::sync::atomic::AtomicUsize>) -> usize {
+    counter.load(std::sync::atomic::Ordering::SeqCst)
+}
+
+/// Model 17, the inline handler storage (`src/deferred/in_place.rs`):
+/// thread A adds three handlers, one kept inline (captures of two words),
+/// one too large for that (boxed), and one returning an already-fired
+/// Deferred (taken without waiting), while thread B fires. Whatever the
+/// interleaving, each handler runs exactly once, in order, on whichever
+/// thread runs the chain, and each one's captures are dropped exactly once.
+/// Then handlers left unrun: two threads each add one (one inline, one
+/// boxed) and drop their handle of the unfired Deferred, so that its queue
+/// is dropped on either thread: every capture is dropped exactly once, none
+/// runs.
+#[test]
+fn inline_handlers_cross_threads_run_or_drop_once() {
+    exhaustive(|| {
+        let runs = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let drops = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let d = Deferred::<i64>::new();
+        let adder = {
+            let (d, runs, drops) = (d.clone(), runs.clone(), drops.clone());
+            thread::spawn(move || {
+                let small = DropCount(drops.clone());
+                let ran = runs.clone();
+                d.add_callback(move |v| {
+                    let _captured = &small;
+                    ran.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    v + 1
+                });
+                let large = (DropCount(drops), [10i64; 6]);
+                let ran = runs.clone();
+                d.add_callback(move |v| {
+                    assert_eq!(
+                        ran.fetch_add(1, std::sync::atomic::Ordering::SeqCst),
+                        1,
+                        "in order"
+                    );
+                    v * large.1[5]
+                });
+                d.add_callback(move |v| {
+                    assert_eq!(runs.fetch_add(1, std::sync::atomic::Ordering::SeqCst), 2);
+                    deferred::succeed(v - 3)
+                });
+            })
+        };
+        let firer = {
+            let d = d.clone();
+            thread::spawn(move || d.callback(1))
+        };
+        adder.join().unwrap();
+        firer.join().unwrap().expect("the only fire");
+        assert_eq!(result_of(&d), Some(Ok(17)));
+        assert_eq!(count(&runs), 3);
+        assert_eq!(count(&drops), 2, "each handler's captures dropped once");
+    });
+    exhaustive(|| {
+        let runs = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let drops = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let d = Deferred::<i64>::new();
+        let other = d.clone();
+        let adder = {
+            let (runs, drops) = (runs.clone(), drops.clone());
+            thread::spawn(move || {
+                let large = (DropCount(drops), [0i64; 6]);
+                other.add_callback(move |v| {
+                    runs.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    v + large.1[0]
+                });
+                drop(other);
+            })
+        };
+        let small = DropCount(drops.clone());
+        let ran = runs.clone();
+        d.add_callback(move |v| {
+            let _captured = &small;
+            ran.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            v
+        });
+        drop(d);
+        adder.join().unwrap();
+        assert_eq!(count(&runs), 0, "an unfired Deferred runs nothing");
+        assert_eq!(count(&drops), 2, "each handler's captures dropped once");
+    });
+}
