@@ -9,6 +9,14 @@
 pub(crate) trait Task: Send + 'static {
     /// Runs the task, consuming it.
     fn run(self: Box<Self>);
+
+    /// Whether this is the result of a job that `defer_to_thread` handed to
+    /// a thread, coming back to the reactor (which counts them, to spin
+    /// while one is due: design note 7 of `src/reactor/mod.rs`).
+    #[inline]
+    fn returns_from_thread(&self) -> bool {
+        false
+    }
 }
 
 impl<F: FnOnce() + Send + 'static> Task for F {

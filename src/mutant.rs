@@ -51,6 +51,8 @@ planted!(
     "pool_start_skips_queue",
     "looping_call_no_ticket",
     "bridge_waker_after_check",
+    "reactor_sleeps_over_a_call",
+    "reactor_stops_over_a_call",
 );
 
 /// `a == b` for strings, in a `const fn`.

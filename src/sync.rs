@@ -13,6 +13,21 @@
 //!    hook). It lives in a `static`, which loom cannot model (its objects must be
 //!    created inside a model run), and it is never part of a cross-thread
 //!    protocol: it is read once per report.
+//!
+//! Two doors lead to crossbeam in normal builds and to a loom-visible stand-in
+//! with the same contract under the model (docs/verification.md says what is
+//! thereby trusted to crossbeam, and why):
+//!
+//! - [`Queue`], an unbounded multi-producer multi-consumer FIFO: crossbeam's
+//!   `SegQueue`, or a [`Mutex`]`<VecDeque>`. Our protocols never ask a queue
+//!   whether it is empty: a count in one of our own atomics says how many
+//!   items are there or on their way, and decides every sleep, wake-up and
+//!   stop (the queue only carries the items), so the models check all of it.
+//! - [`Backoff`], the spin-then-yield of a thread about to park:
+//!   `crossbeam_utils::Backoff`, or under loom a stand-in that never spins
+//!   (it reports itself completed at once, so the code goes straight to its
+//!   park decision) and whose `snooze` yields to loom's scheduler (so a
+//!   retry loop waiting for another thread's step lets that thread run).
 
 pub(crate) use std::sync::{Arc, Weak};
 
@@ -26,14 +41,17 @@ pub(crate) use loom::thread_local;
 #[cfg(not(deferred_loom))]
 pub(crate) use std::thread_local;
 
-/// Thread spawning and identity, from loom under the model. (`yield_now` is
-/// std's only: the one caller, the pool's spin, does not exist under loom.)
+/// Thread spawning and identity, from loom under the model.
 pub(crate) mod thread {
     #[cfg(deferred_loom)]
     pub(crate) use loom::thread::{current, Builder, JoinHandle, ThreadId};
     #[cfg(not(deferred_loom))]
-    pub(crate) use std::thread::{current, yield_now, Builder, JoinHandle, ThreadId};
+    pub(crate) use std::thread::{current, Builder, JoinHandle, ThreadId};
 }
+
+/// Pads a value to its own cache line(s), so that threads writing it do not
+/// slow down readers of its neighbours (plain data: the same under loom).
+pub(crate) use crossbeam_utils::CachePadded;
 
 #[cfg(deferred_loom)]
 use loom::sync as imp;
@@ -122,3 +140,97 @@ impl Condvar {
 /// A read-write lock for process-wide configuration kept in a `static`
 /// (always `std`: see the module docs).
 pub(crate) type GlobalRwLock<T> = std::sync::RwLock<T>;
+
+/// An unbounded multi-producer multi-consumer FIFO queue (see the module
+/// docs): crossbeam's `SegQueue`.
+#[cfg(not(deferred_loom))]
+pub(crate) struct Queue<T>(crossbeam_queue::SegQueue<T>);
+
+/// An unbounded multi-producer multi-consumer FIFO queue (see the module
+/// docs): under loom, a [`Mutex`]`<VecDeque>` with the same contract.
+#[cfg(deferred_loom)]
+pub(crate) struct Queue<T>(Mutex<std::collections::VecDeque<T>>);
+
+impl<T> Queue<T> {
+    pub(crate) fn new() -> Self {
+        #[cfg(not(deferred_loom))]
+        {
+            Queue(crossbeam_queue::SegQueue::new())
+        }
+        #[cfg(deferred_loom)]
+        {
+            Queue(Mutex::new(std::collections::VecDeque::new()))
+        }
+    }
+
+    /// Appends `value` at the back.
+    #[inline]
+    pub(crate) fn push(&self, value: T) {
+        #[cfg(not(deferred_loom))]
+        self.0.push(value);
+        #[cfg(deferred_loom)]
+        self.0.lock().push_back(value);
+    }
+
+    /// Takes the front item, if one is there.
+    #[inline]
+    pub(crate) fn pop(&self) -> Option<T> {
+        #[cfg(not(deferred_loom))]
+        {
+            self.0.pop()
+        }
+        #[cfg(deferred_loom)]
+        {
+            self.0.lock().pop_front()
+        }
+    }
+
+    /// Takes the front item, which the caller knows is there or on its way:
+    /// its count was raised by a thread that pushes it next. If that thread
+    /// has not pushed yet, waits for it (spinning, then yielding its core).
+    #[inline]
+    pub(crate) fn pop_promised(&self) -> T {
+        if let Some(value) = self.pop() {
+            return value;
+        }
+        let backoff = Backoff::new();
+        loop {
+            backoff.snooze();
+            if let Some(value) = self.pop() {
+                return value;
+            }
+        }
+    }
+}
+
+impl<T> Default for Queue<T> {
+    fn default() -> Self {
+        Queue::new()
+    }
+}
+
+/// Spin-then-yield for a thread about to park: crossbeam's.
+#[cfg(not(deferred_loom))]
+pub(crate) use crossbeam_utils::Backoff;
+
+/// Spin-then-yield for a thread about to park, under loom: never spins
+/// ([`is_completed`](Backoff::is_completed) at once), and `snooze` yields to
+/// loom's scheduler (see the module docs).
+#[cfg(deferred_loom)]
+#[derive(Debug, Default)]
+pub(crate) struct Backoff;
+
+#[cfg(deferred_loom)]
+impl Backoff {
+    pub(crate) fn new() -> Self {
+        Backoff
+    }
+
+    pub(crate) fn snooze(&self) {
+        loom::thread::yield_now();
+    }
+
+    pub(crate) fn is_completed(&self) -> bool {
+        true
+    }
+}

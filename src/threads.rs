@@ -102,7 +102,9 @@ where
         target: d.clone(),
         reactor: Some(reactor.clone()),
     });
+    reactor.job_out();
     if let Err(refused) = pool.submit(task) {
+        reactor.job_not_out();
         fire_or_log(&d, Err(Failure::new(refused)));
     }
     d
@@ -160,6 +162,11 @@ where
             Stage::Done(outcome) => deliver(&self.target, outcome),
             Stage::Taken => unreachable!("a ToThread task runs at most twice"),
         }
+    }
+
+    #[inline]
+    fn returns_from_thread(&self) -> bool {
+        matches!(self.stage, Stage::Done(_))
     }
 }
 

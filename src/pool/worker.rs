@@ -108,7 +108,7 @@ fn spin_for_work(shared: &Shared) {
         if shared.queued_hint.load(Ordering::Relaxed) > 0 {
             return;
         }
-        thread::yield_now();
+        std::thread::yield_now();
     }
 }
 

@@ -3,19 +3,29 @@
 //!
 //! # Design note: the wakeup protocol
 //!
-//! 1. **One lock.** The queue of calls from other threads, the timers, the
-//!    phase and the `sleeping` flag all sit behind one [`Mutex`]; only the
-//!    reactor thread waits on the [`Condvar`] `wake`.
-//! 2. **No lost wakeup.** The loop decides to sleep under the lock, after
-//!    seeing no call queued, no timer due and no stop; it sets `sleeping`
-//!    and waits, which releases the lock atomically. Whoever then adds work
-//!    (a call, an earlier timer, a stop) does so under the same lock, sees
-//!    `sleeping`, and notifies. `notified` keeps a burst of submits to one
-//!    notification per sleep.
-//! 3. **Batches.** The loop swaps the whole call queue out under the lock and
-//!    runs it outside: one lock per batch, not per call, and submitters never
-//!    wait behind a running call. Each turn runs one batch and at most one due
-//!    timer, so neither starves the other.
+//! 1. **Calls come in without a lock.** `call_from_thread` (and every
+//!    `defer_to_thread` result) goes into a lock-free queue ([`Queue`]), and
+//!    one atomic word, `inbound`, counts the calls *pending* (counted, and
+//!    pushed or about to be) beside two flags: `SLEEPING` (the reactor thread
+//!    waits on `wake`, or is about to) and `STOPPED` (calls are refused). A
+//!    caller counts its call first (one `fetch_add`, which also tells it both
+//!    flags), then pushes it. The timers, the phase and the stop hooks sit
+//!    behind the one [`Mutex`]; only the reactor thread waits on the
+//!    [`Condvar`] `wake`.
+//! 2. **No lost wakeup.** The loop decides to sleep under the lock, having
+//!    seen no call pending, no timer due and no stop, and sets `SLEEPING`
+//!    with a compare-and-swap that succeeds only while no call is pending;
+//!    then it waits, which releases the lock atomically. A call counted
+//!    before that swap is seen by it (the loop runs it instead of sleeping);
+//!    one counted after it sees `SLEEPING`. Whoever clears `SLEEPING` (one
+//!    `fetch_and`: exactly one caller per sleep) takes the lock once, so its
+//!    notification comes after the wait began, and notifies. Timers and
+//!    `stop`, which change under the lock, clear it and notify the same way.
+//! 3. **Batches.** Each turn reads the pending count once and runs that many
+//!    calls, popping them without a lock; calls that arrive meanwhile wait
+//!    for the next turn. Each turn runs one batch and at most one due timer,
+//!    so neither starves the other. A call counted but not yet pushed (its
+//!    caller was preempted in between) is waited for ([`Queue::pop_promised`]).
 //! 4. **User code runs with no lock held** and inside the panic policy
 //!    (`crate::unwind`): a panicking call is logged and the loop goes on.
 //! 5. **Time is only in the timed wait.** With no timer pending the loop waits
@@ -24,13 +34,20 @@
 //!    once and needs no waiting either.
 //! 6. **Shutdown order:** the loop leaves at `stop`; then the thread pool
 //!    stops (its queued jobs run and it joins every worker), so results that
-//!    workers hand back meanwhile are still queued; then the queue is drained
-//!    until empty, and only then, under the lock, the phase becomes
-//!    `Stopped` (later calls are refused) and pending timers are discarded.
-//!
-//! The loop does not spin before it sleeps (the pool's workers do): measured
-//! on a round trip through `defer_to_thread`, a spinning reactor thread only
-//! took a core from the worker it waits for.
+//!    workers hand back meanwhile are still queued; then the calls are
+//!    drained until none is pending, and only then `STOPPED` is set, with a
+//!    compare-and-swap that succeeds only while none is pending: a call
+//!    counted before it is drained, one counted after it is refused (its
+//!    caller gets it back). Then, under the lock, the phase becomes `Stopped`
+//!    and pending timers are discarded.
+//! 7. **Spin before sleeping, when a result is due.** When jobs that
+//!    `defer_to_thread` handed to threads are still out (`out`), the loop
+//!    spins briefly (`Backoff`, outside the lock) on the pending count before
+//!    it sleeps: a worker's result usually arrives within microseconds, and a
+//!    sleep and its wakeup cost two context switches and a system call on
+//!    each side. With nothing out it sleeps at once, so an idle reactor burns
+//!    no CPU. The spin decides nothing (the sleep decision of note 2 still
+//!    follows it), and loom models skip it.
 
 mod error;
 mod timers;
@@ -50,7 +67,9 @@ use crate::job::Job;
 use crate::mutant;
 use crate::pool::{PoolSizeError, ThreadPool};
 use crate::sync::thread::{self, ThreadId};
-use crate::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
+use crate::sync::{
+    Arc, AtomicUsize, Backoff, CachePadded, Condvar, Mutex, MutexGuard, Ordering, Queue, Weak,
+};
 use crate::time::CANCELLED;
 use crate::time::{nanos, DelayedCall, Nanos, ReactorTime, TimerCell, TimerJob, TimerQueue};
 use crate::unwind;
@@ -87,7 +106,16 @@ pub struct Reactor {
 
 /// What every handle shares.
 pub(crate) struct Inner {
-    /// Everything that changes (design note 1).
+    /// The calls pending and the `SLEEPING` and `STOPPED` flags (design
+    /// note 1), on a cache line of its own: every caller writes it.
+    inbound: CachePadded<AtomicUsize>,
+    /// Calls from other threads, in arrival order (design note 1).
+    calls: Queue<Job>,
+    /// Jobs `defer_to_thread` handed to threads whose results have not come
+    /// back yet (design note 7); written by the threads that submit (the
+    /// reactor thread, usually) and by the reactor thread.
+    out: CachePadded<AtomicUsize>,
+    /// The timers, the phase, the stop hooks (design note 1).
     state: Mutex<State>,
     /// The reactor thread sleeps here.
     wake: Condvar,
@@ -111,20 +139,27 @@ enum Phase {
     Stopped,
 }
 
+/// `inbound`: the reactor thread waits on `wake`, or is about to.
+const SLEEPING: usize = 1;
+/// `inbound`: calls are refused.
+const STOPPED: usize = 2;
+/// `inbound`: one call pending (the count is the rest of the word).
+const ONE_CALL: usize = 4;
+
+/// The calls pending in an `inbound` word.
+#[inline]
+fn pending(word: usize) -> usize {
+    word / ONE_CALL
+}
+
 /// The state behind the lock.
 struct State {
     /// See [`Phase`].
     phase: Phase,
-    /// Calls from `call_from_thread`, in arrival order.
-    calls: Vec<Job>,
     /// Pending timers.
     timers: Timers,
     /// `call_when_running` calls waiting for `run`.
     when_running: Vec<Job>,
-    /// The reactor thread is waiting (or about to wait) on `wake`.
-    sleeping: bool,
-    /// A notification was sent since the reactor last went to sleep.
-    notified: bool,
     /// The thread that runs the loop, once `run` started.
     thread: Option<ThreadId>,
     /// Crate-internal hooks run on the reactor thread when the loop leaves,
@@ -133,19 +168,6 @@ struct State {
     stop_hooks: Option<Vec<(u64, Job)>>,
     /// The id of the next stop hook.
     next_stop_hook: u64,
-}
-
-impl State {
-    /// Whether whoever just added work must notify the sleeping reactor;
-    /// marks the notification as sent (design note 2).
-    fn take_wakeup(&mut self) -> bool {
-        if self.sleeping && !self.notified {
-            self.notified = true;
-            true
-        } else {
-            false
-        }
-    }
 }
 
 impl Default for Reactor {
@@ -195,13 +217,13 @@ impl Reactor {
     pub fn with_thread_pool(pool: ThreadPool) -> Self {
         Reactor {
             inner: Arc::new(Inner {
+                inbound: CachePadded::new(AtomicUsize::new(0)),
+                calls: Queue::new(),
+                out: CachePadded::new(AtomicUsize::new(0)),
                 state: Mutex::new(State {
                     phase: Phase::NotStarted,
-                    calls: Vec::new(),
                     timers: Timers::default(),
                     when_running: Vec::new(),
-                    sleeping: false,
-                    notified: false,
                     thread: None,
                     stop_hooks: Some(Vec::new()),
                     next_stop_hook: 0,
@@ -304,11 +326,7 @@ impl Reactor {
             return Err(ReactorError::NotRunning);
         }
         state.phase = Phase::Stopping;
-        let wake = state.take_wakeup();
-        drop(state);
-        if wake {
-            self.inner.wake.notify_one();
-        }
+        self.inner.wake_locked();
         Ok(())
     }
 
@@ -389,11 +407,8 @@ impl Reactor {
         let when = self.inner.now().saturating_add(nanos(delay));
         let cell = state.timers.insert(when, job);
         // It may be due before the reactor's current wake-up time.
-        let wake = state.take_wakeup();
+        self.inner.wake_locked();
         drop(state);
-        if wake {
-            self.inner.wake.notify_one();
-        }
         Ok(self.handle(cell))
     }
 
@@ -530,8 +545,27 @@ impl Reactor {
     }
 
     /// For `defer_to_thread`: queue a call, or get it back if the reactor has stopped.
+    #[inline]
     pub(crate) fn push_call(&self, job: Job) -> Result<(), Job> {
         self.inner.push_call(job)
+    }
+
+    /// For `defer_to_thread`: a job is going out to a thread; its result
+    /// comes back as a call that says so ([`Task::returns_from_thread`]).
+    /// While any is out, the loop spins briefly before it sleeps (design
+    /// note 7).
+    ///
+    /// [`Task::returns_from_thread`]: crate::job::Task::returns_from_thread
+    #[inline]
+    pub(crate) fn job_out(&self) {
+        self.inner.out.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// For `defer_to_thread`: a job counted by [`job_out`](Self::job_out)
+    /// will not come back as a call after all (the pool refused it).
+    #[inline]
+    pub(crate) fn job_not_out(&self) {
+        self.inner.out.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
@@ -553,73 +587,141 @@ impl Inner {
         nanos(self.epoch.elapsed())
     }
 
-    /// Queues a call; hands it back if the reactor has stopped.
+    /// Queues a call; hands it back if the reactor has stopped (design
+    /// notes 1 and 2).
     fn push_call(&self, job: Job) -> Result<(), Job> {
-        let mut state = self.state.lock();
-        if state.phase == Phase::Stopped {
+        let before = self.inbound.fetch_add(ONE_CALL, Ordering::AcqRel);
+        if before & STOPPED != 0 {
+            // Final: the reactor will never look at the count again.
+            self.inbound.fetch_sub(ONE_CALL, Ordering::Relaxed);
             return Err(job);
         }
-        state.calls.push(job);
-        let wake = state.take_wakeup() && !mutant::on("reactor_lost_wakeup");
-        drop(state);
-        if wake {
-            self.wake.notify_one();
+        self.calls.push(job);
+        if before & SLEEPING != 0 && !mutant::on("reactor_lost_wakeup") {
+            self.wake_unlocked();
         }
         Ok(())
     }
 
+    /// Wakes the reactor thread if it sleeps, from a thread that does not
+    /// hold the lock (design note 2).
+    fn wake_unlocked(&self) {
+        if self.inbound.fetch_and(!SLEEPING, Ordering::AcqRel) & SLEEPING != 0 {
+            // The reactor set SLEEPING under the lock and holds it until its
+            // wait begins: once we have had the lock, it is waiting.
+            drop(self.state.lock());
+            self.wake.notify_one();
+        }
+    }
+
+    /// Wakes the reactor thread if it sleeps; the caller holds the lock
+    /// (so the reactor is waiting if `SLEEPING` is set).
+    fn wake_locked(&self) {
+        if self.inbound.fetch_and(!SLEEPING, Ordering::AcqRel) & SLEEPING != 0 {
+            self.wake.notify_one();
+        }
+    }
+
     /// The loop, until `stop`; returns the stop hooks (taken under the lock).
     fn turn(&self) -> Option<Vec<(u64, Job)>> {
-        let mut batch: Vec<Job> = Vec::new();
         loop {
             let mut state = self.state.lock();
-            let timer = loop {
+            let mut spun = false;
+            let (calls, timer) = loop {
                 if state.phase != Phase::Running {
                     // The stop hooks, taken in the critical section that sees
                     // the stop (see `add_stop_hook`), for `run` to run next.
                     return state.stop_hooks.take().filter(|hooks| !hooks.is_empty());
                 }
-                std::mem::swap(&mut state.calls, &mut batch);
+                let calls = pending(self.inbound.load(Ordering::Acquire));
                 let timer = if state.timers.is_empty() {
                     None
                 } else {
                     state.timers.pop_due(self.now())
                 };
-                if !batch.is_empty() || timer.is_some() {
-                    break timer;
+                if calls > 0 || timer.is_some() {
+                    break (calls, timer);
+                }
+                if !spun && self.out.load(Ordering::Relaxed) > 0 {
+                    // Design note 7: a result is due; look again after a spin.
+                    spun = true;
+                    drop(state);
+                    self.spin_for_calls();
+                    state = self.state.lock();
+                    continue;
                 }
                 state = self.sleep(state);
             };
             drop(state);
-            // `drain` keeps the batch's allocation for the next swap.
-            for job in batch.drain(..) {
-                unwind::run_job("a call on the reactor thread", job);
-            }
+            self.run_calls(calls);
             if let Some(job) = timer {
                 unwind::run_logged("a delayed call", job);
             }
         }
     }
 
+    /// Runs `count` pending calls, in order, then uncounts them.
+    fn run_calls(&self, count: usize) {
+        let mut returned = 0;
+        for _ in 0..count {
+            let job = self.calls.pop_promised();
+            returned += usize::from(job.returns_from_thread());
+            unwind::run_job("a call on the reactor thread", job);
+        }
+        self.inbound.fetch_sub(count * ONE_CALL, Ordering::AcqRel);
+        if returned > 0 {
+            self.out.fetch_sub(returned, Ordering::Relaxed);
+        }
+    }
+
+    /// Spins briefly, outside the lock, until a call is pending (design note 7).
+    fn spin_for_calls(&self) {
+        let backoff = Backoff::new();
+        while !backoff.is_completed() {
+            if pending(self.inbound.load(Ordering::Acquire)) > 0 {
+                return;
+            }
+            backoff.snooze();
+        }
+    }
+
     /// Waits on `wake` until the next timer is due or someone notifies
-    /// (design notes 2 and 5).
-    fn sleep<'a>(&'a self, mut state: MutexGuard<'a, State>) -> MutexGuard<'a, State> {
-        state.sleeping = true;
-        state.notified = false;
-        let mut state = match state.timers.next_due() {
-            None => self.wake.wait(state),
+    /// (design notes 2 and 5); returns at once if a call is pending or a
+    /// timer due.
+    fn sleep<'a>(&'a self, state: MutexGuard<'a, State>) -> MutexGuard<'a, State> {
+        let timeout = match state.timers.next_due() {
+            None => None,
             Some(due) => {
                 let now = self.now();
                 if due <= now {
-                    state
-                } else {
-                    self.wake
-                        .wait_timeout(state, Duration::from_nanos(due - now))
-                        .0
+                    return state;
                 }
+                Some(Duration::from_nanos(due - now))
             }
         };
-        state.sleeping = false;
+        // SLEEPING only while no call is pending, in one step with the count.
+        let mut word = self.inbound.load(Ordering::Acquire);
+        loop {
+            if pending(word) > 0 && !mutant::on("reactor_sleeps_over_a_call") {
+                return state;
+            }
+            match self.inbound.compare_exchange_weak(
+                word,
+                word | SLEEPING,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => break,
+                Err(now) => word = now,
+            }
+        }
+        let state = match timeout {
+            None => self.wake.wait(state),
+            Some(timeout) => self.wake.wait_timeout(state, timeout).0,
+        };
+        // Notified (a caller cleared the flag), timed out or woken spuriously:
+        // awake from here on.
+        self.inbound.fetch_and(!SLEEPING, Ordering::AcqRel);
         state
     }
 
@@ -631,13 +733,21 @@ impl Inner {
                 "reactor ran on one of its own pool's workers; the pool stops without a join"
             );
         }
-        let mut batch: Vec<Job> = Vec::new();
         let discarded = loop {
-            let mut state = self.state.lock();
-            if mutant::on("reactor_no_drain") {
-                state.calls.clear();
+            let calls = pending(self.inbound.load(Ordering::Acquire));
+            if calls > 0 {
+                if mutant::on("reactor_no_drain") {
+                    for _ in 0..calls {
+                        drop(self.calls.pop_promised());
+                    }
+                    self.inbound.fetch_sub(calls * ONE_CALL, Ordering::AcqRel);
+                } else {
+                    self.run_calls(calls);
+                }
+                continue;
             }
-            if state.calls.is_empty() {
+            let mut state = self.state.lock();
+            if self.try_refuse_calls() {
                 state.phase = Phase::Stopped;
                 state.thread = None;
                 break (
@@ -645,13 +755,28 @@ impl Inner {
                     std::mem::take(&mut state.when_running),
                 );
             }
-            std::mem::swap(&mut state.calls, &mut batch);
-            drop(state);
-            for job in batch.drain(..) {
-                unwind::run_job("a call on the reactor thread", job);
-            }
         };
         drop(discarded); // user destructors, outside the lock
+    }
+
+    /// Sets `STOPPED` if no call is pending, in one step with the count
+    /// (design note 6); false if a call came in first.
+    fn try_refuse_calls(&self) -> bool {
+        let mut word = self.inbound.load(Ordering::Acquire);
+        loop {
+            if pending(word) > 0 && !mutant::on("reactor_stops_over_a_call") {
+                return false;
+            }
+            match self.inbound.compare_exchange_weak(
+                word,
+                word | STOPPED,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => return true,
+                Err(now) => word = now,
+            }
+        }
     }
 }
 
@@ -667,11 +792,7 @@ impl TimerQueue for Inner {
             return false;
         }
         // An earlier due time must shorten the reactor's sleep.
-        let wake = state.take_wakeup();
-        drop(state);
-        if wake {
-            self.wake.notify_one();
-        }
+        self.wake_locked();
         true
     }
 
@@ -713,7 +834,10 @@ impl fmt::Debug for Reactor {
         let state = self.inner.state.lock();
         f.debug_struct("Reactor")
             .field("phase", &state.phase)
-            .field("queued_calls", &state.calls.len())
+            .field(
+                "queued_calls",
+                &pending(self.inner.inbound.load(Ordering::Relaxed)),
+            )
             .finish_non_exhaustive()
     }
 }

@@ -75,6 +75,16 @@ pub const MUTANTS: &[Mutant] = &[
         model: "primitives::release_racing_the_cancel_of_the_first_waiter_loses_no_token",
     },
     Mutant {
+        name: "reactor_sleeps_over_a_call",
+        breaks: "the reactor sets SLEEPING without checking, in the same step, that no call is pending",
+        model: "threads::call_from_thread_racing_the_reactor_going_to_sleep",
+    },
+    Mutant {
+        name: "reactor_stops_over_a_call",
+        breaks: "shutdown sets STOPPED without checking, in the same step, that no call is pending, so a call accepted just before never runs",
+        model: "threads::calls_from_two_threads_fifo_per_thread_none_lost_at_stop",
+    },
+    Mutant {
         name: "pool_start_skips_queue",
         breaks: "start on an unstarted pool starts the minimum but no thread for the jobs queued meanwhile",
         model: "threads::pool_submit_racing_start_runs_the_job_without_stop",
