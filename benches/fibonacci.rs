@@ -5,7 +5,9 @@
 //! Two figures matter: wall time per computation (criterion, below), and
 //! how long the reactor stops turning while the batch runs. For the second,
 //! a 1 ms ticker runs on the reactor (a `LoopingCall`), and after the criterion group this bench prints the longest gap
-//! between two ticks while a batch runs, idle / blocking / threaded, and
+//! between two ticks while a batch runs, idle / blocking / threaded (the
+//! reactor's default pool, its 10 workers at a lowered priority) /
+//! threaded_nl (the same workers not lowered) / threaded on cores − 1, and
 //! writes every tick of one run of each to
 //! `target/bench-fibonacci/ticks.csv` (for `benches/plot_ticks.py`) and the
 //! table to `target/bench-fibonacci/gaps.json`.
@@ -199,12 +201,13 @@ fn tick_gaps() {
     }
     let small = cores_minus_one();
     let small_name = format!("threaded_{small}");
-    // (name, pool threads, batch)
-    let modes: [(&str, usize, Option<Batch>); 4] = [
-        ("idle", THREADS, None),
-        ("blocking", THREADS, Some(blocking_batch)),
-        ("threaded", THREADS, Some(threaded_batch)),
-        (&small_name, small, Some(threaded_batch)),
+    // (name, pool threads, workers at a lowered priority, batch)
+    let modes: [(&str, usize, bool, Option<Batch>); 5] = [
+        ("idle", THREADS, true, None),
+        ("blocking", THREADS, true, Some(blocking_batch)),
+        ("threaded", THREADS, true, Some(threaded_batch)),
+        ("threaded_nl", THREADS, false, Some(threaded_batch)),
+        (&small_name, small, true, Some(threaded_batch)),
     ];
     let mut table = String::new();
     let mut csv = String::from("mode,tick_ms,gap_ms\n");
@@ -215,8 +218,12 @@ fn tick_gaps() {
          | mode        | pool threads | wall per computation (ms, median) | longest tick gap (ms, median) | longest tick gap (ms, worst run) | reactor waiting for a core (ms, median) |\n\
          |-------------|--------------|-----------------------------------|-------------------------------|----------------------------------|-----------------------------------------|"
     );
-    for (i, (mode, threads, batch)) in modes.iter().enumerate() {
-        let reactor = ReactorThread::with_threads(*threads);
+    for (i, (mode, threads, lowered, batch)) in modes.iter().enumerate() {
+        let reactor = if *lowered {
+            ReactorThread::with_threads(*threads)
+        } else {
+            ReactorThread::with_threads_not_lowered(*threads)
+        };
         let ticker = Ticker::start(&reactor.reactor);
         let mut walls = Vec::new();
         let mut gaps = Vec::new();

@@ -53,6 +53,8 @@ planted!(
     "bridge_waker_after_check",
     "reactor_sleeps_over_a_call",
     "reactor_stops_over_a_call",
+    "pool_sleeps_over_a_job",
+    "pool_searcher_covers_every_job",
 );
 
 /// `a == b` for strings, in a `const fn`.

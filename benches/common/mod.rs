@@ -39,15 +39,34 @@ impl ReactorThread {
         ReactorThread::with_threads(THREADS)
     }
 
-    /// As [`start`](Self::start), with `threads` pool threads.
+    /// As [`start`](Self::start), with `threads` pool threads: the
+    /// reactor's own pool as `Reactor::new()` makes it (its workers at a
+    /// lowered priority), with its minimum raised to `threads` so that they
+    /// all start with the loop.
     pub fn with_threads(threads: usize) -> Self {
+        let reactor = Reactor::new();
+        reactor
+            .thread_pool()
+            .adjust_pool_size(threads, threads)
+            .expect("valid pool size");
+        ReactorThread::running(reactor)
+    }
+
+    /// As [`with_threads`](Self::with_threads), with the workers at the
+    /// reactor thread's own priority (`lower_priority(false)`), to measure
+    /// what the lowering does.
+    pub fn with_threads_not_lowered(threads: usize) -> Self {
         let pool = ThreadPool::builder()
             .min_threads(threads)
             .max_threads(threads)
             .name_prefix("bench-pool")
+            .lower_priority(false)
             .build()
             .expect("valid pool size");
-        let reactor = Reactor::with_thread_pool(pool);
+        ReactorThread::running(Reactor::with_thread_pool(pool))
+    }
+
+    fn running(reactor: Reactor) -> Self {
         let r = reactor.clone();
         let (tid_tx, tid_rx) = bounded(1);
         let thread = std::thread::Builder::new()

@@ -3,54 +3,84 @@
 //!
 //! # Design note
 //!
-//! 1. **One lock, one condition.** All bookkeeping (the queue, the thread
-//!    counts, the phase) sits behind one [`Mutex`]; idle workers wait on
-//!    `work`. A submit is one lock and at most one `notify_one`.
-//! 2. **Wake only whom the job needs.** `idle` counts workers waiting on
-//!    `work`, `wakeups` the notifications sent to them and not yet taken.
-//!    A submit notifies only when `idle > wakeups` (an idle worker nobody has
-//!    called yet); otherwise, below the maximum, it starts a thread. Every
-//!    worker that leaves the wait, for whatever reason, takes one wakeup
-//!    (saturating) and looks at the queue before it sleeps again, so a queued
-//!    job always has a worker coming for it.
+//! 1. **Jobs go through a lock-free queue, counted in one word.** Jobs wait
+//!    in a [`Queue`] (crossbeam's `SegQueue`); one atomic word, `word`,
+//!    holds the count of jobs *queued* (counted, and pushed or about to be,
+//!    not yet claimed by a worker), the count of workers *searching* (awake,
+//!    idle, and bound to look at the count again before they sleep or exit),
+//!    and four flags kept under the lock: `CLOSED` (stop began), `SLEEPERS`
+//!    (a worker waits on `work` and nobody has called it), `CAN_GROW` (a
+//!    thread may start) and `ABOVE_MAX`. Every decision about jobs is one
+//!    read-modify-write of that word, so the queue is only a carrier: a
+//!    submit counts its job (a compare-and-swap that fails once `CLOSED` is
+//!    set) and then pushes it; a worker claims a job (a compare-and-swap
+//!    that takes one from the count) and then pops one, waiting for a push
+//!    still on its way ([`Queue::pop_promised`]). The rest (thread counts,
+//!    sizes, phase, handles, sleepers) sits behind one [`Mutex`], which the
+//!    hot path does not take.
+//! 2. **Wake only whom the job needs.** A job is *covered* when the workers
+//!    searching outnumber the jobs queued before it: one of them will take
+//!    it. Only an uncovered job, and only if the word says a sleeper can be
+//!    called or a thread started, takes the lock (`find_worker`), and then
+//!    calls one sleeper (`wakeups` counts the calls not yet answered) or
+//!    starts one thread. A searching worker leaves the searchers, to sleep
+//!    or to exit, with a compare-and-swap that succeeds only while no job
+//!    is queued: a job counted before it is claimed instead; one counted
+//!    after it was not covered by this worker. So a queued job always has a
+//!    worker coming for it (while threads can be had), without the submitter
+//!    waking anyone when a worker is already looking.
 //! 3. **Jobs run with no lock held**, inside the panic policy of `unwind`:
-//!    a panicking job is counted as completed and its worker goes on.
-//! 4. **Stop drains, then joins.** `stop` moves the phase to `Stopping`
-//!    (submits are refused from then on), wakes every idle worker, and waits
-//!    on `done` until no worker is left and no freshly spawned thread's handle
-//!    is still on its way into `handles`; workers exit only once the queue is
-//!    empty. Then it joins every handle. A second `stop` waits for the first.
+//!    a panicking job is counted as completed and its worker goes on. A
+//!    worker that finishes a job claims the next one at once if there is one
+//!    (it stays busy, the word's searcher count untouched), and counts what
+//!    it ran into `completed` when it runs out of jobs.
+//! 4. **Stop drains, then joins.** `stop` sets `CLOSED` (submits are refused
+//!    from then on), wakes every sleeper, and waits on `done` until no worker
+//!    is left and no freshly spawned thread's handle is still on its way into
+//!    `handles`. A worker exits at stop only with the leaving
+//!    compare-and-swap of note 2, that is once no job is queued, and no job
+//!    can be counted after `CLOSED`. Then `stop` joins every handle. A
+//!    second `stop` waits for the first.
 //! 5. **No time in the protocol.** Keep-alive is a timed wait; under loom a
 //!    timed wait never times out, so shrinking the pool with
 //!    [`adjust_pool_size`](ThreadPool::adjust_pool_size) (which wakes idle
 //!    workers) and a zero keep-alive (exit as soon as idle) are the ways a
 //!    model makes threads exit.
-//! 6. **Spin a little before sleeping.** A worker that finds the queue empty
-//!    first spins briefly (outside the lock) on `queued_hint`: a submitter in
-//!    the middle of a burst usually hands over the next job within a
-//!    microsecond, while a sleep and its wakeup cost two context switches.
-//!    The hint decides nothing: the worker re-checks the queue under the lock
-//!    before it waits, so the protocol of note 2 is unchanged. Loom models
-//!    skip the spin (it only adds interleavings with the same outcomes).
+//! 6. **Spin a little before sleeping.** A worker that finds nothing queued
+//!    first spins (crossbeam's `Backoff`: a few microseconds of pause hints,
+//!    then a few yields) on the word, if fewer than `spinners` workers (one
+//!    fewer than the cores) already search: a submitter in the middle of a
+//!    burst, or the reactor sending the next job of a round trip, usually
+//!    hands over the next job within a microsecond, while a sleep and its
+//!    wakeup cost two context switches and a system call on each side. A
+//!    spinning worker counts as searching, so the submit wakes no one. The
+//!    spin decides nothing: the leaving compare-and-swap of note 2 still
+//!    follows it. Loom models skip it.
 //! 7. **Started, or not yet.** A pool from `build_unstarted` accepts and
-//!    queues jobs but starts no thread until `start` (Twisted's `started`).
-//!    Every place that starts a thread checks `started` under the lock, and
-//!    `start` sets it under the same lock before it grows the pool for the
-//!    queue, so a submit racing `start` is seen by one or the other: either
-//!    the submit finds the pool started and starts a thread, or `start`
-//!    finds the job queued. `stop` starts a pool that never was, so that it
-//!    still runs every accepted job (note 4).
+//!    queues jobs but starts no thread until `start` (Twisted's `started`):
+//!    `CAN_GROW` stays clear until then. `start` sets `started` under the
+//!    lock, then grows the pool for the queue, reading the count under the
+//!    same lock; a submit racing it either finds `CAN_GROW` set and takes the
+//!    lock to start a thread, or was counted before `start` read the count.
+//!    `stop` starts a pool that never was, so that it still runs every
+//!    accepted job (note 4).
+//! 8. **Stats.** `threads`, sleepers (`idle`) and `wakeups` change under the
+//!    lock; the searcher count changes in the word, under the lock when a
+//!    worker sleeps, wakes or exits, without it when a worker claims a job
+//!    or runs out of them. A worker is busy when it is neither searching nor
+//!    sleeping, so `stats` (under the lock, reading the word once) always
+//!    sees `idle + busy == threads`.
 
 mod builder;
 mod error;
 mod multiple;
+mod priority;
 mod worker;
 
 // The unit tests use real threads and time: not under loom (see loom/tests/loom/threads.rs).
 #[cfg(all(test, not(deferred_loom)))]
 mod tests;
 
-use std::collections::VecDeque;
 use std::fmt;
 use std::time::Duration;
 
@@ -62,7 +92,7 @@ use crate::failure::Failure;
 use crate::job::Job;
 use crate::mutant;
 use crate::sync::thread::{self, JoinHandle, ThreadId};
-use crate::sync::{Arc, AtomicUsize, Condvar, Mutex, MutexGuard, Ordering};
+use crate::sync::{Arc, AtomicU64, CachePadded, Condvar, Mutex, MutexGuard, Ordering, Queue};
 use crate::unwind;
 
 /// A pool of worker threads for blocking work (Twisted's `ThreadPool`).
@@ -96,7 +126,15 @@ pub struct ThreadPool {
 
 /// What the handle and the workers share.
 struct Shared {
-    /// Everything that changes.
+    /// Jobs queued, workers searching, and the flags (design note 1), on a
+    /// cache line of its own.
+    word: CachePadded<AtomicU64>,
+    /// The jobs (design note 1).
+    queue: Queue<Job>,
+    /// Jobs finished, panicked ones included, as workers last reported them
+    /// (design note 3).
+    completed: CachePadded<AtomicU64>,
+    /// The thread counts, sizes, phase and handles.
     state: Mutex<State>,
     /// Idle workers wait here for a job, a stop, or a resize.
     work: Condvar,
@@ -108,10 +146,38 @@ struct Shared {
     name_prefix: String,
     /// See [`ThreadPoolBuilder::stack_size`].
     stack_size: Option<usize>,
-    /// Jobs queued, as last written under the lock: a hint for workers
-    /// spinning before they sleep (design note 6). Never trusted: the worker
-    /// re-checks the queue under the lock.
-    queued_hint: AtomicUsize,
+    /// How many searching workers may spin at once (design note 6).
+    spinners: u64,
+    /// See [`ThreadPoolBuilder::lower_priority`].
+    lower_priority: bool,
+}
+
+/// `word`: stop began; submits are refused.
+const CLOSED: u64 = 1;
+/// `word`: a worker waits on `work` and nobody has called it (`idle > wakeups`).
+const SLEEPERS: u64 = 1 << 1;
+/// `word`: a thread may start (started, open or stopping, below the maximum).
+const CAN_GROW: u64 = 1 << 2;
+/// `word`: more threads than the maximum (one should exit).
+const ABOVE_MAX: u64 = 1 << 3;
+/// `word`: the flags kept under the lock ([`Shared::sync_flags`]).
+const LOCKED_FLAGS: u64 = SLEEPERS | CAN_GROW | ABOVE_MAX;
+/// `word`: one searching worker (20 bits: a million threads).
+const ONE_SEARCHING: u64 = 1 << 4;
+/// `word`: one queued job (the top 40 bits: a trillion jobs, far more than
+/// memory holds: each takes at least 24 bytes in the queue).
+const ONE_QUEUED: u64 = 1 << 24;
+
+/// Workers searching, in a `word`.
+#[inline]
+fn searching(word: u64) -> u64 {
+    (word / ONE_SEARCHING) % (ONE_QUEUED / ONE_SEARCHING)
+}
+
+/// Jobs queued, in a `word`.
+#[inline]
+fn queued(word: u64) -> u64 {
+    word / ONE_QUEUED
 }
 
 /// Where a pool is in its life.
@@ -129,8 +195,6 @@ enum Phase {
 
 /// The state behind the lock.
 struct State {
-    /// Jobs not yet taken by a worker.
-    queue: VecDeque<Job>,
     /// Threads kept even when idle.
     min: usize,
     /// Threads never exceeded.
@@ -141,10 +205,6 @@ struct State {
     idle: usize,
     /// Notifications sent to idle workers and not yet taken (design note 2).
     wakeups: usize,
-    /// Workers running a job.
-    busy: usize,
-    /// Jobs finished, panicked ones included.
-    completed: u64,
     /// See [`Phase`].
     phase: Phase,
     /// Workers may start (Twisted's `started`): false from
@@ -214,16 +274,17 @@ impl ThreadPool {
     }
 
     fn from_builder(b: ThreadPoolBuilder) -> ThreadPool {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         let shared = Arc::new(Shared {
+            word: CachePadded::new(AtomicU64::new(0)),
+            queue: Queue::new(),
+            completed: CachePadded::new(AtomicU64::new(0)),
             state: Mutex::new(State {
-                queue: VecDeque::new(),
                 min: b.min,
                 max: b.max,
                 threads: 0,
                 idle: 0,
                 wakeups: 0,
-                busy: 0,
-                completed: 0,
                 phase: Phase::Open,
                 started: b.started,
                 next_index: 0,
@@ -237,8 +298,10 @@ impl ThreadPool {
             keep_alive: b.keep_alive,
             name_prefix: b.name_prefix,
             stack_size: b.stack_size,
-            queued_hint: AtomicUsize::new(0),
+            spinners: cores.saturating_sub(1).max(1) as u64,
+            lower_priority: b.lower_priority,
         });
+        shared.sync_flags(&shared.state.lock());
         shared.grow_to_min();
         ThreadPool { shared }
     }
@@ -372,6 +435,7 @@ impl ThreadPool {
             let mut state = self.shared.state.lock();
             state.min = min;
             state.max = max;
+            self.shared.sync_flags(&state);
         }
         // Idle workers re-check their reason to live (above the maximum: exit).
         self.shared.work.notify_all();
@@ -409,12 +473,15 @@ impl ThreadPool {
     /// ```
     pub fn stats(&self) -> PoolStats {
         let state = self.shared.state.lock();
+        let word = self.shared.word.load(Ordering::Acquire);
+        // Design note 8: searching or sleeping is idle, the rest busy.
+        let idle = (state.idle + searching(word) as usize).min(state.threads);
         PoolStats {
             threads: state.threads,
-            idle: state.idle,
-            busy: state.busy,
-            queued: state.queue.len(),
-            completed: state.completed,
+            idle,
+            busy: state.threads - idle,
+            queued: queued(word) as usize,
+            completed: self.shared.completed.load(Ordering::Acquire),
         }
     }
 
@@ -515,26 +582,92 @@ impl fmt::Debug for ThreadPool {
 }
 
 impl Shared {
-    /// Queues a job, waking an idle worker or starting a thread for it.
-    fn submit(self: &Arc<Self>, job: Job) -> Result<(), PoolStoppedError> {
-        let mut state = self.state.lock();
-        if state.phase != Phase::Open && !mutant::on("pool_accepts_after_stop") {
-            drop(state);
-            drop(job); // its captures' destructors are user code: not under our lock
-            return Err(PoolStoppedError);
+    /// `word` with the flags kept under the lock as `state` says (design
+    /// note 1); the caller holds the lock.
+    fn locked_flags_for(&self, state: &State, word: u64) -> u64 {
+        let mut flags = 0;
+        if state.idle > state.wakeups {
+            flags |= SLEEPERS;
         }
-        state.queue.push_back(job);
-        self.queued_hint.store(state.queue.len(), Ordering::Relaxed);
+        if state.may_grow() && state.threads < state.max {
+            flags |= CAN_GROW;
+        }
+        if state.threads > state.max {
+            flags |= ABOVE_MAX;
+        }
+        (word & !LOCKED_FLAGS) | flags
+    }
+
+    /// Sets the flags kept under the lock from `state` (design note 1); the
+    /// caller holds the lock.
+    fn sync_flags(&self, state: &State) {
+        let mut word = self.word.load(Ordering::Acquire);
+        loop {
+            let new = self.locked_flags_for(state, word);
+            if new == word {
+                return;
+            }
+            match self
+                .word
+                .compare_exchange_weak(word, new, Ordering::AcqRel, Ordering::Acquire)
+            {
+                Ok(_) => return,
+                Err(now) => word = now,
+            }
+        }
+    }
+
+    /// Queues a job (design notes 1 and 2): counts it, pushes it, and finds
+    /// it a worker if none searching is bound to take it.
+    fn submit(self: &Arc<Self>, job: Job) -> Result<(), PoolStoppedError> {
+        let mut word = self.word.load(Ordering::Acquire);
+        let before = loop {
+            if word & CLOSED != 0 && !mutant::on("pool_accepts_after_stop") {
+                drop(job); // its captures' destructors are user code: no lock is held
+                return Err(PoolStoppedError);
+            }
+            match self.word.compare_exchange_weak(
+                word,
+                word + ONE_QUEUED,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => break word,
+                Err(now) => word = now,
+            }
+        };
+        self.queue.push(job);
+        let covered = if mutant::on("pool_searcher_covers_every_job") {
+            searching(before) > 0
+        } else {
+            queued(before) < searching(before)
+        };
+        if !covered && before & (SLEEPERS | CAN_GROW) != 0 {
+            self.find_worker();
+        }
+        Ok(())
+    }
+
+    /// Calls a sleeper or starts a thread for a job nobody is coming for
+    /// (design note 2), if there still is one.
+    #[cold]
+    fn find_worker(self: &Arc<Self>) {
+        let mut state = self.state.lock();
+        let word = self.word.load(Ordering::Acquire);
+        // Searchers and called sleepers will each take a job.
+        if queued(word) <= searching(word) + state.wakeups as u64 {
+            return;
+        }
         if state.idle > state.wakeups {
             state.wakeups += 1;
+            self.sync_flags(&state);
             drop(state);
             self.work.notify_one();
-        } else if state.started && state.threads < state.max {
-            let start = state.reserve_thread();
+        } else if state.may_grow() && state.threads < state.max {
+            let start = self.reserve_thread(&mut state);
             drop(state);
             self.start_thread(start);
         }
-        Ok(())
     }
 
     /// Starts threads until the minimum is reached.
@@ -544,7 +677,7 @@ impl Shared {
             if state.phase != Phase::Open || !state.started || state.threads >= state.min {
                 return;
             }
-            let start = state.reserve_thread();
+            let start = self.reserve_thread(&mut state);
             drop(state);
             self.start_thread(start);
         }
@@ -554,21 +687,41 @@ impl Shared {
     fn grow_for_queue(self: &Arc<Self>) {
         loop {
             let mut state = self.state.lock();
-            let uncovered = state.queue.len() > state.idle.saturating_sub(state.wakeups);
-            if state.phase != Phase::Open
-                || !state.started
-                || !uncovered
-                || state.threads >= state.max
-            {
+            let word = self.word.load(Ordering::Acquire);
+            let uncovered = queued(word) > searching(word) + state.idle as u64;
+            if !state.may_grow() || !uncovered || state.threads >= state.max {
                 return;
             }
-            let start = state.reserve_thread();
+            let start = self.reserve_thread(&mut state);
             drop(state);
             self.start_thread(start);
         }
     }
 
-    /// Spawns the thread reserved by [`State::reserve_thread`], no lock held.
+    /// Counts a new thread in, as searching (so no other submit starts one
+    /// for the same job), and collects the handles of exited workers to join.
+    fn reserve_thread(&self, state: &mut State) -> Start {
+        state.threads += 1;
+        state.unstored += 1;
+        self.word.fetch_add(ONE_SEARCHING, Ordering::AcqRel);
+        self.sync_flags(state);
+        let index = state.next_index;
+        state.next_index += 1;
+        let mut reap = Vec::new();
+        if !state.exited.is_empty() {
+            let exited = std::mem::take(&mut state.exited);
+            for gone in exited {
+                match state.handles.iter().position(|(i, _)| *i == gone) {
+                    Some(at) => reap.push(state.handles.swap_remove(at)),
+                    // Its starter has not stored the handle yet: reap it next time.
+                    None => state.exited.push(gone),
+                }
+            }
+        }
+        Start { index, reap }
+    }
+
+    /// Spawns the thread reserved by [`reserve_thread`](Self::reserve_thread), no lock held.
     fn start_thread(self: &Arc<Self>, start: Start) {
         for (_, handle) in start.reap {
             // These workers have left their loop; joining only waits for the OS thread.
@@ -591,19 +744,59 @@ impl Shared {
             Err(error) => {
                 log::error!("thread pool could not start a worker thread: {error}");
                 state.threads -= 1;
+                self.word.fetch_sub(ONE_SEARCHING, Ordering::AcqRel);
+                self.sync_flags(&state);
                 self.notify_if_gone(&state);
                 if state.threads == 0 {
                     // No worker will ever come for the queue: rather than lose
                     // the jobs, run them here.
-                    let orphans: Vec<Job> = state.queue.drain(..).collect();
-                    let count = orphans.len() as u64;
                     drop(state);
-                    for job in orphans {
-                        unwind::run_job("a thread pool job", job);
+                    let mut count = 0;
+                    while self.claim(false).is_some() {
+                        unwind::run_job("a thread pool job", self.queue.pop_promised());
+                        count += 1;
                     }
-                    self.state.lock().completed += count;
+                    self.completed.fetch_add(count, Ordering::AcqRel);
                 }
             }
+        }
+    }
+
+    /// Claims a queued job, if there is one, for a worker that is searching
+    /// (its count leaves the searchers in the same step) or busy; `None`
+    /// when nothing is queued, or when the pool is above its maximum (the
+    /// worker should exit instead). On `Some`, the caller pops the job.
+    #[inline]
+    fn claim(&self, searching_worker: bool) -> Option<u64> {
+        let take = ONE_QUEUED + if searching_worker { ONE_SEARCHING } else { 0 };
+        let mut word = self.word.load(Ordering::Acquire);
+        loop {
+            if queued(word) == 0
+                || word & ABOVE_MAX != 0
+                || (word & CLOSED != 0 && mutant::on("pool_exit_with_queued_jobs"))
+            {
+                return None;
+            }
+            match self.word.compare_exchange_weak(
+                word,
+                word - take,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => return Some(word - take),
+                Err(now) => word = now,
+            }
+        }
+    }
+
+    /// Calls a sleeper if a queued job has no worker coming for it; the
+    /// caller holds the lock (after a worker left the searchers to exit).
+    fn cover_locked(&self, state: &mut State) {
+        let word = self.word.load(Ordering::Acquire);
+        if queued(word) > searching(word) + state.wakeups as u64 && state.idle > state.wakeups {
+            state.wakeups += 1;
+            self.sync_flags(state);
+            self.work.notify_one();
         }
     }
 
@@ -626,6 +819,7 @@ impl Shared {
                 return Ok(());
             }
             state.started = true;
+            self.sync_flags(&state);
         }
         self.grow_to_min();
         if !mutant::on("pool_start_skips_queue") {
@@ -641,7 +835,15 @@ impl Shared {
         let mut state = self.state.lock();
         if state.phase == Phase::Open {
             state.phase = Phase::Stopping;
+            self.word.fetch_or(CLOSED, Ordering::AcqRel);
+            self.sync_flags(&state);
             self.work.notify_all();
+            // Jobs counted before `CLOSED` may have no worker yet (their
+            // submit has not reached `find_worker`): start them one, so that
+            // no accepted job is left behind when the last worker exits.
+            drop(state);
+            self.grow_for_queue();
+            state = self.state.lock();
         }
         if state.worker_ids.contains(&thread::current().id()) {
             return Err(StopFromWorkerError);
@@ -668,35 +870,20 @@ impl Shared {
     }
 }
 
+impl State {
+    /// Whether threads may start for queued jobs: once started, until every
+    /// worker is gone (while stopping, for the jobs counted before `CLOSED`).
+    fn may_grow(&self) -> bool {
+        self.started && matches!(self.phase, Phase::Open | Phase::Stopping)
+    }
+}
+
 /// A thread start decided under the lock and carried out after it.
 struct Start {
     /// The new thread's `n`.
     index: usize,
     /// Handles of exited workers to join first.
     reap: Vec<(usize, JoinHandle<()>)>,
-}
-
-impl State {
-    /// Counts a new thread in (so no other submit starts one for the same
-    /// need) and collects the handles of exited workers to join.
-    fn reserve_thread(&mut self) -> Start {
-        self.threads += 1;
-        self.unstored += 1;
-        let index = self.next_index;
-        self.next_index += 1;
-        let mut reap = Vec::new();
-        if !self.exited.is_empty() {
-            let exited = std::mem::take(&mut self.exited);
-            for gone in exited {
-                match self.handles.iter().position(|(i, _)| *i == gone) {
-                    Some(at) => reap.push(self.handles.swap_remove(at)),
-                    // Its starter has not stored the handle yet: reap it next time.
-                    None => self.exited.push(gone),
-                }
-            }
-        }
-        Start { index, reap }
-    }
 }
 
 /// The lock's guard, named for the worker module.

@@ -744,3 +744,32 @@ fn jobs_submitted_to_one_idle_worker_get_a_thread_each_when_they_need_one() {
     }
     assert_eq!(pool.stats().threads, 2);
 }
+
+/// The calling thread's nice value (Linux: field 19 of `/proc/thread-self/stat`).
+#[cfg(target_os = "linux")]
+fn own_nice() -> i64 {
+    let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap();
+    // Fields after the command name (which may hold spaces) start at field 3.
+    let after_name = &stat[stat.rfind(')').unwrap() + 2..];
+    after_name.split(' ').nth(19 - 3).unwrap().parse().unwrap()
+}
+
+/// `lower_priority(true)`: each worker runs below the thread that built the
+/// pool (nice 10 above it on Linux, unless the OS refused, which it does
+/// not for lowering); without it, workers keep the builder's priority.
+#[cfg(target_os = "linux")]
+#[test]
+fn lowered_workers_run_at_a_higher_nice_value_and_others_do_not() {
+    let mine = own_nice();
+    let nice_of_a_worker = |lower: bool| {
+        let pool = ThreadPool::builder().lower_priority(lower).build().unwrap();
+        let (tx, rx) = mpsc::channel();
+        pool.call_in_thread(move || tx.send(own_nice()).unwrap())
+            .unwrap();
+        let nice = rx.recv().unwrap();
+        pool.stop().unwrap();
+        nice
+    };
+    assert_eq!(nice_of_a_worker(false), mine);
+    assert_eq!(nice_of_a_worker(true), (mine + 10).min(19));
+}

@@ -183,7 +183,10 @@ impl Reactor {
     /// `suggest_thread_pool_size` resizes). The pool starts when the
     /// reactor runs, as Twisted's does (`callWhenRunning(threadpool.start)`):
     /// work handed to [`defer_to_thread`](crate::defer_to_thread) before
-    /// [`run`](Self::run) waits for it.
+    /// [`run`](Self::run) waits for it. Its workers run at a lower OS
+    /// scheduling priority than the reactor thread
+    /// ([`lower_priority`](crate::ThreadPoolBuilder::lower_priority)), so
+    /// that CPU-bound jobs do not keep the loop waiting for a core.
     ///
     /// ```
     /// let reactor = deferred::Reactor::new();
@@ -196,6 +199,7 @@ impl Reactor {
             .min_threads(0)
             .max_threads(10)
             .name_prefix("reactor-pool")
+            .lower_priority(true)
             .build_unstarted()
             .expect("0 to 10 threads are valid sizes");
         Reactor::with_thread_pool(pool)

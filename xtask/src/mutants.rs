@@ -85,6 +85,16 @@ pub const MUTANTS: &[Mutant] = &[
         model: "threads::calls_from_two_threads_fifo_per_thread_none_lost_at_stop",
     },
     Mutant {
+        name: "pool_sleeps_over_a_job",
+        breaks: "a searching worker leaves the searchers to sleep without checking, in the same step, that no job is queued",
+        model: "threads::pool_submit_racing_a_worker_going_to_sleep_runs_the_job_without_stop",
+    },
+    Mutant {
+        name: "pool_searcher_covers_every_job",
+        breaks: "a submit counts its job covered whenever any worker searches, however many jobs are queued before it",
+        model: "threads::a_job_waiting_for_a_later_job_gets_a_second_worker",
+    },
+    Mutant {
         name: "pool_start_skips_queue",
         breaks: "start on an unstarted pool starts the minimum but no thread for the jobs queued meanwhile",
         model: "threads::pool_submit_racing_start_runs_the_job_without_stop",

@@ -404,6 +404,76 @@ fn pool_submit_racing_start_runs_the_job_without_stop() {
     });
 }
 
+/// A flag a thread sets once and others wait for, blocking (loom's lock and
+/// condition variable): a model that waits on it instead of spinning stays
+/// small, and a signal that never comes is a deadlock loom reports at once.
+#[derive(Clone, Default)]
+struct Signal(Arc<(loom::sync::Mutex<bool>, loom::sync::Condvar)>);
+
+impl Signal {
+    fn set(&self) {
+        let (flag, cv) = &*self.0;
+        *flag.lock().unwrap() = true;
+        cv.notify_all();
+    }
+
+    fn wait(&self) {
+        let (flag, cv) = &*self.0;
+        let mut set = flag.lock().unwrap();
+        while !*set {
+            set = cv.wait(set).unwrap();
+        }
+    }
+}
+
+/// Model 8e (issue 8: the pool's lock-free count): a submit racing the
+/// pool's one worker leaving the searchers to sleep. Either the worker's
+/// leaving compare-and-swap sees the job counted (and claims it), or the
+/// submit sees no searcher and calls the sleeper: the job runs without
+/// `stop`'s help (which wakes every sleeper and would hide a lost wakeup;
+/// a lost one is a deadlock here).
+#[test]
+fn pool_submit_racing_a_worker_going_to_sleep_runs_the_job_without_stop() {
+    model(|| {
+        let pool = Arc::new(pool(1, 1));
+        let ran = Signal::default();
+        let submitter = {
+            let (p, r) = (Arc::clone(&pool), ran.clone());
+            thread::spawn(move || p.call_in_thread(move || r.set()).unwrap())
+        };
+        ran.wait();
+        submitter.join().unwrap();
+        pool.stop().unwrap();
+        assert_eq!(pool.stats().completed, 1);
+    });
+}
+
+/// Model 8f (issue 8: the pool's coverage rule): a job that waits for a job
+/// submitted after it, on a pool of two workers. A searching worker covers
+/// one job, not every job: the second job finds the first one's searcher
+/// spoken for and calls the other worker, so both run at once (Twisted's
+/// pool runs jobs concurrently up to its maximum) instead of the second
+/// waiting behind the first forever (a deadlock here, without `stop`'s help).
+#[test]
+fn a_job_waiting_for_a_later_job_gets_a_second_worker() {
+    model(|| {
+        let pool = Arc::new(pool(2, 2));
+        let (second_ran, first_done) = (Signal::default(), Signal::default());
+        {
+            let (second_ran, first_done) = (second_ran.clone(), first_done.clone());
+            pool.call_in_thread(move || {
+                second_ran.wait();
+                first_done.set();
+            })
+            .unwrap();
+        }
+        pool.call_in_thread(move || second_ran.set()).unwrap();
+        first_done.wait();
+        pool.stop().unwrap();
+        assert_eq!(pool.stats().completed, 2);
+    });
+}
+
 // The pool and reactor smoke models (formerly tests/threads_loom.rs): small
 // scenarios on a pool of one worker with the default keep-alive, so workers
 // leave only at `stop`.
