@@ -54,7 +54,7 @@ planted!(
     "reactor_sleeps_over_a_call",
     "reactor_stops_over_a_call",
     "pool_sleeps_over_a_job",
-    "pool_searcher_covers_every_job",
+    "pool_no_chain_wake",
 );
 
 /// `a == b` for strings, in a `const fn`.

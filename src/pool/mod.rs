@@ -18,17 +18,24 @@
 //!    still on its way ([`Queue::pop_promised`]). The rest (thread counts,
 //!    sizes, phase, handles, sleepers) sits behind one [`Mutex`], which the
 //!    hot path does not take.
-//! 2. **Wake only whom the job needs.** A job is *covered* when the workers
-//!    searching outnumber the jobs queued before it: one of them will take
-//!    it. Only an uncovered job, and only if the word says a sleeper can be
-//!    called or a thread started, takes the lock (`find_worker`), and then
-//!    calls one sleeper (`wakeups` counts the calls not yet answered) or
-//!    starts one thread. A searching worker leaves the searchers, to sleep
-//!    or to exit, with a compare-and-swap that succeeds only while no job
+//! 2. **Wake only whom the jobs need, and let workers wake workers.** A
+//!    submit that sees a worker searching leaves the job to it: a searcher
+//!    claims a job before it can sleep or exit, and whoever claims a job as
+//!    a searcher looks at what is queued behind it: more jobs than searchers
+//!    left, and it calls the next worker (`find_worker`, under the lock: one
+//!    sleeper, or one thread started). A submit that sees no searcher does
+//!    the same itself, and only if the word says a sleeper can be called or
+//!    a thread started. One call at a time: while a called sleeper has not
+//!    answered (`wakeups`), nobody calls another; the called one looks
+//!    behind its job when it claims it. So the wakeups of a burst fall to
+//!    the workers, one after the other, and its submitter (the reactor
+//!    thread, for `defer_to_thread`) makes at most one: the cost of waking a
+//!    thread leaves the thread that is the bottleneck. A searching worker
+//!    leaves the searchers, to sleep or to exit, with a compare-and-swap that succeeds only while no job
 //!    is queued: a job counted before it is claimed instead; one counted
-//!    after it was not covered by this worker. So a queued job always has a
-//!    worker coming for it (while threads can be had), without the submitter
-//!    waking anyone when a worker is already looking.
+//!    after it finds no searcher. So a queued job always has a worker coming
+//!    for it (while threads can be had), without the submitter waking
+//!    anyone when a worker is already looking.
 //! 3. **Jobs run with no lock held**, inside the panic policy of `unwind`:
 //!    a panicking job is counted as completed and its worker goes on. A
 //!    worker that finishes a job claims the next one at once if there is one
@@ -154,7 +161,8 @@ struct Shared {
 
 /// `word`: stop began; submits are refused.
 const CLOSED: u64 = 1;
-/// `word`: a worker waits on `work` and nobody has called it (`idle > wakeups`).
+/// `word`: a worker waits on `work` and may be called: one does, and no call
+/// is on its way (`idle > 0`, `wakeups == 0`; design note 2).
 const SLEEPERS: u64 = 1 << 1;
 /// `word`: a thread may start (started, open or stopping, below the maximum).
 const CAN_GROW: u64 = 1 << 2;
@@ -586,7 +594,7 @@ impl Shared {
     /// note 1); the caller holds the lock.
     fn locked_flags_for(&self, state: &State, word: u64) -> u64 {
         let mut flags = 0;
-        if state.idle > state.wakeups {
+        if state.idle > state.wakeups && state.wakeups == 0 {
             flags |= SLEEPERS;
         }
         if state.may_grow() && state.threads < state.max {
@@ -637,12 +645,8 @@ impl Shared {
             }
         };
         self.queue.push(job);
-        let covered = if mutant::on("pool_searcher_covers_every_job") {
-            searching(before) > 0
-        } else {
-            queued(before) < searching(before)
-        };
-        if !covered && before & (SLEEPERS | CAN_GROW) != 0 {
+        // Design note 2: a searching worker will claim a job, and look behind it.
+        if searching(before) == 0 && before & (SLEEPERS | CAN_GROW) != 0 {
             self.find_worker();
         }
         Ok(())
@@ -654,8 +658,9 @@ impl Shared {
     fn find_worker(self: &Arc<Self>) {
         let mut state = self.state.lock();
         let word = self.word.load(Ordering::Acquire);
-        // Searchers and called sleepers will each take a job.
-        if queued(word) <= searching(word) + state.wakeups as u64 {
+        // Searchers will each take a job; a called sleeper will look again
+        // when it claims one (one call at a time).
+        if state.wakeups > 0 || queued(word) <= searching(word) {
             return;
         }
         if state.idle > state.wakeups {
@@ -793,7 +798,7 @@ impl Shared {
     /// caller holds the lock (after a worker left the searchers to exit).
     fn cover_locked(&self, state: &mut State) {
         let word = self.word.load(Ordering::Acquire);
-        if queued(word) > searching(word) + state.wakeups as u64 && state.idle > state.wakeups {
+        if state.wakeups == 0 && queued(word) > searching(word) && state.idle > 0 {
             state.wakeups += 1;
             self.sync_flags(state);
             self.work.notify_one();

@@ -3,7 +3,7 @@
 //! no lock held, search again; sleep, or exit when stopping with nothing
 //! queued, above the maximum, or idle too long above the minimum.
 
-use super::{queued, searching, Guard, Phase, Shared, ONE_SEARCHING, SLEEPERS};
+use super::{queued, searching, Guard, Phase, Shared, CAN_GROW, ONE_SEARCHING, SLEEPERS};
 use crate::mutant;
 use crate::sync::thread;
 use crate::sync::{Arc, Backoff, Ordering};
@@ -44,7 +44,14 @@ pub(super) fn run(shared: Arc<Shared>, index: usize) {
         if spin {
             spin_for_work(&shared);
         }
-        if shared.claim(true).is_some() {
+        if let Some(after) = shared.claim(true) {
+            // Design note 2: the jobs behind this one may need the next worker.
+            if queued(after) > searching(after)
+                && after & (SLEEPERS | CAN_GROW) != 0
+                && !mutant::on("pool_no_chain_wake")
+            {
+                shared.find_worker();
+            }
             timed_out = false;
             spin = run_jobs(&shared);
             continue;
@@ -131,10 +138,7 @@ fn leave_searchers(shared: &Shared, state: &mut Guard<'_>, timed_out: bool) -> L
     }
     match exit {
         Some(exit) => Leave::Exit(exit),
-        None => {
-            debug_assert!(shared.word.load(Ordering::Relaxed) & SLEEPERS != 0);
-            Leave::Sleep
-        }
+        None => Leave::Sleep,
     }
 }
 

@@ -90,8 +90,8 @@ pub const MUTANTS: &[Mutant] = &[
         model: "threads::pool_submit_racing_a_worker_going_to_sleep_runs_the_job_without_stop",
     },
     Mutant {
-        name: "pool_searcher_covers_every_job",
-        breaks: "a submit counts its job covered whenever any worker searches, however many jobs are queued before it",
+        name: "pool_no_chain_wake",
+        breaks: "a worker that claims a job as a searcher never calls the next worker for the jobs queued behind it",
         model: "threads::a_job_waiting_for_a_later_job_gets_a_second_worker",
     },
     Mutant {

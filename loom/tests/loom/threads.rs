@@ -448,16 +448,17 @@ fn pool_submit_racing_a_worker_going_to_sleep_runs_the_job_without_stop() {
     });
 }
 
-/// Model 8f (issue 8: the pool's coverage rule): a job that waits for a job
-/// submitted after it, on a pool of two workers. A searching worker covers
-/// one job, not every job: the second job finds the first one's searcher
-/// spoken for and calls the other worker, so both run at once (Twisted's
-/// pool runs jobs concurrently up to its maximum) instead of the second
-/// waiting behind the first forever (a deadlock here, without `stop`'s help).
+/// Model 8f (issue 8: workers wake workers): a job that waits for a job
+/// submitted after it, on a pool of up to two threads, none started yet.
+/// The first job starts a worker; the second finds it searching and is left
+/// to it; the worker, claiming the first job, looks behind it and starts the
+/// second worker, so both run at once (Twisted's pool runs jobs
+/// concurrently up to its maximum) instead of the second waiting behind the
+/// first forever (a deadlock here, without `stop`'s help).
 #[test]
 fn a_job_waiting_for_a_later_job_gets_a_second_worker() {
     model(|| {
-        let pool = Arc::new(pool(2, 2));
+        let pool = Arc::new(ThreadPool::builder().max_threads(2).build().unwrap());
         let (second_ran, first_done) = (Signal::default(), Signal::default());
         {
             let (second_ran, first_done) = (second_ran.clone(), first_done.clone());
