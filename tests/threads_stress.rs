@@ -150,7 +150,7 @@ fn reactor_run(seed: u64) {
                         let r2 = r.clone();
                         d.add_callback(move |v: usize| {
                             assert!(
-                                !from_reactor || r2.in_reactor_thread(),
+                                !from_reactor || r2.is_in_reactor_thread(),
                                 "a callback off the reactor thread"
                             );
                             assert_eq!(v, id * 7, "job {id} got another job's value");
