@@ -1,7 +1,7 @@
 //! Lowering a worker's OS scheduling priority
 //! ([`ThreadPoolBuilder::lower_priority`](super::ThreadPoolBuilder::lower_priority)),
 //! through the `thread-priority` crate: the OS calls it makes need FFI,
-//! which this crate (`forbid(unsafe_code)`) does not write itself.
+//! which this crate (`deny(unsafe_code)`, with one module excepted for the engine) does not write itself.
 
 /// The cross-platform priority a lowered worker takes, on `thread-priority`'s
 /// scale of 0 (lowest) to 99: on Linux it maps to nice 10, on Windows to
