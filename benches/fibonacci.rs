@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, Criterion, Throughput};
 use crossbeam::channel::Sender;
-use deferred::{defer_to_thread, LoopingCall, Reactor};
+use deferred::{defer_to_thread, LoopingCall, Reactor, WorkerPriority};
 use num_bigint::BigUint;
 
 use common::{config, ReactorThread, THREADS};
@@ -192,6 +192,15 @@ fn cores_minus_one() -> usize {
         .max(1)
 }
 
+/// The pool a tick-gap mode runs on.
+#[derive(Clone, Copy)]
+enum Pool {
+    /// `Reactor::new()`'s own: 0 to 10 threads started on demand, lowered.
+    Default,
+    /// This many threads, started up front, at this priority.
+    Fixed(usize, WorkerPriority),
+}
+
 fn tick_gaps() {
     // `cargo bench` passes `--bench`; `cargo test --benches` (criterion's
     // quick test mode) and `--list` do not want a 20-second table.
@@ -201,13 +210,26 @@ fn tick_gaps() {
     }
     let small = cores_minus_one();
     let small_name = format!("threaded_{small}");
-    // (name, pool threads, workers at a lowered priority, batch)
-    let modes: [(&str, usize, bool, Option<Batch>); 5] = [
-        ("idle", THREADS, true, None),
-        ("blocking", THREADS, true, Some(blocking_batch)),
-        ("threaded", THREADS, true, Some(threaded_batch)),
-        ("threaded_nl", THREADS, false, Some(threaded_batch)),
-        (&small_name, small, true, Some(threaded_batch)),
+    // (name, pool, batch); "threaded" is the goal's row: the default pool.
+    let modes: [(&str, Pool, Option<Batch>); 6] = [
+        ("idle", Pool::Default, None),
+        ("blocking", Pool::Default, Some(blocking_batch)),
+        ("threaded", Pool::Default, Some(threaded_batch)),
+        (
+            "threaded_normal",
+            Pool::Fixed(THREADS, WorkerPriority::Normal),
+            Some(threaded_batch),
+        ),
+        (
+            "threaded_idle",
+            Pool::Fixed(THREADS, WorkerPriority::Idle),
+            Some(threaded_batch),
+        ),
+        (
+            &small_name,
+            Pool::Fixed(small, WorkerPriority::Lowered),
+            Some(threaded_batch),
+        ),
     ];
     let mut table = String::new();
     let mut csv = String::from("mode,tick_ms,gap_ms\n");
@@ -215,14 +237,16 @@ fn tick_gaps() {
     let _ = writeln!(
         table,
         "\nfibonacci tick gaps: F({N}) x {BATCH} per batch, 1 ms ticker, {GAP_RUNS} runs per mode\n\
-         | mode        | pool threads | wall per computation (ms, median) | longest tick gap (ms, median) | longest tick gap (ms, worst run) | reactor waiting for a core (ms, median) |\n\
-         |-------------|--------------|-----------------------------------|-------------------------------|----------------------------------|-----------------------------------------|"
+         | mode            | pool threads | wall per computation (ms, median) | longest tick gap (ms, median) | longest tick gap (ms, worst run) | reactor waiting for a core (ms, median) |\n\
+         |-----------------|--------------|-----------------------------------|-------------------------------|----------------------------------|-----------------------------------------|"
     );
-    for (i, (mode, threads, lowered, batch)) in modes.iter().enumerate() {
-        let reactor = if *lowered {
-            ReactorThread::with_threads(*threads)
-        } else {
-            ReactorThread::with_threads_not_lowered(*threads)
+    for (i, (mode, pool, batch)) in modes.iter().enumerate() {
+        let (reactor, threads) = match *pool {
+            Pool::Default => (ReactorThread::default_pool(), "0-10".to_string()),
+            Pool::Fixed(threads, priority) => (
+                ReactorThread::with_priority(threads, priority),
+                threads.to_string(),
+            ),
         };
         let ticker = Ticker::start(&reactor.reactor);
         let mut walls = Vec::new();
@@ -262,12 +286,12 @@ fn tick_gaps() {
         };
         let _ = writeln!(
             table,
-            "| {mode:<11} | {threads:>12} | {wall_text:>33} | {gap:>29.3} | {worst:>32.3} | {wait_text:>39} |"
+            "| {mode:<15} | {threads:>12} | {wall_text:>33} | {gap:>29.3} | {worst:>32.3} | {wait_text:>39} |"
         );
         let sep = if i + 1 < modes.len() { "," } else { "" };
         let _ = writeln!(
             json,
-            "  \"{mode}\": {{\"pool_threads\": {threads}, \"wall_per_computation_ms\": {wall_json}, \"longest_gap_ms_median\": {gap:.4}, \"longest_gap_ms_worst\": {worst:.4}, \"run_queue_wait_ms_median\": {wait_json}}}{sep}"
+            "  \"{mode}\": {{\"pool_threads\": \"{threads}\", \"wall_per_computation_ms\": {wall_json}, \"longest_gap_ms_median\": {gap:.4}, \"longest_gap_ms_worst\": {worst:.4}, \"run_queue_wait_ms_median\": {wait_json}}}{sep}"
         );
     }
     json.push_str("}\n");

@@ -243,6 +243,7 @@ pub use failure::{
 pub use log_error::log_error;
 pub use pool::{
     PoolSizeError, PoolStats, PoolStoppedError, StopFromWorkerError, ThreadPool, ThreadPoolBuilder,
+    WorkerPriority,
 };
 pub use primitives::{
     AlreadyTryingToLockError, DeferredFilesystemLock, DeferredLock, DeferredQueue,

@@ -230,6 +230,8 @@ impl Backoff {
         loom::thread::yield_now();
     }
 
+    pub(crate) fn spin(&self) {}
+
     pub(crate) fn is_completed(&self) -> bool {
         true
     }

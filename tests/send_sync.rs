@@ -88,6 +88,7 @@ assert_value!(FirstSuccess<u8>: Send & Sync);
 // Threads.
 assert_value!(ThreadPool: Send & Sync);
 assert_value!(ThreadPoolBuilder: Send & Sync);
+assert_value!(WorkerPriority: Send & Sync);
 assert_value!(PoolStats: Send & Sync);
 assert_value!(Reactor: Send & Sync);
 

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use criterion::Criterion;
 use crossbeam::channel::{bounded, Sender};
-use deferred::{Reactor, ThreadPool};
+use deferred::{Reactor, ThreadPool, WorkerPriority};
 
 /// Worker threads for every pool in the benches: Twisted's default reactor
 /// pool size, which is also our `Reactor::new()` default, and the cap the
@@ -52,18 +52,23 @@ impl ReactorThread {
         ReactorThread::running(reactor)
     }
 
-    /// As [`with_threads`](Self::with_threads), with the workers at the
-    /// reactor thread's own priority (`lower_priority(false)`), to measure
-    /// what the lowering does.
-    pub fn with_threads_not_lowered(threads: usize) -> Self {
+    /// As [`with_threads`](Self::with_threads), with the workers at
+    /// `priority`, to measure what each priority does.
+    pub fn with_priority(threads: usize, priority: WorkerPriority) -> Self {
         let pool = ThreadPool::builder()
             .min_threads(threads)
             .max_threads(threads)
             .name_prefix("bench-pool")
-            .lower_priority(false)
+            .worker_priority(priority)
             .build()
             .expect("valid pool size");
         ReactorThread::running(Reactor::with_thread_pool(pool))
+    }
+
+    /// The reactor exactly as `Reactor::new()` makes it: its default pool
+    /// (0 to 10 threads, started on demand, workers lowered).
+    pub fn default_pool() -> Self {
+        ReactorThread::running(Reactor::new())
     }
 
     fn running(reactor: Reactor) -> Self {

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use super::{PoolSizeError, ThreadPool};
+use super::{PoolSizeError, ThreadPool, WorkerPriority};
 
 /// Configures and builds a [`ThreadPool`]; get one with [`ThreadPool::builder`].
 ///
@@ -43,7 +43,7 @@ pub struct ThreadPoolBuilder {
     /// `None`: the platform's default stack size.
     pub(super) stack_size: Option<usize>,
     /// Workers lower their OS scheduling priority as they start.
-    pub(super) lower_priority: bool,
+    pub(super) worker_priority: WorkerPriority,
     pub(super) started: bool,
 }
 
@@ -55,7 +55,7 @@ impl Default for ThreadPoolBuilder {
             keep_alive: Duration::from_secs(10),
             name_prefix: "deferred-pool".to_owned(),
             stack_size: None,
-            lower_priority: false,
+            worker_priority: WorkerPriority::Normal,
             started: true,
         }
     }
@@ -153,29 +153,21 @@ impl ThreadPoolBuilder {
         self
     }
 
-    /// Whether each worker lowers its own OS scheduling priority as it
-    /// starts, below the threads that hand it work. Default `false`; the
-    /// [`Reactor`](crate::Reactor)'s own pool turns it on, so that a batch of
-    /// CPU-bound jobs in `defer_to_thread` does not keep the reactor thread
-    /// waiting for a core (docs/threads.md and docs/benchmarks.md have the
-    /// figures).
-    ///
-    /// On Linux and the other Unix-likes a worker takes the nice value 10
-    /// (the default is 0; each step of nice is about 10% less CPU share when
-    /// threads compete), on macOS a below-default priority of its
-    /// scheduling class, on Windows `THREAD_PRIORITY_BELOW_NORMAL`, through
-    /// the `thread-priority` crate. Where the OS refuses, the worker logs it
-    /// (`debug` level) and runs at its normal priority. A thread never gets
-    /// its priority back without privileges, and threads inherit it: a
-    /// thread a job spawns, or a worker of another pool started from a job,
-    /// runs lowered too.
+    /// How the OS schedules each worker beside the threads that hand it
+    /// work (see [`WorkerPriority`]). Default [`WorkerPriority::Normal`];
+    /// the [`Reactor`](crate::Reactor)'s own pool uses
+    /// [`WorkerPriority::Lowered`], so that a batch of CPU-bound jobs in
+    /// `defer_to_thread` keeps the reactor thread waiting for a core less
+    /// (docs/threads.md and docs/benchmarks.md have the figures).
     ///
     /// ```
-    /// let pool = deferred::ThreadPool::builder().lower_priority(true).build().unwrap();
+    /// use deferred::{ThreadPool, WorkerPriority};
+    ///
+    /// let pool = ThreadPool::builder().worker_priority(WorkerPriority::Lowered).build().unwrap();
     /// pool.call_in_thread(|| { /* runs below the caller's priority */ }).unwrap();
     /// ```
-    pub fn lower_priority(mut self, lower: bool) -> Self {
-        self.lower_priority = lower;
+    pub fn worker_priority(mut self, priority: WorkerPriority) -> Self {
+        self.worker_priority = priority;
         self
     }
 

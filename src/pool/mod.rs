@@ -93,6 +93,7 @@ use std::time::Duration;
 
 pub use builder::ThreadPoolBuilder;
 pub use error::{PoolSizeError, PoolStoppedError, StopFromWorkerError};
+pub use priority::WorkerPriority;
 
 use crate::deferred::{Deferred, IntoOutcome, Outcome};
 use crate::failure::Failure;
@@ -155,8 +156,8 @@ struct Shared {
     stack_size: Option<usize>,
     /// How many searching workers may spin at once (design note 6).
     spinners: u64,
-    /// See [`ThreadPoolBuilder::lower_priority`].
-    lower_priority: bool,
+    /// See [`ThreadPoolBuilder::worker_priority`].
+    worker_priority: WorkerPriority,
 }
 
 /// `word`: stop began; submits are refused.
@@ -307,7 +308,7 @@ impl ThreadPool {
             name_prefix: b.name_prefix,
             stack_size: b.stack_size,
             spinners: cores.saturating_sub(1).max(1) as u64,
-            lower_priority: b.lower_priority,
+            worker_priority: b.worker_priority,
         });
         shared.sync_flags(&shared.state.lock());
         shared.grow_to_min();

@@ -745,31 +745,43 @@ fn jobs_submitted_to_one_idle_worker_get_a_thread_each_when_they_need_one() {
     assert_eq!(pool.stats().threads, 2);
 }
 
-/// The calling thread's nice value (Linux: field 19 of `/proc/thread-self/stat`).
+/// The calling thread's nice value and scheduling policy (Linux: fields 19
+/// and 41 of `/proc/thread-self/stat`; policy 0 is `SCHED_OTHER`, 5
+/// `SCHED_IDLE`).
 #[cfg(target_os = "linux")]
-fn own_nice() -> i64 {
+fn own_nice_and_policy() -> (i64, u32) {
     let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap();
     // Fields after the command name (which may hold spaces) start at field 3.
-    let after_name = &stat[stat.rfind(')').unwrap() + 2..];
-    after_name.split(' ').nth(19 - 3).unwrap().parse().unwrap()
+    let fields: Vec<&str> = stat[stat.rfind(')').unwrap() + 2..].split(' ').collect();
+    (
+        fields[19 - 3].parse().unwrap(),
+        fields[41 - 3].parse().unwrap(),
+    )
 }
 
-/// `lower_priority(true)`: each worker runs below the thread that built the
-/// pool (nice 10 above it on Linux, unless the OS refused, which it does
-/// not for lowering); without it, workers keep the builder's priority.
+/// `worker_priority`: `Lowered` workers run at nice 10 (unless the OS
+/// refused, which it does not for lowering), `Idle` ones under
+/// `SCHED_IDLE`, `Normal` ones (the default) at the priority of the thread
+/// that built the pool.
 #[cfg(target_os = "linux")]
 #[test]
-fn lowered_workers_run_at_a_higher_nice_value_and_others_do_not() {
-    let mine = own_nice();
-    let nice_of_a_worker = |lower: bool| {
-        let pool = ThreadPool::builder().lower_priority(lower).build().unwrap();
+fn workers_run_at_the_priority_the_builder_names() {
+    let mine = own_nice_and_policy();
+    let of_a_worker = |builder: crate::ThreadPoolBuilder| {
+        let pool = builder.build().unwrap();
         let (tx, rx) = mpsc::channel();
-        pool.call_in_thread(move || tx.send(own_nice()).unwrap())
+        pool.call_in_thread(move || tx.send(own_nice_and_policy()).unwrap())
             .unwrap();
-        let nice = rx.recv().unwrap();
+        let seen = rx.recv().unwrap();
         pool.stop().unwrap();
-        nice
+        seen
     };
-    assert_eq!(nice_of_a_worker(false), mine);
-    assert_eq!(nice_of_a_worker(true), (mine + 10).min(19));
+    let with = |priority| ThreadPool::builder().worker_priority(priority);
+    assert_eq!(of_a_worker(ThreadPool::builder()), mine);
+    assert_eq!(of_a_worker(with(WorkerPriority::Normal)), mine);
+    assert_eq!(
+        of_a_worker(with(WorkerPriority::Lowered)),
+        (mine.0.max(10), 0)
+    );
+    assert_eq!(of_a_worker(with(WorkerPriority::Idle)).1, 5);
 }

@@ -33,9 +33,7 @@ enum Leave {
 /// The body of worker thread number `index`. It starts counted as
 /// searching (by `reserve_thread`).
 pub(super) fn run(shared: Arc<Shared>, index: usize) {
-    if shared.lower_priority {
-        super::priority::lower_current_thread();
-    }
+    super::priority::set_current_thread(shared.worker_priority);
     let me = thread::current().id();
     shared.state.lock().worker_ids.push(me);
     let mut timed_out = false;

@@ -47,7 +47,10 @@
 //!    sleep and its wakeup cost two context switches and a system call on
 //!    each side. With nothing out it sleeps at once, so an idle reactor burns
 //!    no CPU. The spin decides nothing (the sleep decision of note 2 still
-//!    follows it), and loom models skip it.
+//!    follows it), and loom models skip it. It never yields: a yield hands
+//!    the core to a runnable worker, and the reactor thread, runnable but
+//!    not woken, then waits for the scheduler's next tick to get it back
+//!    (4 ms at Linux's HZ=250: the tick gap of docs/benchmarks.md).
 
 mod error;
 mod timers;
@@ -65,7 +68,7 @@ use crate::deferred::Deferred;
 use crate::failure::Failure;
 use crate::job::Job;
 use crate::mutant;
-use crate::pool::{PoolSizeError, ThreadPool};
+use crate::pool::{PoolSizeError, ThreadPool, WorkerPriority};
 use crate::sync::thread::{self, ThreadId};
 use crate::sync::{
     Arc, AtomicUsize, Backoff, CachePadded, Condvar, Mutex, MutexGuard, Ordering, Queue, Weak,
@@ -139,6 +142,12 @@ enum Phase {
     Stopped,
 }
 
+/// Steps of the reactor's spin before it sleeps (design note 7): crossbeam's
+/// `Backoff::spin` doubles its pause hints up to 64 a step, so 12 steps are
+/// about 450 hints (a few to ten microseconds). None under loom, whose
+/// models skip the spin.
+const REACTOR_SPIN_STEPS: u32 = if cfg!(deferred_loom) { 0 } else { 12 };
+
 /// `inbound`: the reactor thread waits on `wake`, or is about to.
 const SLEEPING: usize = 1;
 /// `inbound`: calls are refused.
@@ -185,8 +194,11 @@ impl Reactor {
     /// work handed to [`defer_to_thread`](crate::defer_to_thread) before
     /// [`run`](Self::run) waits for it. Its workers run at a lower OS
     /// scheduling priority than the reactor thread
-    /// ([`lower_priority`](crate::ThreadPoolBuilder::lower_priority)), so
-    /// that CPU-bound jobs do not keep the loop waiting for a core.
+    /// ([`WorkerPriority::Lowered`]), so that CPU-bound jobs keep the loop
+    /// waiting for a core less; build the pool yourself with
+    /// [`WorkerPriority::Idle`] and hand it to
+    /// [`with_thread_pool`](Self::with_thread_pool) to keep the loop's tick
+    /// gap at its idle value (docs/benchmarks.md).
     ///
     /// ```
     /// let reactor = deferred::Reactor::new();
@@ -199,7 +211,7 @@ impl Reactor {
             .min_threads(0)
             .max_threads(10)
             .name_prefix("reactor-pool")
-            .lower_priority(true)
+            .worker_priority(WorkerPriority::Lowered)
             .build_unstarted()
             .expect("0 to 10 threads are valid sizes");
         Reactor::with_thread_pool(pool)
@@ -678,14 +690,15 @@ impl Inner {
         }
     }
 
-    /// Spins briefly, outside the lock, until a call is pending (design note 7).
+    /// Spins briefly, outside the lock, until a call is pending (design
+    /// note 7): pause hints only, about ten microseconds, never a yield.
     fn spin_for_calls(&self) {
         let backoff = Backoff::new();
-        while !backoff.is_completed() {
+        for _ in 0..REACTOR_SPIN_STEPS {
             if pending(self.inbound.load(Ordering::Acquire)) > 0 {
                 return;
             }
-            backoff.snooze();
+            backoff.spin();
         }
     }
 
