@@ -24,6 +24,7 @@ use crate::step::{self, cargo, fmt_duration, header, root};
 pub const FILES: &[&str] = &[
     "src/deferred/engine.rs",
     "src/pool/mod.rs",
+    "src/pool/worker.rs",
     "src/reactor/mod.rs",
     "src/combinators.rs",
     "src/combinators/*.rs",
@@ -36,15 +37,18 @@ pub const TEST_PACKAGES: &[&str] = &["deferred", "deferred-model"];
 /// The explained survivors: `FILE: DESCRIPTION  # reason`, one a line.
 pub const EQUIVALENT: &str = "mutation/equivalent.txt";
 
-const USAGE: &str = "usage: cargo xtask mutation [--shard K/N] [--list] [--timeout SECONDS]
+const USAGE: &str =
+    "usage: cargo xtask mutation [--shard K/N] [--file PATH]... [--list] [--timeout SECONDS]
 
 Runs cargo-mutants (pinned; mutation/install.sh installs it) on
-src/deferred/engine.rs, src/pool/mod.rs, src/reactor/mod.rs,
-src/combinators, src/threads.rs with the tests of deferred and
-deferred-model. Fails if a mutant survives that mutation/equivalent.txt
+src/deferred/engine.rs, src/pool/mod.rs, src/pool/worker.rs,
+src/reactor/mod.rs, src/combinators, src/threads.rs with the tests of
+deferred and deferred-model. Fails if a mutant survives that mutation/equivalent.txt
 does not explain. Output: target/mutation/<shard>/mutants.out/.
 
   --shard K/N       only shard K of N (0 <= K < N), e.g. --shard 0/3
+  --file PATH       only the mutants of PATH, one of the files above (or a
+                    file of src/combinators/); repeat for several
   --list            list the mutants (of the shard) without running them
   --timeout SECONDS test timeout per mutant (default: cargo-mutants' own,
                     from the baseline run)
@@ -81,6 +85,18 @@ pub struct Options {
     pub list: bool,
     /// Test timeout per mutant, in seconds.
     pub timeout: Option<u64>,
+    /// Only these of [`FILES`] (empty: all of them).
+    pub files: Vec<String>,
+}
+
+/// Whether `path` is one of [`FILES`] (a glob's match included).
+fn is_mutated(path: &str) -> bool {
+    FILES.iter().any(|file| match file.strip_suffix("*.rs") {
+        Some(dir) => path
+            .strip_prefix(dir)
+            .is_some_and(|name| !name.contains('/') && name.ends_with(".rs")),
+        None => path == *file,
+    })
 }
 
 /// Reads the arguments after `mutation`.
@@ -94,6 +110,16 @@ pub fn parse(args: &[String]) -> Result<Options, String> {
                 options.shard = Some(Shard::parse(text)?);
             }
             "--list" => options.list = true,
+            "--file" => {
+                let path = args.next().ok_or("--file needs a path")?;
+                if !is_mutated(path) {
+                    return Err(format!(
+                        "--file {path:?} is not one of the mutated files ({})",
+                        FILES.join(", ")
+                    ));
+                }
+                options.files.push(path.to_owned());
+            }
             "--timeout" => {
                 options.timeout = Some(
                     args.next()
@@ -119,8 +145,14 @@ pub fn command(options: &Options, output: &Path) -> Command {
     for package in TEST_PACKAGES {
         command.args(["--test-package", package]);
     }
-    for file in FILES {
-        command.args(["--file", file]);
+    if options.files.is_empty() {
+        for file in FILES {
+            command.args(["--file", file]);
+        }
+    } else {
+        for file in &options.files {
+            command.args(["--file", file]);
+        }
     }
     // The unit tests live in `tests.rs` files beside the code.
     command.args(["--exclude", "**/tests.rs"]);
@@ -173,11 +205,25 @@ pub fn unexplained(missed: &str, explained: &[String]) -> Vec<String> {
         .collect()
 }
 
-fn output_dir(shard: Option<Shard>) -> PathBuf {
-    let name = match shard {
-        Some(Shard { k, n }) => format!("shard-{k}-of-{n}"),
-        None => "all".to_owned(),
+/// `target/mutation/<files>-<shard>`: `all` or the files named, and the shard.
+fn output_dir(options: &Options) -> PathBuf {
+    let mut name = if options.files.is_empty() {
+        "all".to_owned()
+    } else {
+        options
+            .files
+            .iter()
+            .map(|f| {
+                f.trim_start_matches("src/")
+                    .trim_end_matches(".rs")
+                    .replace('/', "_")
+            })
+            .collect::<Vec<_>>()
+            .join("+")
     };
+    if let Some(Shard { k, n }) = options.shard {
+        name.push_str(&format!("-shard-{k}-of-{n}"));
+    }
     root().join("target/mutation").join(name)
 }
 
@@ -207,7 +253,7 @@ pub fn run(args: &[String]) -> ExitCode {
         eprintln!("xtask mutation: cargo-mutants could not be installed (see above)");
         return ExitCode::FAILURE;
     }
-    let output = output_dir(options.shard);
+    let output = output_dir(&options);
     if let Err(e) = std::fs::create_dir_all(&output) {
         eprintln!("xtask mutation: {}: {e}", output.display());
         return ExitCode::FAILURE;
@@ -288,6 +334,7 @@ mod tests {
                 shard: Some(Shard { k: 1, n: 4 }),
                 list: true,
                 timeout: Some(90),
+                files: Vec::new(),
             }
         );
         assert!(parse(&args(&["--shard"])).is_err());
@@ -309,6 +356,42 @@ mod tests {
         assert!(shown.contains("--test-package deferred --test-package deferred-model"));
         assert!(shown.contains("--shard 0/3") && shown.contains("--output /tmp/out"));
         assert!(!shown.contains("--list"));
+    }
+
+    #[test]
+    fn file_narrows_the_run_to_mutated_files_only() {
+        let options = parse(&args(&[
+            "--file",
+            "src/pool/worker.rs",
+            "--file",
+            "src/combinators/race.rs",
+        ]))
+        .unwrap();
+        assert_eq!(
+            options.files,
+            ["src/pool/worker.rs", "src/combinators/race.rs"]
+        );
+        let shown = step::display(&command(&options, Path::new("/tmp/out")));
+        assert!(shown.contains("--file src/pool/worker.rs --file src/combinators/race.rs"));
+        assert!(!shown.contains("--file src/pool/mod.rs"), "{shown}");
+        assert_eq!(
+            output_dir(&options).file_name().unwrap(),
+            "pool_worker+combinators_race"
+        );
+        for bad in ["src/lib.rs", "src/combinators/x/y.rs", "pool/worker.rs"] {
+            let error = parse(&args(&["--file", bad])).unwrap_err();
+            assert!(
+                error.contains("not one of the mutated files"),
+                "{bad}: {error}"
+            );
+        }
+        assert!(parse(&args(&["--file"])).is_err());
+        assert_eq!(
+            output_dir(&parse(&args(&["--shard", "1/4"])).unwrap())
+                .file_name()
+                .unwrap(),
+            "all-shard-1-of-4"
+        );
     }
 
     #[test]
