@@ -1,6 +1,6 @@
 //! Debug mode (Twisted's `defer.setDebugging`): when it is on, each new
 //! Deferred records where it was created and where it was first fired, and
-//! [`AlreadyCalledError`](crate::AlreadyCalledError) and the
+//! [`AlreadyCalledError`](struct@crate::AlreadyCalledError) and the
 //! unhandled-failure report say so.
 //!
 //! Off by default. One process-wide switch, [`set_debugging`], and the
@@ -48,7 +48,10 @@ pub const DEBUG_ENV_VAR: &str = "DEFERRED_DEBUG";
 /// let err = d.callback(2).unwrap_err();
 /// assert_eq!(err, AlreadyCalledError); // equal whatever the sites
 /// assert!(err.created_at().is_some() && err.first_fired_at().is_some());
-/// println!("{err}"); // the Deferred has already been fired (created at src/main.rs:5:9, first fired at src/main.rs:6:3)
+/// // "the Deferred has already been fired (created at src/main.rs:5:9,
+/// // first fired at src/main.rs:6:3)": the sites are where the example runs.
+/// let message = err.to_string();
+/// assert!(message.contains("created at") && message.contains("first fired at"), "{message}");
 /// set_debugging(false);
 /// ```
 pub fn set_debugging(on: bool) {

@@ -478,7 +478,7 @@ impl<T: Send + 'static> Deferred<T> {
     /// `Result::inspect_err`): `f` gets a reference, and the failure goes on
     /// down the errbacks unchanged, so a handler that only logs need not
     /// return one. Values pass it by. (To log with the crate's format,
-    /// [`add_errback(log_error)`](crate::log_error).)
+    /// [`add_errback(log_error)`](fn@crate::log_error).)
     ///
     /// ```
     /// use deferred::{Deferred, Failure};
