@@ -716,21 +716,8 @@ impl Inner {
                 Some(Duration::from_nanos(due - now))
             }
         };
-        // SLEEPING only while no call is pending, in one step with the count.
-        let mut word = self.inbound.load(Ordering::Acquire);
-        loop {
-            if pending(word) > 0 && !mutant::on("reactor_sleeps_over_a_call") {
-                return state;
-            }
-            match self.inbound.compare_exchange_weak(
-                word,
-                word | SLEEPING,
-                Ordering::AcqRel,
-                Ordering::Acquire,
-            ) {
-                Ok(_) => break,
-                Err(now) => word = now,
-            }
+        if !self.flag_if_none_pending(SLEEPING, mutant::on("reactor_sleeps_over_a_call")) {
+            return state;
         }
         let state = match timeout {
             None => self.wake.wait(state),
@@ -779,14 +766,21 @@ impl Inner {
     /// Sets `STOPPED` if no call is pending, in one step with the count
     /// (design note 6); false if a call came in first.
     fn try_refuse_calls(&self) -> bool {
+        self.flag_if_none_pending(STOPPED, mutant::on("reactor_stops_over_a_call"))
+    }
+
+    /// Sets `flag` in `inbound` only while no call is pending, in one step
+    /// with the count (design notes 2 and 6: the sleep and stop decisions);
+    /// false if a call is pending. `ignore_pending` is the mutants' switch.
+    fn flag_if_none_pending(&self, flag: usize, ignore_pending: bool) -> bool {
         let mut word = self.inbound.load(Ordering::Acquire);
         loop {
-            if pending(word) > 0 && !mutant::on("reactor_stops_over_a_call") {
+            if pending(word) > 0 && !ignore_pending {
                 return false;
             }
             match self.inbound.compare_exchange_weak(
                 word,
-                word | STOPPED,
+                word | flag,
                 Ordering::AcqRel,
                 Ordering::Acquire,
             ) {
