@@ -10,7 +10,7 @@ use crate::verify::{step_row, Row, Verdict};
 /// A cargo on the nightly toolchain through the rustup proxy, with the
 /// variables the outer `cargo run` set removed (they would pin the stable
 /// toolchain, or RUSTFLAGS, on cargo-fuzz's own builds).
-fn nightly_cargo() -> Command {
+pub fn nightly_cargo() -> Command {
     let mut command = Command::new("cargo");
     for var in [
         "CARGO",
@@ -43,7 +43,8 @@ pub fn fuzz_targets() -> Vec<String> {
     targets
 }
 
-fn skipped(layer: &str, why: String) -> Row {
+/// A skipped row of the summary, saying why.
+pub fn skipped(layer: &str, why: String) -> Row {
     println!("SKIPPED {layer}: {why}");
     Row {
         layer: layer.to_owned(),

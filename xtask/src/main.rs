@@ -21,6 +21,7 @@ use std::process::ExitCode;
 mod bench_check;
 mod bench_history;
 mod fuzz;
+mod miri;
 mod mutants;
 mod mutation;
 mod step;

@@ -10,19 +10,21 @@
 //!    installed, pinned, by `fuzz/install.sh` when missing);
 //! 6. the Twisted oracle (`cargo xtask twisted`: generated scripts, the
 //!    fixtures and the per-feature scripts against the pinned Twisted; the
-//!    environment is made on first use, SKIPPED where Python cannot be had).
+//!    environment is made on first use, SKIPPED where Python cannot be had);
+//! 7. miri on the tests of the one `unsafe` module, under both aliasing
+//!    models (needs nightly with miri, which rustup adds; SKIPPED without).
 //!
 //! `--quick` is the few-minutes version for a fresh clone: the state
 //! machines at 256 cases in the debug build the tests already made, loom
 //! at bound 2, no mutants (their five rebuilds are most of a full run),
-//! 10 s per fuzz target and 300 generated Twisted scripts.
+//! 10 s per fuzz target, 300 generated Twisted scripts and no miri.
 
 use std::path::Path;
 use std::process::{Command, ExitCode};
 use std::time::Duration;
 
 use crate::step::{self, cargo, fmt_duration, header, table};
-use crate::{fuzz, mutants, twisted};
+use crate::{fuzz, miri, mutants, twisted};
 
 /// The knobs, with their defaults (`cargo xtask verify --help`).
 #[derive(Debug, PartialEq, Eq)]
@@ -37,6 +39,7 @@ struct Options {
     mutants: bool,
     twisted_scripts: u64,
     twisted: bool,
+    miri: bool,
 }
 
 impl Default for Options {
@@ -50,6 +53,7 @@ impl Default for Options {
             mutants: true,
             twisted_scripts: 5_000,
             twisted: true,
+            miri: true,
         }
     }
 }
@@ -66,6 +70,7 @@ impl Options {
             mutants: false,
             twisted_scripts: 300,
             twisted: true,
+            miri: false,
         }
     }
 }
@@ -73,7 +78,8 @@ impl Options {
 const USAGE: &str = "usage: cargo xtask verify [options]
 
   --quick              a few minutes: --cases 256 (debug build) --preemptions 2
-                       --no-mutants --fuzz-seconds 10 --twisted-scripts 300;
+                       --no-mutants --fuzz-seconds 10 --twisted-scripts 300
+                       --no-miri;
                        options after it override it
   --cases N            proptest cases per property (default 50000)
   --preemptions N      LOOM_MAX_PREEMPTIONS for the loom models (default 4)
@@ -81,7 +87,8 @@ const USAGE: &str = "usage: cargo xtask verify [options]
   --twisted-scripts N  generated scripts compared with Twisted (default 5000)
   --no-fuzz            skip the fuzz targets
   --no-mutants         skip the loom mutants
-  --no-twisted         skip the Twisted oracle";
+  --no-twisted         skip the Twisted oracle
+  --no-miri            skip miri on the unsafe module's tests";
 
 /// One row of the summary.
 pub struct Row {
@@ -142,6 +149,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
             "--fuzz-seconds" => options.fuzz_seconds = number("--fuzz-seconds")?,
             "--no-fuzz" => options.fuzz = false,
             "--no-mutants" => options.mutants = false,
+            "--no-miri" => options.miri = false,
             "--quick" => options = Options::quick(),
             other => return Err(format!("unknown option {other:?}")),
         }
@@ -230,6 +238,11 @@ pub fn run(args: &[String]) -> ExitCode {
         }));
     }
 
+    if options.miri {
+        header("7. miri: the unsafe module's tests, both aliasing models");
+        rows.extend(miri::layer());
+    }
+
     header("summary");
     let table_rows: Vec<Vec<String>> = rows
         .iter()
@@ -294,8 +307,9 @@ mod tests {
             (50_000, 4, 120)
         );
         assert_eq!(options.twisted_scripts, 5_000);
-        assert!(options.fuzz && options.mutants && options.twisted);
+        assert!(options.fuzz && options.mutants && options.twisted && options.miri);
         assert!(options.release_state_machines);
+        assert!(!parse(&args(&["--no-miri"])).unwrap().miri);
     }
 
     #[test]
@@ -315,6 +329,7 @@ mod tests {
         );
         assert_eq!(options.twisted_scripts, 300);
         assert!(options.fuzz && options.twisted);
+        assert!(!options.miri, "miri's interpreted tests take minutes");
     }
 
     #[test]
