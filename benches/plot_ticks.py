@@ -20,7 +20,13 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-COLORS = {"idle": "#999999", "blocking": "#d62728", "threaded": "#1f77b4"}
+COLORS = {
+    "idle": "#999999",
+    "blocking": "#d62728",
+    "threaded": "#1f77b4",
+    "threaded_normal": "#ff7f0e",
+    "threaded_idle": "#2ca02c",
+}
 
 
 def main():
@@ -43,13 +49,13 @@ def main():
     # Each gap is drawn as a bar over the interval the reactor was silent,
     # at the height of its length: a stall shows as one long high bar.
     for mode, points in series.items():
-        color = COLORS.get(mode, "#2ca02c")
+        color = COLORS.get(mode, "#9467bd")
         ends = [p[0] for p in points]
         lengths = [p[1] for p in points]
         starts = [t - g for t, g in points]
         left.hlines(lengths, starts, ends, color=color, linewidth=2.2, label=mode)
         left.scatter(ends, lengths, color=color, s=6)
-    left.axhline(2.0, color="black", linestyle="--", linewidth=0.8, label="target: 2 ms")
+    left.axhline(1.5, color="black", linestyle="--", linewidth=0.8, label="goal: 1.5 ms")
     left.set_yscale("log")
     left.set_xlabel("time since the batch started (ms); each bar spans one gap between ticks")
     left.set_ylabel("gap length (ms, log)")
@@ -75,9 +81,9 @@ def main():
     right.scatter(xs, worst, color="black", marker="_", s=200, label="worst run", zorder=3)
     for x, m in zip(xs, medians):
         right.text(x, m, f"{m:.1f}", ha="center", va="bottom", fontsize=8)
-    right.axhline(2.0, color="black", linestyle="--", linewidth=0.8)
+    right.axhline(1.5, color="black", linestyle="--", linewidth=0.8)
     right.set_xticks(list(xs))
-    right.set_xticklabels(labels, fontsize=7)
+    right.set_xticklabels(labels, fontsize=7, rotation=35, ha="right")
     right.set_yscale("log")
     right.set_ylabel("longest tick gap during the batch (ms, log)")
     right.set_title("longest gap")
