@@ -187,7 +187,12 @@ impl<T> Queue<T> {
 
     /// Takes the front item, which the caller knows is there or on its way:
     /// its count was raised by a thread that pushes it next. If that thread
-    /// has not pushed yet, waits for it (spinning, then yielding its core).
+    /// has not pushed yet, waits for it: spinning, then yielding its core,
+    /// then sleeping a few microseconds at a time. The sleeps are for a
+    /// pusher preempted between its count and its push at a lower priority
+    /// (a `WorkerPriority::Idle` worker): yielding would never hand it a
+    /// core this thread's priority outranks, so a waiter that only yielded
+    /// could spin for as long as other threads keep the pusher off its own.
     #[inline]
     pub(crate) fn pop_promised(&self) -> T {
         if let Some(value) = self.pop() {
@@ -195,7 +200,11 @@ impl<T> Queue<T> {
         }
         let backoff = Backoff::new();
         loop {
-            backoff.snooze();
+            if backoff.is_completed() {
+                pause();
+            } else {
+                backoff.snooze();
+            }
             if let Some(value) = self.pop() {
                 return value;
             }
@@ -212,6 +221,19 @@ impl<T> Default for Queue<T> {
 /// Spin-then-yield for a thread about to park: crossbeam's.
 #[cfg(not(deferred_loom))]
 pub(crate) use crossbeam_utils::Backoff;
+
+/// Gives up the core for a moment, to any thread of any priority (see
+/// [`Queue::pop_promised`]).
+#[cfg(not(deferred_loom))]
+fn pause() {
+    std::thread::sleep(Duration::from_micros(20));
+}
+
+/// Under loom, a yield to loom's scheduler.
+#[cfg(deferred_loom)]
+fn pause() {
+    loom::thread::yield_now();
+}
 
 /// Spin-then-yield for a thread about to park, under loom: never spins
 /// ([`is_completed`](Backoff::is_completed) at once), and `snooze` yields to
@@ -234,5 +256,31 @@ impl Backoff {
 
     pub(crate) fn is_completed(&self) -> bool {
         true
+    }
+}
+
+#[cfg(all(test, not(deferred_loom)))]
+mod tests {
+    use super::Queue;
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    /// A promised item that arrives long after the spin and the yields are
+    /// over is still taken (the waiter sleeps in between), in order.
+    #[test]
+    fn pop_promised_waits_for_a_late_push() {
+        let queue = Arc::new(Queue::new());
+        queue.push(1);
+        let pusher = {
+            let queue = Arc::clone(&queue);
+            std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_millis(50));
+                queue.push(2);
+            })
+        };
+        assert_eq!(queue.pop_promised(), 1);
+        assert_eq!(queue.pop_promised(), 2);
+        pusher.join().unwrap();
+        assert_eq!(queue.pop(), None);
     }
 }
