@@ -785,3 +785,43 @@ fn workers_run_at_the_priority_the_builder_names() {
     );
     assert_eq!(of_a_worker(with(WorkerPriority::Idle)).1, 5);
 }
+
+/// `stop` on a worker is refused (it cannot join itself) even after another
+/// worker has exited: each exiting worker forgets only its own thread id.
+/// (Forgetting every id but its own, `*id != me` turned into `*id == me`,
+/// passed every other test; here the remaining worker's `stop` would wait
+/// for itself forever.)
+#[test]
+fn stop_on_a_worker_is_refused_after_another_worker_exited() {
+    let pool = Arc::new(
+        ThreadPool::builder()
+            .max_threads(2)
+            .keep_alive(Duration::from_secs(600))
+            .build()
+            .unwrap(),
+    );
+    occupy_threads(&pool, 2);
+    eventually("two idle workers", || pool.stats().idle == 2);
+    let (gate, (tx, rx)) = (Gate::default(), mpsc::channel());
+    {
+        let (p, g) = (Arc::clone(&pool), gate.clone());
+        pool.call_in_thread(move || {
+            g.wait();
+            tx.send(p.stop()).unwrap();
+        })
+        .unwrap();
+    }
+    eventually("one busy worker", || pool.stats().busy == 1);
+    // Shrinking to one thread makes the idle worker exit.
+    pool.adjust_pool_size(0, 1).unwrap();
+    eventually("the idle worker exited", || pool.stats().threads == 1);
+    gate.open();
+    let refused = rx.recv_timeout(Duration::from_secs(20));
+    assert_eq!(
+        refused,
+        Ok(Err(StopFromWorkerError)),
+        "stop on a worker waited for itself"
+    );
+    pool.stop().unwrap();
+    assert_eq!(pool.stats().threads, 0);
+}
