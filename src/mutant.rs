@@ -55,6 +55,7 @@ planted!(
     "reactor_stops_over_a_call",
     "pool_sleeps_over_a_job",
     "pool_no_chain_wake",
+    "pool_sleep_undone_uncounted",
 );
 
 /// `a == b` for strings, in a `const fn`.

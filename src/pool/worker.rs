@@ -121,6 +121,7 @@ fn leave_searchers(shared: &Shared, state: &mut Guard<'_>, timed_out: bool) -> L
         if queued(word) > 0 && !ignore_queue {
             match exit {
                 Some(_) => state.threads += 1,
+                None if mutant::on("pool_sleep_undone_uncounted") => {}
                 None => state.idle -= 1,
             }
             return Leave::Search;

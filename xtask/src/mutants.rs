@@ -95,6 +95,11 @@ pub const MUTANTS: &[Mutant] = &[
         model: "threads::a_job_waiting_for_a_later_job_gets_a_second_worker",
     },
     Mutant {
+        name: "pool_sleep_undone_uncounted",
+        breaks: "a worker that counted itself asleep, then found a job queued and searched again, stays counted as a sleeper",
+        model: "threads::a_sleep_undone_by_a_racing_submit_leaves_the_sleepers_counted_right",
+    },
+    Mutant {
         name: "pool_start_skips_queue",
         breaks: "start on an unstarted pool starts the minimum but no thread for the jobs queued meanwhile",
         model: "threads::pool_submit_racing_start_runs_the_job_without_stop",

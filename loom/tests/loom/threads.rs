@@ -475,6 +475,34 @@ fn a_job_waiting_for_a_later_job_gets_a_second_worker() {
     });
 }
 
+/// Model 8g (issue 8: the counts behind the wake-up rule): a submit
+/// racing the pool's one worker going to sleep, then a job that needs a
+/// second thread. When the worker's leaving compare-and-swap sees the first
+/// job counted, it undoes the sleep it had counted (`idle`) and claims the
+/// job; the count must be back where it was, or the second job's submit
+/// calls a sleeper that does not exist instead of starting a thread, and
+/// the first job, waiting for the second, deadlocks. (cargo-mutants found
+/// that undoing with `+=` instead of `-=` passed every test and model 8e.)
+#[test]
+fn a_sleep_undone_by_a_racing_submit_leaves_the_sleepers_counted_right() {
+    model(|| {
+        let pool = Arc::new(pool(1, 2));
+        let (second_ran, first_done) = (Signal::default(), Signal::default());
+        {
+            let (second_ran, first_done) = (second_ran.clone(), first_done.clone());
+            pool.call_in_thread(move || {
+                second_ran.wait();
+                first_done.set();
+            })
+            .unwrap();
+        }
+        pool.call_in_thread(move || second_ran.set()).unwrap();
+        first_done.wait();
+        pool.stop().unwrap();
+        assert_eq!(pool.stats().completed, 2);
+    });
+}
+
 // The pool and reactor smoke models (formerly tests/threads_loom.rs): small
 // scenarios on a pool of one worker with the default keep-alive, so workers
 // leave only at `stop`.
