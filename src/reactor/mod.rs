@@ -144,9 +144,8 @@ enum Phase {
 
 /// Steps of the reactor's spin before it sleeps (design note 7): crossbeam's
 /// `Backoff::spin` doubles its pause hints up to 64 a step, so 12 steps are
-/// about 450 hints (a few to ten microseconds). None under loom, whose
-/// models skip the spin.
-const REACTOR_SPIN_STEPS: u32 = if cfg!(deferred_loom) { 0 } else { 12 };
+/// about 450 hints (a few to ten microseconds).
+const REACTOR_SPIN_STEPS: u32 = 12;
 
 /// `inbound`: the reactor thread waits on `wake`, or is about to.
 const SLEEPING: usize = 1;
@@ -693,6 +692,9 @@ impl Inner {
     /// Spins briefly, outside the lock, until a call is pending (design
     /// note 7): pause hints only, about ten microseconds, never a yield.
     fn spin_for_calls(&self) {
+        if cfg!(deferred_loom) {
+            return; // the models skip the spin: it only delays the sleep
+        }
         let backoff = Backoff::new();
         for _ in 0..REACTOR_SPIN_STEPS {
             if pending(self.inbound.load(Ordering::Acquire)) > 0 {
