@@ -458,21 +458,28 @@ fn pool_submit_racing_a_worker_going_to_sleep_runs_the_job_without_stop() {
 #[test]
 fn a_job_waiting_for_a_later_job_gets_a_second_worker() {
     model(|| {
-        let pool = Arc::new(ThreadPool::builder().max_threads(2).build().unwrap());
-        let (second_ran, first_done) = (Signal::default(), Signal::default());
-        {
-            let (second_ran, first_done) = (second_ran.clone(), first_done.clone());
-            pool.call_in_thread(move || {
-                second_ran.wait();
-                first_done.set();
-            })
-            .unwrap();
-        }
-        pool.call_in_thread(move || second_ran.set()).unwrap();
-        first_done.wait();
-        pool.stop().unwrap();
-        assert_eq!(pool.stats().completed, 2);
+        let pool = ThreadPool::builder().max_threads(2).build().unwrap();
+        run_a_job_that_waits_for_a_later_job(&pool);
     });
+}
+
+/// Submits a job that waits until a job submitted after it has run, then
+/// that job, and waits for the first without `stop`'s help (a deadlock if
+/// the second never gets a thread); then stops `pool`.
+fn run_a_job_that_waits_for_a_later_job(pool: &ThreadPool) {
+    let (second_ran, first_done) = (Signal::default(), Signal::default());
+    {
+        let (second_ran, first_done) = (second_ran.clone(), first_done.clone());
+        pool.call_in_thread(move || {
+            second_ran.wait();
+            first_done.set();
+        })
+        .unwrap();
+    }
+    pool.call_in_thread(move || second_ran.set()).unwrap();
+    first_done.wait();
+    pool.stop().unwrap();
+    assert_eq!(pool.stats().completed, 2);
 }
 
 /// Model 8g (issue 8: the counts behind the wake-up rule): a submit
@@ -485,22 +492,7 @@ fn a_job_waiting_for_a_later_job_gets_a_second_worker() {
 /// that undoing with `+=` instead of `-=` passed every test and model 8e.)
 #[test]
 fn a_sleep_undone_by_a_racing_submit_leaves_the_sleepers_counted_right() {
-    model(|| {
-        let pool = Arc::new(pool(1, 2));
-        let (second_ran, first_done) = (Signal::default(), Signal::default());
-        {
-            let (second_ran, first_done) = (second_ran.clone(), first_done.clone());
-            pool.call_in_thread(move || {
-                second_ran.wait();
-                first_done.set();
-            })
-            .unwrap();
-        }
-        pool.call_in_thread(move || second_ran.set()).unwrap();
-        first_done.wait();
-        pool.stop().unwrap();
-        assert_eq!(pool.stats().completed, 2);
-    });
+    model(|| run_a_job_that_waits_for_a_later_job(&pool(1, 2)));
 }
 
 // The pool and reactor smoke models (formerly tests/threads_loom.rs): small
