@@ -544,8 +544,18 @@ thread_local! {
 struct Current(Option<Weak<dyn AwaitRegistry>>);
 
 impl Current {
+    /// From a thread-local destructor that runs after this thread's marker
+    /// was torn down, the task is polled unmarked: the Deferreds it awaits
+    /// during that poll are then not on its list, so a cancel of the task
+    /// cannot reach them (the future still sees their results; the poll is
+    /// what matters, and panicking here would abort the process).
     fn enter(task: Weak<dyn AwaitRegistry>) -> Current {
-        Current(CURRENT.with(|c| c.borrow_mut().replace(task)))
+        Current(
+            CURRENT
+                .try_with(|c| c.borrow_mut().replace(task))
+                .ok()
+                .flatten(),
+        )
     }
 }
 

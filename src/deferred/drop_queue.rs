@@ -43,7 +43,10 @@ pub(crate) fn defer_drop(value: Box<dyn Any>) {
     };
     drop(first);
     loop {
-        let next = QUEUE.with(|queue| {
+        // The queue was there when this drain began and is torn down only
+        // after the code running on this thread; were it gone all the same,
+        // nothing could have been parked on it, so there is nothing left.
+        let next = QUEUE.try_with(|queue| {
             let mut queue = queue.borrow_mut();
             let next = queue.parked.pop();
             if next.is_none() {
@@ -52,8 +55,8 @@ pub(crate) fn defer_drop(value: Box<dyn Any>) {
             next
         });
         match next {
-            Some(value) => drop(value),
-            None => break,
+            Ok(Some(value)) => drop(value),
+            Ok(None) | Err(_) => break,
         }
     }
 }

@@ -25,36 +25,51 @@ thread_local! {
 
 /// Runs `hand_off` now, unless a hand-off is running on this thread; then
 /// it runs right after that one and those queued before it.
+///
+/// From a thread-local destructor that runs after this thread's queue was
+/// torn down, the hand-off runs at once, in place (nested, as Twisted
+/// does): queueing it would lose it (nobody would run the queue) and
+/// touching the gone queue would abort the process. The stack then grows
+/// with each waiter a destructor's hand-off serves, which only a line of
+/// waiters each releasing from its callbacks inside a teardown reaches.
 pub(crate) fn run<F: FnOnce() + 'static>(hand_off: F) {
-    let outermost = PENDING.with(|pending| {
+    let mut slot = Some(hand_off);
+    let entered = PENDING.try_with(|pending| {
         let mut pending = pending.borrow_mut();
         match pending.as_mut() {
-            Some(queue) => {
-                queue.push_back(Box::new(hand_off));
-                None
-            }
-            None => {
-                *pending = Some(VecDeque::new());
-                Some(hand_off)
-            }
+            Some(queue) => queue.extend(slot.take().map(|h| Box::new(h) as HandOff)),
+            None => *pending = Some(VecDeque::new()),
         }
     });
-    let Some(hand_off) = outermost else {
+    // Empty if the hand-off was queued behind the one running here.
+    let Some(hand_off) = slot else {
         return;
     };
+    if entered.is_err() {
+        // Thread-local storage is being torn down: hand off in place.
+        return hand_off();
+    }
     // Leaves the thread ready for the next outermost hand-off even if one
     // panicked (a hand-off only fires a Deferred, which catches its
     // handlers' panics, so this is a belt and braces).
     struct Done;
     impl Drop for Done {
         fn drop(&mut self) {
-            let rest = PENDING.with(|pending| pending.borrow_mut().take());
+            let rest = PENDING.try_with(|pending| pending.borrow_mut().take());
             drop(rest);
         }
     }
     let _done = Done;
     hand_off();
-    while let Some(next) = PENDING.with(|pending| pending.borrow_mut().as_mut()?.pop_front()) {
+    // The queue outlives this loop: it was there when this hand-off began,
+    // and a thread's thread-locals are torn down only after the code that
+    // runs on it (a destructor running this loop keeps it alive meanwhile).
+    // Were it gone all the same, nothing could have been queued on it.
+    while let Some(next) = PENDING
+        .try_with(|pending| pending.borrow_mut().as_mut()?.pop_front())
+        .ok()
+        .flatten()
+    {
         next();
     }
 }
