@@ -29,7 +29,11 @@ use crate::failure::Failure;
 ///
 /// Always `Err(failure)`: the same failure it was given, for the next
 /// errback.
+///
+/// A [`LoggedFailures`](crate::testing::LoggedFailures) guard alive on this
+/// thread sees the failure, as trial's observer sees `log.err`.
 pub fn log_error<T>(failure: Failure) -> Result<T, Failure> {
+    crate::testing::record_logged(&failure);
     match failure.backtrace() {
         Some(backtrace) => log::error!("Unhandled Error\n{failure}\n{backtrace}"),
         None => log::error!("Unhandled Error\n{failure}"),

@@ -122,6 +122,8 @@ pub(crate) enum Consumer {
     ChainDeferred,
     /// A combinator took it as an input.
     Combinator,
+    /// A test helper (`testing::success_result_of`, `failure_result_of`) took it.
+    Taken,
 }
 
 impl Consumer {
@@ -136,6 +138,7 @@ impl Consumer {
             Consumer::Combinator => {
                 "a combinator (DeferredList, deferred_list, gather_results, race) took it as an input"
             }
+            Consumer::Taken => "a test helper (success_result_of, failure_result_of) took it",
         }
     }
 }
@@ -952,6 +955,43 @@ impl<T: Send + 'static> Inner<T> {
         match &self.lock().slot {
             Slot::Ready(result) => Some(result.clone()),
             _ => None,
+        }
+    }
+
+    /// Takes the result it holds now, if it is idle, unpaused and not
+    /// chained (state `Fired`), and leaves it consumed: what trial's
+    /// `successResultOf` does by adding a callback that keeps the result.
+    /// Otherwise nothing changes and the state says why. One lock, so a
+    /// fire or a pause on another thread cannot slip between the check and
+    /// the take.
+    /// With `keep_success`, a success stays where it is (`Err(Fired)`) and
+    /// only a failure is taken (trial's `assertNoResult`, which handles a
+    /// failure it finds).
+    pub(crate) fn take_result(
+        &self,
+        keep_success: bool,
+    ) -> Result<Result<T, Failure>, DeferredState> {
+        let mut state = self.lock();
+        let observed = match &state.slot {
+            Slot::Empty if !state.called() => DeferredState::Pending,
+            Slot::Empty => DeferredState::Running,
+            Slot::Waiting(_) => DeferredState::Waiting,
+            Slot::Consumed => DeferredState::Consumed,
+            Slot::Ready(_) if state.running || !state.handlers.is_empty() => DeferredState::Running,
+            Slot::Ready(_) if self.paused() => DeferredState::Paused,
+            Slot::Ready(_) => DeferredState::Fired,
+        };
+        if observed != DeferredState::Fired
+            || (keep_success && matches!(state.slot, Slot::Ready(Ok(_))))
+        {
+            return Err(observed);
+        }
+        // A combinator that gave an input's failure back (semantics §4)
+        // chained it already; that failure is still this one's to take.
+        state.chained.get_or_insert(Consumer::Taken);
+        match std::mem::replace(&mut state.slot, Slot::Consumed) {
+            Slot::Ready(result) => Ok(result),
+            _ => unreachable!("checked above: the slot holds a result"),
         }
     }
 }

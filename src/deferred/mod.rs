@@ -523,6 +523,18 @@ impl<T: Send + 'static> Deferred<T> {
         self.inner.result()
     }
 
+    /// Takes the result if it holds one now, idle and unpaused (state
+    /// `Fired`), leaving it `Consumed`; otherwise the state it is in. For
+    /// `testing`'s trial helpers.
+    /// With `keep_success`, only a failure is taken (a success stays, and
+    /// the answer is `Err(Fired)`).
+    pub(crate) fn take_result(
+        &self,
+        keep_success: bool,
+    ) -> Result<Result<T, Failure>, DeferredState> {
+        self.inner.take_result(keep_success)
+    }
+
     /// Whether two handles are the same Deferred.
     pub fn ptr_eq(&self, other: &Deferred<T>) -> bool {
         Arc::ptr_eq(&self.inner, &other.inner)

@@ -52,7 +52,11 @@ pub fn clear_unhandled_failure_hook() -> bool {
 
 /// Reports a failure nothing handled: to the hook, or to the log (saying
 /// where the Deferred was made and first fired, if debug mode recorded it).
+///
+/// A [`LoggedFailures`](crate::testing::LoggedFailures) guard alive on this
+/// thread sees it too (before the hook, which may panic).
 pub(crate) fn report(failure: &Failure, sites: Option<Sites>) {
+    crate::testing::record_logged(failure);
     let hook = HOOK.read().unwrap_or_else(|p| p.into_inner()).clone();
     match (hook, sites) {
         (Some(hook), _) => {

@@ -1,5 +1,12 @@
-//! Tools for tests of code built on this crate: a [`Clock`] whose time
-//! moves only when the test says so (Twisted's `task.Clock`).
+//! Tools for tests of code built on this crate (Twisted's trial helpers
+//! and test doubles); docs/testing.md walks through them:
+//!
+//! 1. [`success_result_of`], [`failure_result_of`], [`assert_no_result`]:
+//!    trial's `successResultOf`, `failureResultOf`, `assertNoResult`.
+//! 2. [`LoggedFailures`] and [`flush_logged_failures`]: trial's rule that a
+//!    test which logged an error fails, and its `flushLoggedErrors`.
+//! 3. [`Clock`], whose time moves only when the test says so (Twisted's
+//!    `task.Clock`).
 //!
 //! Code that waits (timeouts, delays, periodic calls) takes any
 //! [`ReactorTime`](crate::ReactorTime); in production that is the
@@ -27,4 +34,10 @@
 //! assert!(alarm.load(Ordering::SeqCst));
 //! ```
 
+mod logged;
+mod results;
+
 pub use crate::time::Clock;
+pub(crate) use logged::record as record_logged;
+pub use logged::{flush_all_logged_failures, flush_logged_failures, LoggedFailures};
+pub use results::{assert_no_result, failure_result_of, success_result_of, ErrorType};
