@@ -157,7 +157,7 @@ struct Shared {
     /// How many searching workers may spin at once (design note 6).
     spinners: u64,
     /// See [`ThreadPoolBuilder::worker_priority`].
-    worker_priority: WorkerPriority,
+    worker_priority: priority::Target,
 }
 
 /// `word`: stop began; submits are refused.
@@ -308,7 +308,7 @@ impl ThreadPool {
             name_prefix: b.name_prefix,
             stack_size: b.stack_size,
             spinners: cores.saturating_sub(1).max(1) as u64,
-            worker_priority: b.worker_priority,
+            worker_priority: priority::target(b.worker_priority),
         });
         shared.sync_flags(&shared.state.lock());
         shared.grow_to_min();

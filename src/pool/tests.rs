@@ -759,14 +759,20 @@ fn own_nice_and_policy() -> (i64, u32) {
     )
 }
 
-/// `worker_priority`: `Lowered` workers run at nice 10 (unless the OS
-/// refused, which it does not for lowering), `Idle` ones under
-/// `SCHED_IDLE`, `Normal` ones (the default) at the priority of the thread
-/// that built the pool.
+/// `worker_priority`: `Lowered` workers run ten steps of nice below the
+/// thread that built the pool (at most 19, the lowest), never above it,
+/// whatever nice the test process started at (CI runs the suite under
+/// `nice -n 15` too, where nice 10 outright would raise the workers above
+/// the thread that hands them work); `Idle` ones under `SCHED_IDLE`, at the
+/// nice value they inherited; `Normal` ones (the default) at the priority
+/// of the thread that built the pool. A worker that a `Lowered` worker's
+/// job starts (the pool grows from inside a job) is lowered from the
+/// building thread, not lowered twice.
 #[cfg(target_os = "linux")]
 #[test]
 fn workers_run_at_the_priority_the_builder_names() {
     let mine = own_nice_and_policy();
+    let lowered = ((mine.0 + 10).min(19), mine.1);
     let of_a_worker = |builder: crate::ThreadPoolBuilder| {
         let pool = builder.build().unwrap();
         let (tx, rx) = mpsc::channel();
@@ -779,11 +785,56 @@ fn workers_run_at_the_priority_the_builder_names() {
     let with = |priority| ThreadPool::builder().worker_priority(priority);
     assert_eq!(of_a_worker(ThreadPool::builder()), mine);
     assert_eq!(of_a_worker(with(WorkerPriority::Normal)), mine);
-    assert_eq!(
-        of_a_worker(with(WorkerPriority::Lowered)),
-        (mine.0.max(10), 0)
+    assert_eq!(of_a_worker(with(WorkerPriority::Lowered)), lowered);
+    assert_eq!(of_a_worker(with(WorkerPriority::Idle)), (mine.0, 5));
+
+    // The second worker starts from inside the first one's job (which
+    // waits for the second job, so the pool must grow).
+    let pool = Arc::new(
+        with(WorkerPriority::Lowered)
+            .min_threads(0)
+            .max_threads(2)
+            .build()
+            .unwrap(),
     );
-    assert_eq!(of_a_worker(with(WorkerPriority::Idle)).1, 5);
+    let (tx, rx) = mpsc::channel();
+    let inner = Arc::clone(&pool);
+    pool.call_in_thread(move || {
+        let (tx2, rx2) = mpsc::channel();
+        inner
+            .call_in_thread(move || tx2.send(own_nice_and_policy()).unwrap())
+            .unwrap();
+        tx.send((own_nice_and_policy(), rx2.recv().unwrap()))
+            .unwrap();
+    })
+    .unwrap();
+    assert_eq!(rx.recv().unwrap(), (lowered, lowered));
+    pool.stop().unwrap();
+}
+
+/// The nice value of a `Lowered` worker, from the building thread's and
+/// the one it inherited: ten below the builder, capped at 19, never above
+/// what it inherited (so never above the builder).
+#[cfg(target_os = "linux")]
+#[test]
+fn a_lowered_worker_never_runs_above_the_building_thread() {
+    use super::priority::lowered_nice;
+    assert_eq!(lowered_nice(0, 0), 10);
+    assert_eq!(lowered_nice(15, 15), 19);
+    assert_eq!(lowered_nice(19, 19), 19);
+    assert_eq!(lowered_nice(-5, -5), 5);
+    // Started by a thread lowered further than the target: stays there.
+    assert_eq!(lowered_nice(0, 12), 12);
+    assert_eq!(lowered_nice(i32::MAX, 0), 19);
+    for builder in -20..=19 {
+        for own in builder..=19 {
+            let nice = lowered_nice(builder, own);
+            assert!(
+                nice >= own && nice >= builder && nice <= 19,
+                "{builder} {own}"
+            );
+        }
+    }
 }
 
 /// `stop` on a worker is refused (it cannot join itself) even after another
