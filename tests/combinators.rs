@@ -200,10 +200,9 @@ fn fire_on_one_errback_fails_with_first_error_at_the_first_failure() {
     sc.check();
 }
 
-/// Ports `testDeferredListDontConsumeErrors`. Twisted's test adds an
-/// errback to the input after the list and sees the failure there; here
-/// that errback would never run (the input's chain ended in the list), so
-/// the scenario reads what the input holds instead.
+/// Ports `testDeferredListDontConsumeErrors`, reading what the input holds
+/// (the errback Twisted's test adds after the list runs here too:
+/// `tests/combinator_inputs.rs`).
 #[test]
 fn without_consume_errors_the_input_keeps_its_failure() {
     let sc = Scenario::new(

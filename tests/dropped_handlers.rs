@@ -5,7 +5,7 @@
 
 mod support;
 
-use deferred::{deferred_list, gather_results, Deferred, Failure};
+use deferred::{deferred_list, gather_results, race, Deferred, Failure};
 use support::logger::{at, capture, Record};
 
 /// The warnings among `records`.
@@ -61,18 +61,39 @@ fn a_handler_added_to_a_deferred_a_handler_returned_warns_naming_the_chaining() 
     );
 }
 
+/// A list's input that is not `Clone`-kept queues the handlers added after
+/// it joined (they run if it fails: the failure is passed on); a value
+/// moves to the list, and only then are they dropped, with the warning.
 #[test]
-fn a_handler_added_to_an_input_of_a_combinator_warns_naming_the_combinator() {
+fn a_handler_added_to_an_input_of_a_list_warns_naming_the_combinator_when_its_value_moves() {
     for combinator in ["gather_results", "deferred_list"] {
         let input = Deferred::<u8>::new();
         let _all = match combinator {
             "gather_results" => gather_results(vec![input.clone()]).map(|_| ()),
             _ => deferred_list(vec![input.clone()]).map(|_| ()),
         };
-        let warned = add_two_late_handlers(&input);
+        let queued = add_two_late_handlers(&input);
+        assert!(
+            queued.is_empty(),
+            "{combinator}: queued, not refused: {queued:?}"
+        );
+        let ((), records) = capture(|| input.callback(1).unwrap());
+        let warned = warnings(&records);
         assert_eq!(warned.len(), 1, "{combinator}: {warned:?}");
         assert!(warned[0].contains("a combinator"), "{}", warned[0]);
+        assert!(warned[0].contains("never run"), "{}", warned[0]);
     }
+}
+
+/// A race takes every result: handlers added to its input are refused at
+/// once, with the warning.
+#[test]
+fn a_handler_added_to_an_input_of_a_race_warns_at_once() {
+    let input = Deferred::<u8>::new();
+    let _first = race(vec![input.clone()]);
+    let warned = add_two_late_handlers(&input);
+    assert_eq!(warned.len(), 1, "{warned:?}");
+    assert!(warned[0].contains("a combinator"), "{}", warned[0]);
 }
 
 #[test]

@@ -17,11 +17,15 @@ use crate::deferred::Deferred;
 /// - Cancelling the gathered Deferred cancels every input, in order; the
 ///   first one's `CancelledError` fails it (`FirstError[#0, ...]`), as in
 ///   Twisted.
-/// - The inputs are consumed (their values move here). A failed input also
-///   keeps its failure, as in Twisted without `consumeErrors`, and reports
-///   it if it is dropped unhandled; failures after the first have nowhere
-///   else to go, so that report is how they are seen.
-///   [`DeferredList::consume_errors`] takes them over instead.
+/// - The values move here (the inputs end consumed;
+///   [`DeferredList::keep_values`] passes clones on instead). A failed input
+///   passes its failure on to its own later handlers, as in Twisted without
+///   `consumeErrors`, and reports it if it is dropped unhandled; failures
+///   after the first have nowhere else to go, so that report is how they are
+///   seen. [`DeferredList::consume_errors`] takes them over instead.
+/// - An input whose result was handed on already (the same Deferred twice,
+///   one `map` took) fails it at once with `FirstError[#i,
+///   AlreadyChainedError]`.
 ///
 /// ```
 /// use deferred::{gather_results, Deferred, FirstError};

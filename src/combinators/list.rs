@@ -10,11 +10,20 @@
 //!    handlers are user code). Exactly one result fires the output:
 //!    `fired` is set in the same critical section that decides.
 //! 2. **What the input keeps.** Twisted hands every result back to its
-//!    input's chain (a failure as `None` with `consumeErrors`). A value is
-//!    moved to the output here (`T` need not be `Clone`), so the input ends
-//!    consumed; a failure is cheap to share, so without `consume_errors` the
-//!    input keeps it (and reports it if it is dropped unhandled, which is
-//!    the "Unhandled error in Deferred" Twisted logs for it).
+//!    input's chain (a failure as `None` with `consumeErrors`), so handlers
+//!    added to an input after it joined still see it. Here the hand-over is
+//!    a join (`Deferred::join`): a failure is cheap to share, so without
+//!    `consume_errors` the input passes it on (and reports it if it is
+//!    dropped unhandled, which is the "Unhandled error in Deferred" Twisted
+//!    logs for it). A value is passed on as a clone with
+//!    [`DeferredList::keep_values`] (`T: Clone`, a function pointer kept in
+//!    the options: no specialization); otherwise it moves to the output
+//!    (`T` need not be `Clone`) and the input ends consumed, the handlers
+//!    queued behind the join dropped. A join that can pass everything on
+//!    is an ordinary handler ([`JoinKind::PassesOn`]); one that may take
+//!    the result holds later hand-ons off until it decides
+//!    ([`JoinKind::MayTake`]). An input handed on already gets
+//!    `AlreadyChainedError` at once.
 //! 3. **Cancel.** The output's canceller cancels every input in order
 //!    (Twisted's `DeferredList.cancel`); their `CancelledError`s arrive
 //!    through the hand-overs and settle the output as in Twisted. The list
@@ -26,7 +35,7 @@ use std::fmt;
 use super::first_error::FirstError;
 use super::inputs::Inputs;
 use super::ready::succeed;
-use crate::deferred::Deferred;
+use crate::deferred::{Deferred, JoinKind};
 use crate::failure::Failure;
 use crate::sync::{Arc, Mutex};
 
@@ -35,11 +44,15 @@ use crate::sync::{Arc, Mutex};
 /// default options (the same as
 /// [`DeferredList::new(deferreds).build()`](DeferredList::build)).
 ///
-/// An empty list fires at once with an empty `Vec`. The inputs are consumed
-/// (their values move here); a failed input also keeps its failure, as in
-/// Twisted without `consumeErrors`, and reports it if it is dropped
-/// unhandled: use [`DeferredList::consume_errors`] to take the failures
-/// over. Cancelling the list cancels every input.
+/// An empty list fires at once with an empty `Vec`. A value moves here
+/// (the input ends consumed; [`DeferredList::keep_values`] passes a clone
+/// on instead); a failure is also passed on to the input's later handlers,
+/// as in Twisted without `consumeErrors`, and the input reports it if it is
+/// dropped unhandled: use [`DeferredList::consume_errors`] to take the
+/// failures over. An input whose result was handed on already (the same
+/// Deferred twice, one `map` took) gets
+/// [`AlreadyChainedError`](crate::AlreadyChainedError) at once. Cancelling
+/// the list cancels every input.
 ///
 /// ```
 /// use deferred::{deferred_list, succeed, Deferred};
@@ -70,6 +83,7 @@ where
 /// | `consumeErrors=True` | [`.consume_errors(true)`](DeferredList::consume_errors) | (the same; the inputs no longer keep their failures) |
 /// | `fireOnOneCallback=True` | [`.first_success()`](DeferredList::first_success) instead of `build` | [`FirstSuccess`]: the first input to succeed and its index (Twisted: `(result, index)`), or every failure if none did |
 /// | `gatherResults(ds, consumeErrors)` | [`.gather()`](DeferredList::gather) instead of `build` (or [`gather_results`](crate::gather_results)) | `Vec<T>`, or fails with [`FirstError`] |
+/// | (results passed back to the inputs) | [`.keep_values()`](DeferredList::keep_values) (`T: Clone`) | (the same; the inputs keep their values too) |
 ///
 /// Options not set keep Twisted's defaults (all `False`).
 ///
@@ -94,6 +108,9 @@ pub struct DeferredList<T: 'static> {
     fire_on_one_errback: bool,
     /// The inputs do not keep their failures.
     consume_errors: bool,
+    /// The inputs keep their values too: how to copy one (set by
+    /// `keep_values`, where `T: Clone`).
+    keep_values: Option<fn(&T) -> T>,
 }
 
 /// What a [`DeferredList::first_success`] Deferred fires with (Twisted's
@@ -123,6 +140,7 @@ impl<T: Send + 'static> DeferredList<T> {
             inputs: deferreds.into_iter().collect(),
             fire_on_one_errback: false,
             consume_errors: false,
+            keep_values: None,
         }
     }
 
@@ -138,8 +156,21 @@ impl<T: Send + 'static> DeferredList<T> {
     /// failure to the list and is left consumed; with `false` (the default,
     /// as in Twisted) it also keeps the failure, and reports it as unhandled
     /// if it is dropped so (Twisted logs "Unhandled error in Deferred" for it
-    /// the same way). Handlers added to an input after it joined a list never
-    /// run either way (its values move to the list; see `docs/semantics.md`).
+    /// the same way), unless a handler added to the input later handles it:
+    /// as in Twisted, an input passes its failure on to its own later
+    /// handlers. (Its value moves to the list, unless
+    /// [`keep_values`](Self::keep_values).)
+    ///
+    /// ```
+    /// use deferred::{deferred_list, Deferred, Failure};
+    ///
+    /// let d = Deferred::<u8>::new();
+    /// let list = deferred_list(vec![d.clone()]);
+    /// d.add_errback(|_: Failure| 0); // added after it joined: still runs
+    /// d.errback(std::fmt::Error).unwrap();
+    /// assert_eq!(d.result().unwrap().unwrap(), 0); // handled: nothing reported
+    /// assert!(list.result().unwrap().unwrap()[0].is_err());
+    /// ```
     pub fn consume_errors(mut self, yes: bool) -> Self {
         self.consume_errors = yes;
         self
@@ -227,12 +258,39 @@ impl<T: Send + 'static> DeferredList<T> {
         })
     }
 
-    fn options(&self, fire_on_one_callback: bool) -> Options {
+    fn options(&self, fire_on_one_callback: bool) -> Options<T> {
         Options {
             fire_on_one_callback,
             fire_on_one_errback: self.fire_on_one_errback,
             consume_errors: self.consume_errors,
+            keep_values: self.keep_values,
         }
+    }
+}
+
+impl<T: Clone + Send + 'static> DeferredList<T> {
+    /// The inputs keep their values, as in Twisted: each input passes a
+    /// clone of its value on to the handlers added to it after it joined
+    /// (without this, the value moves to the list and those handlers never
+    /// run). With it, the same Deferred may also be given twice (each place
+    /// gets a clone), and, without `consume_errors`, an input stays free to
+    /// be chained (`then`, `.await`, another combinator) after it joined.
+    /// Needs `T: Clone`; off by default, so that lists of anything else
+    /// still work.
+    ///
+    /// ```
+    /// use deferred::{Deferred, DeferredList};
+    ///
+    /// let d = Deferred::<u32>::new();
+    /// let all = DeferredList::new(vec![d.clone(), d.clone()]).keep_values().gather();
+    /// d.add_callback(|v| v + 1); // added after it joined: still runs
+    /// d.callback(1).unwrap();
+    /// assert_eq!(all.result().unwrap().unwrap(), vec![1, 1]);
+    /// assert_eq!(d.result().unwrap().unwrap(), 2);
+    /// ```
+    pub fn keep_values(mut self) -> Self {
+        self.keep_values = Some(T::clone);
+        self
     }
 }
 
@@ -242,16 +300,28 @@ impl<T: Send + 'static> fmt::Debug for DeferredList<T> {
             .field("inputs", &self.inputs.len())
             .field("fire_on_one_errback", &self.fire_on_one_errback)
             .field("consume_errors", &self.consume_errors)
+            .field("keep_values", &self.keep_values.is_some())
             .finish()
     }
 }
 
-/// The three options, as the hand-overs read them.
-#[derive(Clone, Copy)]
-struct Options {
+/// The options, as the hand-overs read them.
+struct Options<T> {
     fire_on_one_callback: bool,
     fire_on_one_errback: bool,
     consume_errors: bool,
+    keep_values: Option<fn(&T) -> T>,
+}
+
+impl<T> Options<T> {
+    /// How the hand-overs join the inputs (design note 2).
+    fn join_kind(&self) -> JoinKind {
+        if self.keep_values.is_some() && !self.consume_errors {
+            JoinKind::PassesOn
+        } else {
+            JoinKind::MayTake
+        }
+    }
 }
 
 /// Why the output fires.
@@ -279,24 +349,25 @@ struct Shared<T: 'static, U: 'static> {
     collector: Mutex<Collector<T>>,
     /// The unfired inputs, for the canceller.
     inputs: Inputs<T>,
-    options: Options,
+    options: Options<T>,
     /// Turns the settled results into the output's result.
     finish: fn(Settled<T>) -> Result<U, Failure>,
 }
 
 impl<T: Send + 'static, U: Send + 'static> Shared<T, U> {
     /// Input `index` gave `result`: record it, fire `output` if that settles
-    /// it. Returns the failure the input keeps (design note 2).
+    /// it. Returns what the input passes on (design note 2).
     fn arrive(
         &self,
         output: &Deferred<U>,
         index: usize,
         result: Result<T, Failure>,
-    ) -> Option<Failure> {
+    ) -> Option<Result<T, Failure>> {
         self.inputs.arrived(index);
         let kept = match &result {
-            Err(failure) if !self.options.consume_errors => Some(failure.clone()),
-            _ => None,
+            Ok(value) => self.options.keep_values.map(|copy| Ok(copy(value))),
+            Err(failure) if !self.options.consume_errors => Some(Err(failure.clone())),
+            Err(_) => None,
         };
         let mut collector = self.collector.lock();
         collector.finished += 1;
@@ -343,7 +414,7 @@ impl<T: Send + 'static, U: Send + 'static> Shared<T, U> {
 /// Feeds every input into one output (design notes 1 to 3).
 fn collect<T, U>(
     inputs: Vec<Deferred<T>>,
-    options: Options,
+    options: Options<T>,
     finish: fn(Settled<T>) -> Result<U, Failure>,
 ) -> Deferred<U>
 where
@@ -364,9 +435,12 @@ where
     let output = Deferred::with_canceller(move |_: &Deferred<U>| {
         canceller_shared.inputs.cancel_all(None);
     });
+    let kind = shared.options.join_kind();
     for (index, input) in inputs.into_iter().enumerate() {
         let (shared, output) = (Arc::clone(&shared), output.clone());
-        input.hand_over(move |result| shared.arrive(&output, index, result));
+        // An input handed on already arrives at once with an
+        // `AlreadyChainedError` failure (design note 2).
+        input.join(move |result| shared.arrive(&output, index, result), kind);
     }
     output
 }

@@ -9,10 +9,10 @@
 //! | [`FirstError`] | `FirstError` | `first_error.rs` |
 //! | [`FailureGroup`] | `FailureGroup` | `failure_group.rs` |
 //!
-//! The many-input combinators share one shape: each input's chain ends in a
-//! hand-over to a shared, locked record (its values move there, so the
-//! inputs are consumed), and the output's canceller cancels every input
-//! (`inputs.rs`). `docs/semantics.md` ("Combinators") states every rule and
+//! The many-input combinators share one shape: each input's chain joins a
+//! shared, locked record (`Deferred::join`: a race takes every result, a
+//! list takes a value unless asked to keep it and passes a failure on), and
+//! the output's canceller cancels every input (`inputs.rs`). `docs/semantics.md` ("Combinators") states every rule and
 //! where it differs from Twisted.
 
 mod failure_group;

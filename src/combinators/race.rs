@@ -22,7 +22,7 @@
 use super::failure_group::FailureGroup;
 use super::inputs::Inputs;
 use super::ready::fail;
-use crate::deferred::Deferred;
+use crate::deferred::{Deferred, JoinKind};
 use crate::failure::Failure;
 use crate::sync::{Arc, Mutex};
 
@@ -33,7 +33,9 @@ use crate::sync::{Arc, Mutex};
 ///
 /// The inputs are consumed: their results go to the race (Twisted hands
 /// each input `None` back), so a losing input's failure is not reported as
-/// unhandled. An empty input list fails at once with an empty
+/// unhandled. An input whose result was handed on already (the same
+/// Deferred twice, one that `map` or another combinator took) counts at
+/// once as failed with [`AlreadyChainedError`](crate::AlreadyChainedError). An empty input list fails at once with an empty
 /// `FailureGroup` (Twisted's race of nothing never fires).
 ///
 /// ```
@@ -73,10 +75,16 @@ where
     });
     for (index, input) in inputs.into_iter().enumerate() {
         let (shared, output) = (Arc::clone(&shared), output.clone());
-        input.hand_over(move |result| {
-            shared.arrive(&output, index, result);
-            None
-        });
+        // An input handed on already (the same Deferred twice, one that
+        // `map` or another combinator took) arrives at once with an
+        // `AlreadyChainedError` failure.
+        input.join(
+            move |result| {
+                shared.arrive(&output, index, result);
+                None
+            },
+            JoinKind::Takes,
+        );
     }
     output
 }

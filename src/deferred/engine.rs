@@ -75,8 +75,31 @@ pub(crate) enum Step<T: 'static> {
     /// failure back, refusing the result: the chain keeps it).
     Outcome(Outcome<T>),
     /// The hand-over took the result; the Deferred to run next, if any
-    /// (note 3). Nothing follows a hand-over in a chain.
+    /// (note 3). Nothing follows a hand-over in a chain, except the
+    /// handlers queued behind a combinator that may take the result
+    /// ([`JoinKind::MayTake`]): they are dropped then.
     Handed(Next),
+    /// A combinator that may take the result ([`JoinKind::MayTake`]) passed
+    /// it on instead: the chain goes on with it, and is no longer handed on.
+    Released(Result<T, Failure>),
+}
+
+/// How a combinator joins an input's chain (`Deferred::join`), which
+/// decides what handlers added to the input after it can see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum JoinKind {
+    /// It takes every result (`race`): the chain is handed on at once, as
+    /// with `then`, and later handlers are refused when added.
+    Takes,
+    /// It takes some results and passes the others on (a list takes a
+    /// value it cannot clone, or a failure with `consume_errors`): handlers
+    /// added meanwhile are queued behind it, and run if it passes the
+    /// result on (dropped, with the warning, if it takes it). Other
+    /// hand-ons are refused until it decides.
+    MayTake,
+    /// It always passes the result on (a list of `Clone` values without
+    /// `consume_errors`): it is an ordinary handler, as in Twisted.
+    PassesOn,
 }
 
 /// A canceller set with `Deferred::with_canceller`.
@@ -124,6 +147,10 @@ pub(crate) enum Consumer {
     Combinator,
     /// A test helper (`testing::success_result_of`, `failure_result_of`) took it.
     Taken,
+    /// A combinator joined it and may take its result when it comes
+    /// ([`JoinKind::MayTake`]); becomes [`Combinator`](Self::Combinator)
+    /// if it does, and is cleared if it passes the result on.
+    Joined,
 }
 
 impl Consumer {
@@ -135,7 +162,7 @@ impl Consumer {
             }
             Consumer::Then => "then/map/and_then handed it to a new Deferred",
             Consumer::ChainDeferred => "chain_deferred handed it to another Deferred",
-            Consumer::Combinator => {
+            Consumer::Combinator | Consumer::Joined => {
                 "a combinator (DeferredList, deferred_list, gather_results, race) took it as an input"
             }
             Consumer::Taken => "a test helper (success_result_of, failure_result_of) took it",
@@ -570,7 +597,10 @@ impl<T: Send + 'static> Inner<T> {
     where
         H: FnOnce(Result<T, Failure>) -> Outcome<T> + Send + 'static,
     {
-        if state.chained.is_some() {
+        if state
+            .chained
+            .is_some_and(|consumer| consumer != Consumer::Joined)
+        {
             let first = state.late_entry(self.key());
             drop(state);
             drop(handler);
@@ -617,6 +647,40 @@ impl<T: Send + 'static> Inner<T> {
         state.chained = Some(consumer);
         state.handlers.push_back(hand_over_entry(transfer));
         self.run_if_idle(state);
+    }
+
+    /// A combinator joins this chain as an input (`Deferred::join`):
+    /// `transfer` gets the result and either takes it (`None`) or passes it
+    /// on (`Some`), as `kind` allows. Runs at once if the Deferred holds a
+    /// result and nothing stops it. Refused, giving `transfer` back
+    /// untouched, if the chain was handed on already or a combinator may
+    /// still take it (semantics, "Combinators": the caller answers
+    /// `AlreadyChainedError`, as `.await` does); nothing is logged then.
+    pub(crate) fn join<F>(self: &Arc<Self>, transfer: F, kind: JoinKind) -> Result<(), F>
+    where
+        F: FnOnce(Result<T, Failure>) -> Option<Result<T, Failure>> + Send + 'static,
+    {
+        let mut state = self.lock();
+        if state.chained.is_some() {
+            return Err(transfer);
+        }
+        match kind {
+            JoinKind::Takes => state.chained = Some(Consumer::Combinator),
+            JoinKind::MayTake => state.chained = Some(Consumer::Joined),
+            JoinKind::PassesOn => {}
+        }
+        state
+            .handlers
+            .push_back(Entry::new(move |result| match (transfer(result), kind) {
+                (None, _) => Step::Handed(None),
+                (Some(result), JoinKind::MayTake) => Step::Released(result),
+                (Some(result), _) => {
+                    debug_assert!(kind == JoinKind::PassesOn, "a race takes every result");
+                    Step::Outcome(result.into())
+                }
+            }));
+        self.run_if_idle(state);
+        Ok(())
     }
 
     pub(crate) fn pause(&self) {
@@ -745,12 +809,39 @@ impl<T: Send + 'static> Inner<T> {
                             }
                         }
                     }
+                    Step::Released(result) => {
+                        // A combinator that may take the result passed it
+                        // on: the chain is no longer handed on (unless it
+                        // never was, a `PassesOn` join, or another consumer
+                        // came after it).
+                        let mut state = self.lock();
+                        if state.chained == Some(Consumer::Joined) {
+                            state.chained = None;
+                        }
+                        drop(state);
+                        result
+                    }
                     Step::Handed(next) => {
-                        // Nothing follows a hand-over: adds after it are refused.
-                        debug_assert!(batch.is_empty());
+                        // Nothing follows a hand-over (adds after it are
+                        // refused), except handlers queued behind a combinator
+                        // that may take the result: it took it, so they can
+                        // never run.
                         let mut state = self.lock();
                         state.slot = Slot::Consumed;
                         state.running = false;
+                        if state.chained == Some(Consumer::Joined) {
+                            state.chained = Some(Consumer::Combinator);
+                        }
+                        if batch.is_empty() && state.handlers.is_empty() {
+                            return next;
+                        }
+                        let queued = std::mem::take(&mut state.handlers);
+                        let first = state.late_entry(self.key());
+                        drop(state);
+                        // Outside the lock: their captures' drops are user code.
+                        drop(batch);
+                        drop(queued);
+                        report_dropped_entry(first);
                         return next;
                     }
                 };
@@ -986,8 +1077,8 @@ impl<T: Send + 'static> Inner<T> {
         {
             return Err(observed);
         }
-        // A combinator that gave an input's failure back (semantics §4)
-        // chained it already; that failure is still this one's to take.
+        // (A combinator that passes results on leaves `chained` clear
+        // once it has: semantics, "Combinators".)
         state.chained.get_or_insert(Consumer::Taken);
         match std::mem::replace(&mut state.slot, Slot::Consumed) {
             Slot::Ready(result) => Ok(result),

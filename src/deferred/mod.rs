@@ -12,7 +12,7 @@ mod weak;
 use std::fmt;
 use std::panic::Location;
 
-pub(crate) use engine::Step;
+pub(crate) use engine::{JoinKind, Step};
 pub use outcome::{IntoOutcome, Outcome};
 pub(crate) use unhandled::report as report_unhandled;
 pub use unhandled::{clear_unhandled_failure_hook, set_unhandled_failure_hook};
@@ -191,9 +191,8 @@ impl<T: Send + 'static> Deferred<T> {
     /// Ends this chain (as [`then`](Deferred::then) does) with `sink`, which
     /// gets the result. The Deferred is consumed, unless `sink` gives a
     /// failure back: then the Deferred keeps that failure (and reports it if
-    /// it is dropped unhandled), which is how the combinators leave an
-    /// input's failure unconsumed (Twisted's `consumeErrors=False`).
-    /// Handlers added afterwards never run either way.
+    /// it is dropped unhandled). Handlers added afterwards never run either
+    /// way. (The combinators use [`join`](Deferred::join).)
     pub(crate) fn hand_over<F>(&self, sink: F)
     where
         F: FnOnce(Result<T, Failure>) -> Option<Failure> + Send + 'static,
@@ -205,6 +204,23 @@ impl<T: Send + 'static> Deferred<T> {
             },
             Consumer::Combinator,
         );
+    }
+
+    /// A combinator joins this chain as an input: `sink` gets the result
+    /// and takes it (`None`) or passes it on to the handlers after it
+    /// (`Some`), as `kind` allows (see [`JoinKind`]). If this chain was
+    /// handed on already (awaited, chained, `then`, another combinator that
+    /// takes or may take its result), `sink` gets an
+    /// [`AlreadyChainedError`](crate::AlreadyChainedError) failure at once,
+    /// as `.await` does: a combinator never waits for a result that cannot
+    /// come (semantics, "Combinators").
+    pub(crate) fn join<F>(&self, sink: F, kind: JoinKind)
+    where
+        F: FnOnce(Result<T, Failure>) -> Option<Result<T, Failure>> + Send + 'static,
+    {
+        if let Err(sink) = self.inner.join(sink, kind) {
+            let _ = sink(Err(Failure::new(crate::failure::AlreadyChainedError)));
+        }
     }
 
     /// Fires with an outcome, as Twisted's `d.callback(x)` takes anything:
