@@ -180,3 +180,48 @@ struct TypeErrors;
 /// assert_eq!(stats.threads, 0);
 /// ```
 struct NonExhaustive;
+
+/// Making a failure (issue 18 item 2): `errback`, `fail` and a handler's
+/// `Err` take an error, a boxed error, a message or a `Failure`; anything
+/// else is refused, and `failure!` is the way from a formatted value.
+///
+/// ```compile_fail,E0277
+/// let d = deferred::Deferred::<u8>::new();
+/// d.errback(42).unwrap(); // a number is not a failure
+/// ```
+///
+/// ```compile_fail,E0277
+/// let d = deferred::Deferred::<u8>::new();
+/// d.add_callback(|n| if n > 1 { Ok(n) } else { Err(n) }); // nor an `Err(u8)`
+/// ```
+///
+/// `trap` takes the failure, so it cannot be logged afterwards; `trap_ref`
+/// borrows it:
+///
+/// ```compile_fail,E0382
+/// use deferred::{CancelledError, Deferred, Failure};
+///
+/// let d = Deferred::<u8>::new();
+/// d.add_errback(|f: Failure| -> Result<u8, Failure> {
+///     f.trap::<CancelledError>()?;
+///     eprintln!("cancelled: {f}");
+///     Ok(0)
+/// });
+/// ```
+///
+/// ```
+/// use deferred::{failure, CancelledError, Deferred, Failure};
+///
+/// let d = deferred::Deferred::<u8>::new();
+/// d.errback(failure!("{}", 42)).unwrap();
+/// d.errback("a message").unwrap_err(); // compiles; fired already
+/// let d = deferred::Deferred::<u8>::new();
+/// d.add_callback(|n| if n > 1 { Ok(n) } else { Err(failure!("{n}")) });
+/// let d = Deferred::<u8>::new();
+/// d.add_errback(|f: Failure| -> Result<u8, Failure> {
+///     f.trap_ref::<CancelledError>()?;
+///     eprintln!("cancelled: {f}");
+///     Ok(0)
+/// });
+/// ```
+struct MakingAFailure;

@@ -82,14 +82,36 @@ impl Failure {
         Failure::from_boxed(Box::new(error))
     }
 
-    /// Wraps an already boxed error.
+    /// Wraps an already boxed error. A box made from a `Failure` (by `?` or
+    /// `.into()` into a `Box<dyn Error + Send + Sync>`) gives that failure
+    /// back, so a failure that went through a boxed error is still the same
+    /// failure ([`ptr_eq`](Failure::ptr_eq)), not one wrapped in another.
     pub fn from_boxed(error: Box<dyn Error + Send + Sync + 'static>) -> Self {
+        match error.downcast::<BoxedFailure>() {
+            Ok(boxed) => boxed.0,
+            Err(error) => Failure::from_error_box(error),
+        }
+    }
+
+    fn from_error_box(error: BoxError) -> Self {
         Failure {
             inner: Arc::new(FailureInner {
                 error,
                 backtrace: Backtrace::capture(),
             }),
         }
+    }
+
+    /// A failure with only a message (what [`failure!`](crate::failure!)
+    /// makes, and what `errback("...")` makes of a string). Its error
+    /// displays as the message.
+    ///
+    /// ```
+    /// let f = deferred::Failure::msg("disk full");
+    /// assert_eq!(f.to_string(), "disk full");
+    /// ```
+    pub fn msg(message: impl Into<String>) -> Self {
+        Failure::from_error_box(message.into().into())
     }
 
     /// Turns a caught panic payload (from `std::panic::catch_unwind`) into a
@@ -99,12 +121,23 @@ impl Failure {
     }
 
     /// Whether the inner error is an `E` (Twisted's `Failure.check`).
-    pub fn check<E: Error + 'static>(&self) -> bool {
-        self.inner.error.is::<E>()
+    ///
+    /// With the `anyhow` feature, a failure made from an `anyhow::Error` is
+    /// also an `E` when that error is one, or was given `E` as context
+    /// (`anyhow::Error::is`).
+    pub fn check<E: Error + Send + Sync + 'static>(&self) -> bool {
+        self.downcast_ref::<E>().is_some()
     }
 
-    /// The inner error, if it is an `E`.
-    pub fn downcast_ref<E: Error + 'static>(&self) -> Option<&E> {
+    /// The inner error, if it is an `E` (with the `anyhow` feature, as for
+    /// [`check`](Failure::check)).
+    pub fn downcast_ref<E: Error + Send + Sync + 'static>(&self) -> Option<&E> {
+        #[cfg(feature = "anyhow")]
+        if let Some(AnyhowError(error)) = self.inner.error.downcast_ref::<AnyhowError>() {
+            if let Some(inner) = error.downcast_ref::<E>() {
+                return Some(inner);
+            }
+        }
         self.inner.error.downcast_ref::<E>()
     }
 
@@ -123,12 +156,36 @@ impl Failure {
     /// d.cancel();
     /// assert_eq!(d.result().unwrap().unwrap(), 0);
     /// ```
-    pub fn trap<E: Error + 'static>(self) -> Result<Failure, Failure> {
+    pub fn trap<E: Error + Send + Sync + 'static>(self) -> Result<Failure, Failure> {
         if self.check::<E>() {
             Ok(self)
         } else {
             Err(self)
         }
+    }
+
+    /// [`trap`](Failure::trap) that borrows: `Ok` with the inner `E`, `Err`
+    /// with a clone of the failure (cheap: it is shared) for `?` to hand on.
+    /// The errback keeps its failure, to log it once it knows the type.
+    ///
+    /// ```
+    /// use deferred::{Deferred, Failure, TimeoutError};
+    ///
+    /// let d = Deferred::<u32>::new();
+    /// d.add_errback(|f: Failure| -> Result<u32, Failure> {
+    ///     let timeout = f.trap_ref::<TimeoutError>()?; // anything else goes on
+    ///     eprintln!("gave up after {:?}: {f}", timeout.timeout());
+    ///     Ok(0)
+    /// });
+    /// d.errback(TimeoutError::new(std::time::Duration::from_secs(1))).unwrap();
+    /// assert_eq!(d.result().unwrap().unwrap(), 0);
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// The failure (a clone) when its error is not an `E`.
+    pub fn trap_ref<E: Error + Send + Sync + 'static>(&self) -> Result<&E, Failure> {
+        self.downcast_ref::<E>().ok_or_else(|| self.clone())
     }
 
     /// The inner error.
@@ -188,6 +245,149 @@ where
 {
     fn from(error: E) -> Self {
         Failure::new(error)
+    }
+}
+
+/// Anything that can be made into a [`Failure`]: what
+/// [`errback`](crate::Deferred::errback), [`fail`](crate::fail) and a
+/// handler's `Err` take.
+///
+/// - a `Failure` (handed on as it is: the same failure);
+/// - any error, `E: std::error::Error + Send + Sync + 'static`;
+/// - a boxed error, `Box<dyn Error + Send + Sync>`;
+/// - a message: a `&'static str`, a `String` (or [`failure!`](crate::failure!)
+///   with `format!` arguments);
+/// - an `anyhow::Error` (with the `anyhow` feature,
+///   [`check`](Failure::check) and [`downcast_ref`](Failure::downcast_ref)
+///   see through it to the error it holds).
+///
+/// That is everything that converts into a `Box<dyn Error + Send + Sync>`,
+/// and `'static`. (`Failure` itself is `From` only an `Error`: a `From` for
+/// the others would overlap it, which Rust's coherence rules refuse. So `?`
+/// on a boxed error needs a handler whose `Err` is the boxed error, not
+/// `Failure`; both are fine as a handler's return.)
+///
+/// ```
+/// use std::error::Error;
+/// use deferred::{failure, Deferred};
+///
+/// let d = Deferred::<u32>::new();
+/// d.errback("bang!").unwrap(); // a message
+/// let d = Deferred::<u32>::new();
+/// d.errback(std::io::Error::other("disk")).unwrap(); // an error
+/// let d = Deferred::<u32>::new();
+/// d.add_callback(|n| -> Result<u32, Box<dyn Error + Send + Sync>> {
+///     Ok(u32::try_from(u64::from(n) * 2)?)
+/// });
+/// d.callback(21).unwrap();
+/// assert_eq!(d.result().unwrap().unwrap(), 42);
+/// let d = Deferred::<u32>::new();
+/// let limit = 10;
+/// d.add_callback(move |n| if n > limit { Err(failure!("{n} is over {limit}")) } else { Ok(n) });
+/// d.callback(11).unwrap();
+/// assert_eq!(d.result().unwrap().unwrap_err().to_string(), "11 is over 10");
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be made into a `Failure`",
+    label = "not an error, a boxed error, a message or a `Failure`",
+    note = "a failure is made from a `std::error::Error + Send + Sync + 'static`, a `Box<dyn Error + Send + Sync>`, a `&'static str` or `String` message, or a `Failure`",
+    note = "`deferred::failure!(\"...{{x}}\")` makes one from a formatted message"
+)]
+pub trait IntoFailure {
+    /// Makes the failure.
+    fn into_failure(self) -> Failure;
+}
+
+impl<E> IntoFailure for E
+where
+    E: Into<BoxError> + 'static,
+{
+    #[inline]
+    fn into_failure(self) -> Failure {
+        // A `Failure` is handed on as it is, not boxed and unboxed: this is
+        // the common case (an errback's `f.trap::<X>()?`), and the check is
+        // on a `TypeId` the compiler knows, so it costs nothing.
+        let mut slot = Some(self);
+        let any: &mut dyn Any = &mut slot;
+        if let Some(failure) = any.downcast_mut::<Option<Failure>>() {
+            if let Some(failure) = failure.take() {
+                return failure;
+            }
+        }
+        #[cfg(feature = "anyhow")]
+        if let Some(error) = any.downcast_mut::<Option<anyhow::Error>>() {
+            if let Some(error) = error.take() {
+                // A failure that went into anyhow comes back as itself.
+                return match error.downcast::<BoxedFailure>() {
+                    Ok(boxed) => boxed.0,
+                    Err(error) => Failure::from_error_box(Box::new(AnyhowError(error))),
+                };
+            }
+        }
+        match slot {
+            Some(error) => Failure::from_boxed(error.into()),
+            None => unreachable!("taken only when returned"),
+        }
+    }
+}
+
+/// Makes a [`Failure`] from a message, with `format!` arguments, or from
+/// any [`IntoFailure`] (an error, a boxed error): `anyhow!` for Deferreds.
+///
+/// ```
+/// use deferred::{failure, Failure};
+///
+/// let user = "ann";
+/// let f: Failure = failure!("no such user: {user}");
+/// assert_eq!(f.to_string(), "no such user: ann");
+/// assert_eq!(failure!("{} of {}", 3, 4).to_string(), "3 of 4");
+/// assert!(failure!(std::fmt::Error).check::<std::fmt::Error>());
+/// ```
+#[macro_export]
+macro_rules! failure {
+    ($msg:literal $(,)?) => {
+        $crate::Failure::msg(::std::format!($msg))
+    };
+    ($error:expr $(,)?) => {
+        $crate::IntoFailure::into_failure($error)
+    };
+    ($fmt:expr, $($arg:tt)*) => {
+        $crate::Failure::msg(::std::format!($fmt, $($arg)*))
+    };
+}
+
+/// An `anyhow::Error` in a [`Failure`]: displays as it does, and
+/// [`Failure::downcast_ref`] asks it for the error inside.
+#[cfg(feature = "anyhow")]
+struct AnyhowError(anyhow::Error);
+
+#[cfg(feature = "anyhow")]
+impl fmt::Display for AnyhowError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+#[cfg(feature = "anyhow")]
+impl fmt::Debug for AnyhowError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+#[cfg(feature = "anyhow")]
+impl Error for AnyhowError {
+    fn source(&self) -> Option<&(dyn Error + 'static)> {
+        self.0.source()
+    }
+}
+
+/// A [`Failure`] as an `anyhow::Error` (with the `anyhow` feature): `?` on a
+/// `Result<_, Failure>` in a function returning `anyhow::Result`.
+#[cfg(feature = "anyhow")]
+impl From<Failure> for anyhow::Error {
+    fn from(failure: Failure) -> Self {
+        anyhow::Error::new(BoxedFailure(failure))
     }
 }
 

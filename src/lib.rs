@@ -238,7 +238,8 @@ pub use deferred::{
     Outcome, WeakDeferred,
 };
 pub use failure::{
-    AlreadyCalledError, AlreadyChainedError, CancelledError, Failure, NotPausedError, PanicError,
+    AlreadyCalledError, AlreadyChainedError, CancelledError, Failure, IntoFailure, NotPausedError,
+    PanicError,
 };
 pub use log_error::log_error;
 pub use pool::{

@@ -1,7 +1,7 @@
 //! Ready-made Deferreds: [`succeed`], [`fail`], [`maybe_deferred`].
 
 use crate::deferred::{Deferred, IntoOutcome, Outcome};
-use crate::failure::Failure;
+use crate::failure::IntoFailure;
 use crate::unwind;
 
 /// A Deferred already fired with `value` (Twisted's `defer.succeed`): for a
@@ -35,8 +35,8 @@ pub fn succeed<T: Send + 'static>(value: T) -> Deferred<T> {
 /// assert_eq!(d.result().unwrap().unwrap(), 0);
 /// ```
 #[must_use = "the Deferred holds the result: dropping it loses the result"]
-pub fn fail<T: Send + 'static>(failure: impl Into<Failure>) -> Deferred<T> {
-    Deferred::fired(Err(failure.into()))
+pub fn fail<T: Send + 'static>(failure: impl IntoFailure) -> Deferred<T> {
+    Deferred::fired(Err(failure.into_failure()))
 }
 
 /// Calls `f` and gives its result as a Deferred, whatever it returns

@@ -19,7 +19,7 @@ pub use unhandled::{clear_unhandled_failure_hook, set_unhandled_failure_hook};
 pub use weak::WeakDeferred;
 
 use crate::debug;
-use crate::failure::{AlreadyCalledError, Failure, NotPausedError};
+use crate::failure::{AlreadyCalledError, Failure, IntoFailure, NotPausedError};
 use crate::sync::Arc;
 use engine::{Consumer, Inner};
 
@@ -157,15 +157,23 @@ impl<T: Send + 'static> Deferred<T> {
         self.inner.fire_and_run(Ok(value), Location::caller())
     }
 
-    /// Fires the Deferred with a failure: runs the errback chain.
+    /// Fires the Deferred with a failure: runs the errback chain. It takes
+    /// anything [`IntoFailure`]: a [`Failure`], any error, a boxed error, a
+    /// message.
+    ///
+    /// ```
+    /// let d = deferred::Deferred::<u32>::new();
+    /// d.errback("bang!").unwrap();
+    /// assert_eq!(d.result().unwrap().unwrap_err().to_string(), "bang!");
+    /// ```
     ///
     /// # Errors
     ///
     /// As [`callback`](Deferred::callback).
     #[track_caller]
-    pub fn errback(&self, failure: impl Into<Failure>) -> Result<(), AlreadyCalledError> {
+    pub fn errback(&self, failure: impl IntoFailure) -> Result<(), AlreadyCalledError> {
         self.inner
-            .fire_and_run(Err(failure.into()), Location::caller())
+            .fire_and_run(Err(failure.into_failure()), Location::caller())
     }
 
     /// Fires with `Ok` as [`callback`](Deferred::callback), `Err` as
@@ -175,9 +183,11 @@ impl<T: Send + 'static> Deferred<T> {
     ///
     /// As [`callback`](Deferred::callback).
     #[track_caller]
-    pub fn fire<E: Into<Failure>>(&self, result: Result<T, E>) -> Result<(), AlreadyCalledError> {
-        self.inner
-            .fire_and_run(result.map_err(Into::into), Location::caller())
+    pub fn fire<E: IntoFailure>(&self, result: Result<T, E>) -> Result<(), AlreadyCalledError> {
+        self.inner.fire_and_run(
+            result.map_err(IntoFailure::into_failure),
+            Location::caller(),
+        )
     }
 
     /// [`callback`](Deferred::callback) that gives the value back when the
@@ -457,13 +467,13 @@ impl<T: Send + 'static> Deferred<T> {
     pub fn and_then<U, E, F>(&self, f: F) -> Deferred<U>
     where
         U: Send + 'static,
-        E: Into<Failure>,
+        E: IntoFailure,
         F: FnOnce(T) -> Result<U, E> + Send + 'static,
     {
         self.then(move |result| match result {
             Ok(value) => match f(value) {
                 Ok(next) => Outcome::Value(next),
-                Err(error) => Outcome::Failure(error.into()),
+                Err(error) => Outcome::Failure(error.into_failure()),
             },
             Err(failure) => Outcome::Failure(failure),
         })

@@ -1,12 +1,12 @@
 //! What a handler may return: a value, a failure, or another Deferred to wait on.
 
 use super::Deferred;
-use crate::failure::Failure;
+use crate::failure::{Failure, IntoFailure};
 
 /// The result of a handler, as the chain sees it.
 ///
 /// Handlers rarely build one by hand: anything that implements
-/// [`IntoOutcome`] will do (a `T`, a `Result<T, E>` with `E: Into<Failure>`,
+/// [`IntoOutcome`] will do (a `T`, a `Result<T, E>` with `E:` [`IntoFailure`],
 /// or a `Deferred<T>`). Build one explicitly when a handler must choose
 /// between the three at run time.
 pub enum Outcome<T: 'static> {
@@ -21,8 +21,9 @@ pub enum Outcome<T: 'static> {
 /// Anything a handler may return on a `Deferred<T>`.
 ///
 /// - `T`: the next callback gets it;
-/// - `Result<T, E>` where `E: Into<Failure>`: `Ok` goes to the next callback,
-///   `Err` to the next errback;
+/// - `Result<T, E>` where `E:` [`IntoFailure`] (a `Failure`, any error, a
+///   `Box<dyn Error + Send + Sync>`, a message): `Ok` goes to the next
+///   callback, `Err` to the next errback;
 /// - `Deferred<T>`: the chain waits for it and goes on with its result;
 /// - [`Outcome<T>`]: any of the three, chosen at run time.
 ///
@@ -48,12 +49,12 @@ impl<T: 'static> IntoOutcome<T> for T {
     }
 }
 
-impl<T: 'static, E: Into<Failure>> IntoOutcome<T> for Result<T, E> {
+impl<T: 'static, E: IntoFailure> IntoOutcome<T> for Result<T, E> {
     #[inline]
     fn into_outcome(self) -> Outcome<T> {
         match self {
             Ok(v) => Outcome::Value(v),
-            Err(e) => Outcome::Failure(e.into()),
+            Err(e) => Outcome::Failure(e.into_failure()),
         }
     }
 }
