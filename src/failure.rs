@@ -123,18 +123,20 @@ impl Failure {
     /// Whether the inner error is an `E` (Twisted's `Failure.check`).
     ///
     /// With the `anyhow` feature, a failure made from an `anyhow::Error` is
-    /// also an `E` when that error is one, or was given `E` as context
-    /// (`anyhow::Error::is`).
-    pub fn check<E: Error + Send + Sync + 'static>(&self) -> bool {
+    /// also an `E` when an error of its chain is one (the error it was made
+    /// from, under any contexts it was given).
+    pub fn check<E: Error + 'static>(&self) -> bool {
         self.downcast_ref::<E>().is_some()
     }
 
     /// The inner error, if it is an `E` (with the `anyhow` feature, as for
     /// [`check`](Failure::check)).
-    pub fn downcast_ref<E: Error + Send + Sync + 'static>(&self) -> Option<&E> {
+    pub fn downcast_ref<E: Error + 'static>(&self) -> Option<&E> {
         #[cfg(feature = "anyhow")]
         if let Some(AnyhowError(error)) = self.inner.error.downcast_ref::<AnyhowError>() {
-            if let Some(inner) = error.downcast_ref::<E>() {
+            // The chain, not `anyhow::Error::downcast_ref`: that one asks
+            // `E: Send + Sync`, which `check` does not.
+            if let Some(inner) = error.chain().find_map(|e| e.downcast_ref::<E>()) {
                 return Some(inner);
             }
         }
@@ -156,7 +158,7 @@ impl Failure {
     /// d.cancel();
     /// assert_eq!(d.result().unwrap().unwrap(), 0);
     /// ```
-    pub fn trap<E: Error + Send + Sync + 'static>(self) -> Result<Failure, Failure> {
+    pub fn trap<E: Error + 'static>(self) -> Result<Failure, Failure> {
         if self.check::<E>() {
             Ok(self)
         } else {
@@ -184,7 +186,7 @@ impl Failure {
     /// # Errors
     ///
     /// The failure (a clone) when its error is not an `E`.
-    pub fn trap_ref<E: Error + Send + Sync + 'static>(&self) -> Result<&E, Failure> {
+    pub fn trap_ref<E: Error + 'static>(&self) -> Result<&E, Failure> {
         self.downcast_ref::<E>().ok_or_else(|| self.clone())
     }
 
@@ -357,7 +359,7 @@ macro_rules! failure {
 }
 
 /// An `anyhow::Error` in a [`Failure`]: displays as it does, and
-/// [`Failure::downcast_ref`] asks it for the error inside.
+/// [`Failure::downcast_ref`] looks for the error in its chain.
 #[cfg(feature = "anyhow")]
 struct AnyhowError(anyhow::Error);
 
