@@ -225,3 +225,28 @@ struct NonExhaustive;
 /// });
 /// ```
 struct MakingAFailure;
+
+/// A handler that returns nothing on a `Deferred<String>` (issue 18 item 1):
+/// the error names `inspect` (to look), `map`/`and_then`/`then` (to change
+/// the type) and the turbofish; `tests/diagnostics.rs` checks the text.
+///
+/// ```compile_fail,E0277
+/// let d = deferred::Deferred::<String>::new();
+/// d.add_callback(|s| println!("{s}"));
+/// ```
+///
+/// ```compile_fail,E0277
+/// let reactor = deferred::Reactor::new();
+/// let shared = std::rc::Rc::new(1u8);
+/// let _d = deferred::defer_to_thread(&reactor, move || *shared); // Rc is not Send
+/// ```
+///
+/// ```
+/// let d = deferred::Deferred::<String>::new();
+/// d.inspect(|s| println!("{s}"));
+/// let _lengths = d.map(|s| s.len());
+/// let reactor = deferred::Reactor::new();
+/// let shared = std::sync::Arc::new(1u8);
+/// let _d = deferred::defer_to_thread(&reactor, move || *shared);
+/// ```
+struct HandlerReturns;

@@ -289,12 +289,9 @@ where
 /// d.callback(11).unwrap();
 /// assert_eq!(d.result().unwrap().unwrap_err().to_string(), "11 is over 10");
 /// ```
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot be made into a `Failure`",
-    label = "not an error, a boxed error, a message or a `Failure`",
-    note = "a failure is made from a `std::error::Error + Send + Sync + 'static`, a `Box<dyn Error + Send + Sync>`, a `&'static str` or `String` message, or a `Failure`",
-    note = "`deferred::failure!(\"...{{x}}\")` makes one from a formatted message"
-)]
+// No `#[diagnostic::on_unimplemented]`: the blanket impl below means
+// rustc reports the bound inside it (`u8: std::error::Error`), with a note
+// naming `IntoFailure`, never a message put here.
 pub trait IntoFailure {
     /// Makes the failure.
     fn into_failure(self) -> Failure;

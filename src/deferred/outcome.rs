@@ -37,6 +37,14 @@ pub enum Outcome<T: 'static> {
 /// d.callback(1).unwrap();
 /// assert_eq!(d.result().unwrap().unwrap(), 20);
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "a handler here must return a `{T}`, a `Result<{T}, _>` or a `Deferred<{T}>`, not `{Self}`",
+    label = "this returns `{Self}`",
+    note = "only looking at the value (printing, logging)? `d.inspect(|v| ...)` (or `inspect_err` for a failure) passes it on unchanged",
+    note = "changing the result's type? `d.map(..)`, `d.and_then(..)` or `d.then(..)` make a new Deferred of the new type",
+    note = "if `{T}` is not what you meant, name the type: `let d: Deferred<U> = ...`, or the turbofish `f::<U, _, _>(..)`",
+    note = "an `Err` must be an error, a `Box<dyn Error + Send + Sync>`, a message or a `Failure` (`IntoFailure`)"
+)]
 pub trait IntoOutcome<T: 'static> {
     /// Converts into the outcome the chain acts on.
     fn into_outcome(self) -> Outcome<T>;
