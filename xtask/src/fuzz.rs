@@ -95,6 +95,18 @@ fn fuzz_into(seconds: u64, only: &[String], rows: &mut Vec<Row>) {
         ));
         return;
     }
+    // The fuzz crate is its own workspace with its own lockfile, and
+    // `cargo fuzz build` takes no `--locked`: check the lockfile first, so
+    // that a stale one (a dependency the library gained since) fails here
+    // instead of being rewritten by the build.
+    let mut locked = nightly_cargo();
+    locked.args(["fetch", "--locked", "--manifest-path", "fuzz/Cargo.toml"]);
+    let row = step_row("fuzz lockfile", locked, None);
+    let pinned = row.verdict == Verdict::Pass;
+    rows.push(row);
+    if !pinned {
+        return;
+    }
     let mut build = nightly_cargo();
     build.args(["fuzz", "build", "--sanitizer", "none"]);
     let row = step_row("fuzz build", build, None);
