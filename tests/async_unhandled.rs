@@ -6,8 +6,12 @@ use std::future::{Future, IntoFuture};
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, Once};
 use std::task::{Context, Poll, Wake, Waker};
+use std::thread;
 
-use deferred::{ensure_deferred, set_unhandled_failure_hook, Deferred, Failure};
+use deferred::{
+    blocking_call_from_thread, ensure_deferred, set_unhandled_failure_hook, Deferred, Failure,
+    Reactor, ReactorError,
+};
 
 /// A failure that says which test made it.
 #[derive(Debug)]
@@ -116,4 +120,58 @@ fn a_failure_the_task_catches_is_not_reported() {
     assert_eq!(d.result().unwrap().unwrap(), 0);
     drop((d, inner));
     assert_eq!(reports("caught-in-task"), 0);
+}
+
+/// Runs a reactor with a thread blocked in `blocking_call_from_thread` on
+/// `d` (handed over to the call) until the reactor's stop releases it: the
+/// call itself stops the reactor, so the release comes after the hand-over.
+/// The caller's answer.
+fn release_a_caller_blocked_on(d: Deferred<u8>) -> Result<u8, Failure> {
+    let reactor = Reactor::new();
+    let caller = Arc::new(Mutex::new(None));
+    let (r, slot) = (reactor.clone(), Arc::clone(&caller));
+    reactor
+        .call_when_running(move || {
+            *slot.lock().unwrap() = Some(thread::spawn(move || {
+                let r2 = r.clone();
+                blocking_call_from_thread(&r, move || {
+                    r2.stop().unwrap();
+                    d
+                })
+            }));
+        })
+        .unwrap();
+    reactor.run().unwrap();
+    let handle = caller.lock().unwrap().take().expect("the caller started");
+    handle.join().unwrap()
+}
+
+#[test]
+fn a_failure_after_a_blocking_caller_was_released_stays_in_its_deferred_and_is_reported() {
+    reports("");
+    let d = Deferred::<u8>::new();
+    let answer = release_a_caller_blocked_on(d.clone());
+    assert_eq!(
+        answer.unwrap_err().downcast_ref::<ReactorError>(),
+        Some(&ReactorError::Stopped)
+    );
+    // Nobody waits for it any more: the failure goes back to the Deferred
+    // (issue 21: an `Answer::send` that swallowed every late failure passed
+    // every test).
+    d.errback(Tag("after-release")).unwrap();
+    assert_eq!(reports("after-release"), 0, "still held by the Deferred");
+    drop(d);
+    assert_eq!(reports("after-release"), 1);
+}
+
+#[test]
+fn a_cancel_after_a_blocking_caller_was_released_is_not_reported() {
+    // As for a dropped await: nobody needs to hear of that CancelledError.
+    let d = Deferred::<u8>::new();
+    let answer = release_a_caller_blocked_on(d.clone());
+    assert!(answer.is_err());
+    d.cancel();
+    drop(d);
+    // No test in this binary lets a CancelledError go unhandled.
+    assert_eq!(reports("the Deferred was cancelled"), 0);
 }

@@ -228,3 +228,40 @@ impl<T> Drop for Answer<T> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_call_dropped_unrun_answers_its_caller_stopped() {
+        // Whatever drops a queued call without running it (a reactor that
+        // refuses it or goes away), the caller blocked on it must not wait
+        // for ever (issue 21: a `Drop for Call` that did nothing passed
+        // every test; through the public API the stop hook answers first).
+        let rendezvous = Arc::new(Rendezvous::<u8>::new());
+        let call = Call {
+            f: Some(|| 1u8),
+            rendezvous: Arc::clone(&rendezvous),
+        };
+        drop(call);
+        let answered = matches!(*rendezvous.state.lock(), State::Answered(Some(_)));
+        assert!(answered, "nobody answered the caller");
+        let failure = rendezvous.wait().unwrap_err();
+        assert_eq!(
+            failure.downcast_ref::<ReactorError>(),
+            Some(&ReactorError::Stopped)
+        );
+    }
+
+    #[test]
+    fn a_call_that_ran_leaves_the_answer_to_its_function() {
+        let rendezvous = Arc::new(Rendezvous::<u8>::new());
+        Call {
+            f: Some(|| 7u8),
+            rendezvous: Arc::clone(&rendezvous),
+        }
+        .run();
+        assert_eq!(rendezvous.wait().unwrap(), 7);
+    }
+}

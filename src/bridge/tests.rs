@@ -799,6 +799,43 @@ fn a_worker_blocked_on_a_pending_deferred_is_released_by_the_stop() {
     never.callback(1).unwrap();
 }
 
+#[test]
+fn a_blocking_call_released_by_the_stop_before_its_turn_never_runs() {
+    // The caller queues its call after the stop, in the same batch: the
+    // reactor releases it (its stop hook answers Stopped) and only then
+    // drains the calls still queued, this one among them, which must see
+    // that its caller has gone and not run the function (issue 21: a
+    // `Rendezvous::start` that always said yes passed every test).
+    let ran = Arc::new(AtomicBool::new(false));
+    let caller = Arc::new(Mutex::new(None));
+    let reactor = Reactor::new();
+    let (r, flag, slot) = (reactor.clone(), Arc::clone(&ran), Arc::clone(&caller));
+    reactor
+        .call_when_running(move || {
+            r.stop().unwrap();
+            let r2 = r.clone();
+            *slot.lock().unwrap() = Some(thread::spawn(move || {
+                blocking_call_from_thread(&r2, move || flag.store(true, Ordering::SeqCst))
+            }));
+            // Time for the caller to queue its call behind this one. Later,
+            // it is refused at once instead: the assertions below still
+            // hold, the test only proves less.
+            thread::sleep(Duration::from_millis(100));
+        })
+        .unwrap();
+    reactor.run().unwrap();
+    let handle = caller.lock().unwrap().take().expect("the caller started");
+    let result = handle.join().unwrap();
+    assert_eq!(
+        result.unwrap_err().downcast_ref::<ReactorError>(),
+        Some(&ReactorError::Stopped)
+    );
+    assert!(
+        !ran.load(Ordering::SeqCst),
+        "the function of a released caller ran"
+    );
+}
+
 fn run_blocking<T: Send + 'static>(
     f: impl FnOnce(&Reactor) -> Result<T, Failure> + Send + 'static,
 ) -> Result<T, Failure> {

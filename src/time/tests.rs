@@ -52,6 +52,29 @@ fn the_interface_works_as_a_trait_object() {
 }
 
 #[test]
+fn a_reference_to_a_clock_is_that_clock() {
+    // `impl ReactorTime for &C` forwards every method (issue 21: its `now`
+    // and `delayed_calls` returning defaults survived every test). A
+    // function generic over the clock takes `&clock` by value here.
+    fn schedule_and_look<C: ReactorTime>(clock: C) -> (Duration, Vec<DelayedCall>, DelayedCall) {
+        let call = clock.call_later(secs(5), || ()).unwrap();
+        (clock.now(), clock.delayed_calls(), call)
+    }
+    let clock = testing::Clock::new();
+    clock.advance(secs(3));
+    let (now, calls, call) = schedule_and_look(&clock);
+    assert_eq!(now, secs(3));
+    assert_eq!(calls, std::slice::from_ref(&call));
+    assert_eq!(call.time(), secs(8));
+    // And through a reference to a trait object.
+    let shared: Arc<dyn ReactorTime> = Arc::new(clock.clone());
+    let (now, calls, second) = schedule_and_look(&*shared);
+    assert_eq!(now, secs(3));
+    assert_eq!(calls.len(), 2);
+    assert!(calls.contains(&call) && calls.contains(&second));
+}
+
+#[test]
 fn delay_and_reset_of_a_call_that_ran_are_already_called() {
     let clock = testing::Clock::new();
     let call = clock.call_later(Duration::ZERO, || ());

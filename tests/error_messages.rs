@@ -1,0 +1,61 @@
+//! The messages of the error types that carry no data: a user sees them in a
+//! log line or a panic, so each is pinned here word for word (issue 21:
+//! cargo-mutants replaced these `Display` impls with an empty message and
+//! no test noticed). An error that formats its data is tested where the
+//! data is made.
+
+use std::error::Error;
+
+use deferred::{
+    AlreadyTryingToLockError, DroppedUnfiredError, NotAcquiredError, QueueOverflow, QueueUnderflow,
+    ReactorThreadError, ZeroTokensError,
+};
+
+/// `error`'s message, and that it names no cause (each of these is a
+/// root cause).
+fn message(error: &dyn Error) -> String {
+    assert!(error.source().is_none(), "{error}: a source");
+    error.to_string()
+}
+
+#[test]
+fn the_bridge_errors_say_what_happened() {
+    assert_eq!(
+        message(&DroppedUnfiredError),
+        "the awaited Deferred was dropped before it fired; nothing can fire it any more"
+    );
+    assert_eq!(
+        message(&ReactorThreadError),
+        "blocking_call_from_thread called on the reactor thread, which would wait for itself"
+    );
+}
+
+#[test]
+fn the_primitives_errors_say_what_happened() {
+    assert_eq!(
+        message(&NotAcquiredError),
+        "release without a matching acquire: nothing is held"
+    );
+    assert_eq!(
+        message(&ZeroTokensError),
+        "a DeferredSemaphore needs at least one token"
+    );
+    assert_eq!(
+        message(&QueueUnderflow),
+        "the DeferredQueue has too many gets waiting"
+    );
+    assert_eq!(
+        message(&AlreadyTryingToLockError),
+        "defer_until_locked is already trying to take this lock"
+    );
+}
+
+#[test]
+fn a_queue_overflow_says_so_and_hands_the_item_back_without_showing_it() {
+    // No `Debug` on the item: the error must still print.
+    struct Opaque(u8);
+    let overflow = QueueOverflow(Opaque(7));
+    assert_eq!(message(&overflow), "the DeferredQueue is full");
+    assert_eq!(format!("{overflow:?}"), "QueueOverflow(..)");
+    assert_eq!(overflow.into_inner().0, 7);
+}
