@@ -250,3 +250,56 @@ struct MakingAFailure;
 /// let _d = deferred::defer_to_thread(&reactor, move || *shared);
 /// ```
 struct HandlerReturns;
+
+/// What Rust cannot infer (issue 18 item 3; the shapes that do infer are
+/// `tests/inference.rs`). A closure handed to `defer_to_thread`,
+/// `DeferredLock::run`, `blocking_call_from_thread` (and the like) may
+/// return a value, a `Result` or a `Deferred`, and the new Deferred's type
+/// is free: a closure returning `Result<u32, E>` could make a
+/// `Deferred<u32>` (an `Err` fails it) or a `Deferred<Result<u32, E>>`, one
+/// returning `Deferred<()>` a `Deferred<()>` or a `Deferred<Deferred<()>>`.
+/// Rust has no way to prefer one on stable (the value case is a blanket
+/// impl, which the others would overlap), so the type must be named once:
+///
+/// ```compile_fail,E0283
+/// let lock = deferred::DeferredLock::new();
+/// let _d = lock.run(|| deferred::succeed(()));
+/// ```
+///
+/// ```compile_fail,E0283
+/// let reactor = deferred::Reactor::new();
+/// let d = deferred::defer_to_thread(&reactor, || "1".parse::<u32>());
+/// d.add_callback(|n| n + 1);
+/// ```
+///
+/// ```compile_fail,E0283
+/// fn on_a_worker(reactor: &deferred::Reactor) {
+///     let _v = deferred::blocking_call_from_thread(reactor, || deferred::succeed(5u32));
+/// }
+/// ```
+///
+/// A closure that only panics returns `!`, which becomes `()` (or stays `!`
+/// in edition 2024) before it could become the Deferred's type:
+///
+/// ```compile_fail,E0277
+/// let reactor = deferred::Reactor::new();
+/// let _d: deferred::Deferred<u32> = deferred::defer_to_thread(&reactor, || panic!("1/0"));
+/// ```
+///
+/// Named once, each compiles:
+///
+/// ```
+/// use deferred::{Deferred, Failure};
+///
+/// let lock = deferred::DeferredLock::new();
+/// let _d: Deferred<()> = lock.run(|| deferred::succeed(()));
+/// let reactor = deferred::Reactor::new();
+/// let d: Deferred<u32> = deferred::defer_to_thread(&reactor, || "1".parse::<u32>());
+/// d.add_callback(|n| n + 1);
+/// fn on_a_worker(reactor: &deferred::Reactor) {
+///     let _v: Result<u32, Failure> =
+///         deferred::blocking_call_from_thread(reactor, || deferred::succeed(5u32));
+/// }
+/// let _d: Deferred<u32> = deferred::defer_to_thread(&reactor, || -> u32 { panic!("1/0") });
+/// ```
+struct InferenceLimits;

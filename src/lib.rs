@@ -225,7 +225,7 @@ mod unwind;
 mod user_docs;
 
 pub use bridge::{
-    blocking_call_from_thread, ensure_deferred, DeferredFuture, DroppedUnfiredError,
+    blocking_call_from_thread, ensure_deferred, DeferredFuture, DroppedUnfiredError, IntoDeferred,
     ReactorThreadError,
 };
 pub use combinators::{

@@ -98,4 +98,4 @@ mod tests;
 pub use blocking::blocking_call_from_thread;
 pub use error::{DroppedUnfiredError, ReactorThreadError};
 pub use future::DeferredFuture;
-pub use task::ensure_deferred;
+pub use task::{ensure_deferred, IntoDeferred};

@@ -59,8 +59,20 @@ use crate::unwind;
 /// A `Result` output needs the value type named (as for handlers), since a
 /// `Result` could also be the value itself.
 ///
-/// Only futures are accepted (Twisted raises `NotACoroutineError` at run
-/// time; here it does not compile):
+/// A Deferred given instead of a future is returned as it is (Twisted's
+/// `ensureDeferred(d)` returns `d`), so `ensure_deferred(get_users())`
+/// works whether `get_users` is an `async fn` or returns a Deferred:
+///
+/// ```
+/// use deferred::{ensure_deferred, succeed, Deferred};
+///
+/// fn get_users() -> Deferred<Vec<&'static str>> { succeed(vec!["ann"]) }
+/// let d = ensure_deferred(get_users()); // a Deferred<Vec<&str>>, no annotation
+/// assert_eq!(d.result().unwrap().unwrap(), ["ann"]);
+/// ```
+///
+/// Only futures and Deferreds are accepted (Twisted raises
+/// `NotACoroutineError` at run time; here it does not compile):
 ///
 /// ```compile_fail
 /// let d: deferred::Deferred<u8> = deferred::ensure_deferred("something");
@@ -68,10 +80,39 @@ use crate::unwind;
 pub fn ensure_deferred<T, F>(future: F) -> Deferred<T>
 where
     T: Send + 'static,
+    F: IntoDeferred<T>,
+{
+    future.into_deferred()
+}
+
+/// What [`ensure_deferred`] takes: a future (`Send + 'static`, whose output
+/// is [`IntoOutcome<T>`]), run as a task, or a `Deferred<T>`, returned as it
+/// is.
+#[diagnostic::on_unimplemented(
+    message = "`ensure_deferred` takes a future or a `Deferred`, not `{Self}`",
+    label = "not a future (an `async` block or `async fn` call) or a `Deferred`",
+    note = "a future here must be `Send + 'static`, and its output a `T`, a `Result<T, _>` or a `Deferred<T>`"
+)]
+pub trait IntoDeferred<T: Send + 'static> {
+    /// The Deferred: the task's, or the Deferred itself.
+    fn into_deferred(self) -> Deferred<T>;
+}
+
+impl<T: Send + 'static> IntoDeferred<T> for Deferred<T> {
+    fn into_deferred(self) -> Deferred<T> {
+        self
+    }
+}
+
+impl<T, F> IntoDeferred<T> for F
+where
+    T: Send + 'static,
     F: Future + Send + 'static,
     F::Output: IntoOutcome<T>,
 {
-    start(future, Scheduler::Inline, CancelMode::Coroutine)
+    fn into_deferred(self) -> Deferred<T> {
+        start(self, Scheduler::Inline, CancelMode::Coroutine)
+    }
 }
 
 impl Reactor {

@@ -326,6 +326,18 @@ fn a_finished_task_keeps_nothing_alive() {
 }
 
 #[test]
+fn ensure_deferred_of_a_deferred_is_that_deferred() {
+    // test_defer.EnsureDeferredTests.test_passesThroughDeferreds: Twisted
+    // returns the same Deferred (assertIs). No annotation: the Deferred's
+    // type is the result's.
+    let d = Deferred::<u8>::new();
+    let same = ensure_deferred(d.clone());
+    assert!(same.ptr_eq(&d));
+    d.callback(3).unwrap();
+    assert_eq!(value(&same), 3);
+}
+
+#[test]
 fn a_task_that_awaits_a_deferred_passes_its_result_through() {
     // test_defer.EnsureDeferredTests.test_passesThroughDeferreds, typed:
     // ensure_deferred takes a future, so a Deferred goes in as its await.
