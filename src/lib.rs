@@ -216,6 +216,7 @@ mod mutant;
 mod pool;
 mod primitives;
 mod reactor;
+mod reactor_threads;
 pub(crate) mod sync;
 pub mod testing;
 mod threads;
@@ -251,6 +252,7 @@ pub use primitives::{
     DeferredSemaphore, NotAcquiredError, QueueOverflow, QueueUnderflow, ZeroTokensError,
 };
 pub use reactor::{react, Reactor, ReactorError};
+pub use reactor_threads::ReactorThreads;
 pub use threads::{defer_to_thread, defer_to_thread_pool};
 pub use time::{
     defer_later, DelayedCall, DelayedCallError, LoopingCall, LoopingCallError, ReactorTime,

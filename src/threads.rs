@@ -7,11 +7,16 @@ use crate::failure::Failure;
 use crate::job::{Job, Task};
 use crate::mutant;
 use crate::pool::ThreadPool;
-use crate::reactor::Reactor;
+use crate::reactor_threads::sealed::{Back, Target};
+use crate::reactor_threads::ReactorThreads;
 use crate::unwind;
 
 /// Runs `f` in the reactor's thread pool and returns a Deferred of its
 /// result, fired on the reactor thread (Twisted's `deferToThread`).
+///
+/// `reactor` is any [`ReactorThreads`]: the [`Reactor`](crate::Reactor),
+/// or in a test a [`MemoryReactor`](crate::testing::MemoryReactor), where
+/// `f` runs (on the test's thread) only when the test says.
 ///
 /// `f` may return anything [`IntoOutcome<T>`]: a value (callbacks get it), a
 /// `Result<T, E>` (an `Err` goes to the errbacks), or a `Deferred<T>` (the
@@ -20,7 +25,7 @@ use crate::unwind;
 /// fires it, its result is brought to the reactor thread before the
 /// callbacks run there). A panic in `f` becomes a
 /// [`PanicError`](crate::PanicError) failure. The worker hands the outcome
-/// back with [`Reactor::call_from_thread`], so the Deferred's callbacks run
+/// back with [`Reactor::call_from_thread`](crate::Reactor::call_from_thread), so the Deferred's callbacks run
 /// on the reactor thread while the reactor keeps turning during `f`.
 ///
 /// If the pool refuses the work (the reactor has stopped, so has its pool),
@@ -65,18 +70,21 @@ use crate::unwind;
 /// let _d = defer_to_thread(&reactor, move || *shared);
 /// ```
 #[must_use = "the work runs anyway, but the Deferred is the only way to its result"]
-pub fn defer_to_thread<T, F, R>(reactor: &Reactor, f: F) -> Deferred<T>
+pub fn defer_to_thread<T, F, R>(reactor: &(impl ReactorThreads + ?Sized), f: F) -> Deferred<T>
 where
     T: Send + 'static,
     F: FnOnce() -> R + Send + 'static,
     R: IntoOutcome<T>,
 {
-    defer_to_thread_pool(reactor, reactor.thread_pool(), f)
+    match reactor.target() {
+        Target::Real(real) => defer_to_thread_pool(real, real.thread_pool(), f),
+        target @ Target::Memory(memory) => defer_to(target, f, |job| memory.submit(job)),
+    }
 }
 
 /// [`defer_to_thread`] with a pool of your choosing (Twisted's
 /// `deferToThreadPool`): `f` runs in `pool`, the Deferred fires on
-/// `reactor`'s thread.
+/// `reactor`'s thread (any [`ReactorThreads`]).
 ///
 /// ```
 /// use deferred::{defer_to_thread_pool, Reactor, ThreadPool};
@@ -90,7 +98,26 @@ where
 /// assert_eq!(d.result().unwrap().unwrap(), "db-0");
 /// ```
 #[must_use = "the work runs anyway, but the Deferred is the only way to its result"]
-pub fn defer_to_thread_pool<T, F, R>(reactor: &Reactor, pool: &ThreadPool, f: F) -> Deferred<T>
+pub fn defer_to_thread_pool<T, F, R>(
+    reactor: &(impl ReactorThreads + ?Sized),
+    pool: &ThreadPool,
+    f: F,
+) -> Deferred<T>
+where
+    T: Send + 'static,
+    F: FnOnce() -> R + Send + 'static,
+    R: IntoOutcome<T>,
+{
+    defer_to(reactor.target(), f, |job| pool.submit(job))
+}
+
+/// Both: `f`'s task goes out through `submit`, and its outcome comes back
+/// to `reactor`.
+fn defer_to<T, F, R>(
+    reactor: Target<'_>,
+    f: F,
+    submit: impl FnOnce(Job) -> Result<(), crate::PoolStoppedError>,
+) -> Deferred<T>
 where
     T: Send + 'static,
     F: FnOnce() -> R + Send + 'static,
@@ -100,10 +127,10 @@ where
     let task = Box::new(ToThread {
         stage: Stage::Work(f),
         target: d.clone(),
-        reactor: Some(reactor.clone()),
+        reactor: Some(reactor.to_back()),
     });
     reactor.job_out();
-    if let Err(refused) = pool.submit(task) {
+    if let Err(refused) = submit(task) {
         reactor.job_not_out();
         fire_or_log(&d, Err(Failure::new(refused)));
     }
@@ -120,7 +147,7 @@ struct ToThread<F, T: 'static> {
     /// The Deferred to fire.
     target: Deferred<T>,
     /// Where to send the result; taken when the task crosses back.
-    reactor: Option<Reactor>,
+    reactor: Option<Back>,
 }
 
 /// Where a [`ToThread`] task is.
@@ -182,7 +209,7 @@ fn deliver<T: Send + 'static>(d: &Deferred<T>, outcome: Outcome<T>) {
 /// A Deferred that fires with `inner`'s result on the reactor thread;
 /// cancelling it cancels `inner`. It consumes `inner`, as a Deferred a
 /// handler returns is consumed by the chain that waits on it.
-fn relay_to_reactor<T: Send + 'static>(reactor: &Reactor, inner: Deferred<T>) -> Deferred<T> {
+fn relay_to_reactor<T: Send + 'static>(reactor: &Back, inner: Deferred<T>) -> Deferred<T> {
     let source = inner.downgrade();
     let relay = Deferred::with_canceller(move |_| {
         if let Some(inner) = source.upgrade() {

@@ -99,6 +99,11 @@ assert_value!(LoopingCallError: Send & Sync);
 assert_value!(TimeoutError: Send & Sync);
 assert_value!(testing::Clock: Send & Sync);
 
+// Test helpers (the guard is tied to its thread's reports).
+assert_value!(testing::MemoryReactor: Send & Sync);
+assert_value!(testing::ErrorType: Send & Sync);
+assert_value!(testing::LoggedFailures: !Send & !Sync);
+
 // The async bridge.
 assert_value!(DeferredFuture<u8>: Send & Sync);
 assert_value!(DroppedUnfiredError: Send & Sync);
@@ -117,7 +122,7 @@ assert_value!(DeferredFilesystemLock: Send & Sync);
 assert_value!(AlreadyTryingToLockError: Send & Sync);
 
 /// Traits re-exported by the crate: `Send`/`Sync` do not apply.
-const TRAITS: &[&str] = &["IntoOutcome", "ReactorTime"];
+const TRAITS: &[&str] = &["IntoOutcome", "ReactorTime", "ReactorThreads"];
 
 /// The CamelCase names `src/lib.rs` re-exports with `pub use` (the public
 /// types and traits).

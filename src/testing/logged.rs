@@ -1,6 +1,6 @@
 //! trial's logged-error rule: [`LoggedFailures`], a guard that fails the
 //! test if a failure was reported unhandled (or logged with
-//! [`log_error`](crate::log_error)) on its thread while it lived, unless the
+//! [`log_error`](crate::log_error())) on its thread while it lived, unless the
 //! test took it with [`flush_logged_failures`].
 //!
 //! Twisted's trial fails a test whose run logged an error (an unhandled
@@ -48,7 +48,7 @@ pub(crate) fn record(failure: &Failure) {
 }
 
 /// Fails the test when dropped if a failure was reported unhandled, or
-/// logged with [`log_error`](crate::log_error), on this thread while it
+/// logged with [`log_error`](crate::log_error()), on this thread while it
 /// lived and the test did not flush it (trial's rule that a test which
 /// logged an error fails, with `flushLoggedErrors`).
 ///

@@ -6,7 +6,9 @@
 //! 2. [`LoggedFailures`] and [`flush_logged_failures`]: trial's rule that a
 //!    test which logged an error fails, and its `flushLoggedErrors`.
 //! 3. [`Clock`], whose time moves only when the test says so (Twisted's
-//!    `task.Clock`).
+//!    `task.Clock`), and [`MemoryReactor`], a reactor whose calls, timers
+//!    and pool jobs run only when the test says (Twisted's
+//!    `MemoryReactorClock` and `createMemoryWorker`).
 //!
 //! Code that waits (timeouts, delays, periodic calls) takes any
 //! [`ReactorTime`](crate::ReactorTime); in production that is the
@@ -35,9 +37,11 @@
 //! ```
 
 mod logged;
+mod memory;
 mod results;
 
 pub use crate::time::Clock;
 pub(crate) use logged::record as record_logged;
 pub use logged::{flush_all_logged_failures, flush_logged_failures, LoggedFailures};
+pub use memory::MemoryReactor;
 pub use results::{assert_no_result, failure_result_of, success_result_of, ErrorType};

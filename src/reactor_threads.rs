@@ -1,0 +1,186 @@
+//! [`ReactorThreads`]: what [`defer_to_thread`](crate::defer_to_thread)
+//! needs of a reactor (Twisted's `IReactorThreads`), so that code written
+//! against it runs unchanged on the [`Reactor`] and on the
+//! [`MemoryReactor`] of tests.
+
+use crate::job::Job;
+use crate::pool::PoolStoppedError;
+use crate::reactor::{Reactor, ReactorError};
+use crate::testing::MemoryReactor;
+
+/// A reactor that takes calls from other threads and runs work in a thread
+/// pool (Twisted's `IReactorThreads`): the [`Reactor`], or a test's
+/// [`MemoryReactor`], where both run only
+/// when the test says.
+///
+/// [`defer_to_thread`](crate::defer_to_thread) and
+/// [`defer_to_thread_pool`](crate::defer_to_thread_pool) take any of them,
+/// so a function that takes `&impl ReactorThreads` (with
+/// [`ReactorTime`](crate::ReactorTime) for its timers) runs unchanged in a
+/// test. The trait is sealed: the crate's reactors are its only
+/// implementations.
+///
+/// ```
+/// use deferred::testing::{success_result_of, MemoryReactor};
+/// use deferred::{defer_to_thread, Deferred, ReactorThreads};
+///
+/// fn parse(reactor: &impl ReactorThreads, text: String) -> Deferred<u32> {
+///     defer_to_thread(reactor, move || text.parse::<u32>())
+/// }
+///
+/// let reactor = MemoryReactor::new();
+/// let d = parse(&reactor, "42".into());
+/// reactor.run_until_idle();
+/// assert_eq!(success_result_of(&d), 42);
+/// ```
+pub trait ReactorThreads: Send + Sync + sealed::Sealed {
+    /// Queues `f` to run on the reactor thread (Twisted's
+    /// `callFromThread`); the boxed form, for `dyn ReactorThreads`.
+    ///
+    /// # Errors
+    ///
+    /// [`ReactorError::Stopped`] if the reactor has stopped: `f` is dropped.
+    fn call_from_thread_boxed(
+        &self,
+        f: Box<dyn FnOnce() + Send + 'static>,
+    ) -> Result<(), ReactorError>;
+
+    /// Queues `f` to run in the reactor's thread pool (Twisted's
+    /// `callInThread`); the boxed form.
+    ///
+    /// # Errors
+    ///
+    /// [`PoolStoppedError`] if the pool has stopped: `f` is dropped.
+    fn call_in_thread_boxed(
+        &self,
+        f: Box<dyn FnOnce() + Send + 'static>,
+    ) -> Result<(), PoolStoppedError>;
+
+    /// Whether the caller is on the reactor thread (Twisted's
+    /// `isInIOThread`).
+    fn is_in_reactor_thread(&self) -> bool;
+}
+
+pub(crate) mod sealed {
+    use super::*;
+
+    /// Seals [`ReactorThreads`], and tells
+    /// `defer_to_thread` which reactor it has.
+    pub trait Sealed {
+        /// The reactor behind the handle.
+        fn target(&self) -> Target<'_>;
+    }
+
+    /// One of the crate's reactors.
+    #[derive(Debug, Clone, Copy)]
+    pub enum Target<'a> {
+        /// The real one.
+        Real(&'a Reactor),
+        /// A test's.
+        Memory(&'a MemoryReactor),
+    }
+
+    impl Target<'_> {
+        /// An owned handle, for the way back.
+        pub(crate) fn to_back(self) -> Back {
+            match self {
+                Target::Real(r) => Back::Real(r.clone()),
+                Target::Memory(m) => Back::Memory(m.clone()),
+            }
+        }
+
+        /// A job goes out to a thread (the real reactor spins for it).
+        pub(crate) fn job_out(self) {
+            if let Target::Real(r) = self {
+                r.job_out();
+            }
+        }
+
+        /// The job counted by `job_out` will not come back after all.
+        pub(crate) fn job_not_out(self) {
+            if let Target::Real(r) = self {
+                r.job_not_out();
+            }
+        }
+    }
+
+    /// An owned handle to one of the crate's reactors: where a thread's
+    /// result goes back to.
+    #[derive(Clone)]
+    pub(crate) enum Back {
+        /// The real one.
+        Real(Reactor),
+        /// A test's.
+        Memory(MemoryReactor),
+    }
+
+    impl Back {
+        /// Queues a call, or gives it back if the reactor has stopped.
+        pub(crate) fn push_call(&self, job: Job) -> Result<(), Job> {
+            match self {
+                Back::Real(r) => r.push_call(job),
+                Back::Memory(m) => m.push_call(job),
+            }
+        }
+
+        /// Whether the caller is on the reactor thread.
+        pub(crate) fn is_in_reactor_thread(&self) -> bool {
+            match self {
+                Back::Real(r) => r.is_in_reactor_thread(),
+                Back::Memory(m) => m.is_in_reactor_thread(),
+            }
+        }
+    }
+}
+
+impl sealed::Sealed for Reactor {
+    fn target(&self) -> sealed::Target<'_> {
+        sealed::Target::Real(self)
+    }
+}
+
+impl ReactorThreads for Reactor {
+    fn call_from_thread_boxed(
+        &self,
+        f: Box<dyn FnOnce() + Send + 'static>,
+    ) -> Result<(), ReactorError> {
+        Reactor::call_from_thread(self, f)
+    }
+
+    fn call_in_thread_boxed(
+        &self,
+        f: Box<dyn FnOnce() + Send + 'static>,
+    ) -> Result<(), PoolStoppedError> {
+        self.thread_pool().call_in_thread(f)
+    }
+
+    fn is_in_reactor_thread(&self) -> bool {
+        Reactor::is_in_reactor_thread(self)
+    }
+}
+
+impl<R: sealed::Sealed + ?Sized> sealed::Sealed for &R {
+    fn target(&self) -> sealed::Target<'_> {
+        (**self).target()
+    }
+}
+
+impl<R: ReactorThreads + ?Sized> ReactorThreads for &R {
+    fn call_from_thread_boxed(
+        &self,
+        f: Box<dyn FnOnce() + Send + 'static>,
+    ) -> Result<(), ReactorError> {
+        (**self).call_from_thread_boxed(f)
+    }
+
+    fn call_in_thread_boxed(
+        &self,
+        f: Box<dyn FnOnce() + Send + 'static>,
+    ) -> Result<(), PoolStoppedError> {
+        (**self).call_in_thread_boxed(f)
+    }
+
+    fn is_in_reactor_thread(&self) -> bool {
+        (**self).is_in_reactor_thread()
+    }
+}
