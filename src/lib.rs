@@ -242,7 +242,7 @@ pub use failure::{
     AlreadyCalledError, AlreadyChainedError, CancelledError, Failure, IntoFailure, NotPausedError,
     PanicError,
 };
-pub use log_error::log_error;
+pub use log_error::{log_err, log_error};
 pub use pool::{
     PoolSizeError, PoolStats, PoolStoppedError, StopFromWorkerError, ThreadPool, ThreadPoolBuilder,
     WorkerPriority,

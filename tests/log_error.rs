@@ -9,7 +9,7 @@ mod support;
 
 use std::fmt;
 
-use deferred::{log_error, Deferred, Failure};
+use deferred::{log_err, log_error, Deferred, Failure};
 use support::logger::{at, capture};
 use support::twisted::assert_matches;
 
@@ -127,6 +127,109 @@ fn log_error_as_the_last_errback_is_reported_again_when_dropped() {
             format!("logged by log_error: {logged_before_drop}"),
             format!("reported as unhandled when dropped: {reports}"),
         ],
+    );
+}
+
+// `d.addErrback(log.err)`: logged once, stopped there, the next callback
+// gets the success (`None` in Python, `()` here).
+#[test]
+fn log_err_as_an_errback_logs_and_stops_the_failure() {
+    let (events, records) = capture(|| {
+        let events = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (on_value, on_failure) = (events.clone(), events.clone());
+        let d = Deferred::<()>::new();
+        d.add_errback(log_err).add_callbacks(
+            move |()| {
+                on_value
+                    .lock()
+                    .unwrap()
+                    .push("next callback got None".to_owned())
+            },
+            move |f: Failure| {
+                let name = if f.check::<RuntimeError>() {
+                    "RuntimeError"
+                } else {
+                    "?"
+                };
+                on_failure
+                    .lock()
+                    .unwrap()
+                    .push(format!("next errback got {name}"));
+            },
+        );
+        d.errback(RuntimeError).unwrap();
+        let events = events.lock().unwrap().clone();
+        events
+    });
+    let logged = logged_errors(&records);
+    let mut events = events;
+    events.push(format!("logged errors: {}", logged.len()));
+    events.push(format!(
+        "first line: {}",
+        logged[0].lines().next().unwrap_or_default()
+    ));
+    events.push(format!(
+        "logged error is RuntimeError: {}",
+        py_bool(logged[0].contains("RuntimeError"))
+    ));
+    assert_matches(
+        "log_error",
+        "log_err_as_an_errback_logs_and_stops_the_failure",
+        &events,
+    );
+}
+
+#[test]
+fn log_err_as_the_last_errback_is_not_reported_again() {
+    let (logged_before_drop, records) = capture(|| {
+        let d = Deferred::<()>::new();
+        d.add_errback(log_err);
+        d.errback(RuntimeError).unwrap();
+        let before = support::logger::count_so_far();
+        drop(d);
+        before
+    });
+    let reports = records
+        .iter()
+        .filter(|r| r.message.starts_with("Unhandled error in Deferred"))
+        .count();
+    assert_matches(
+        "log_error",
+        "log_err_as_the_last_errback_is_not_reported_again",
+        &[
+            format!("logged by log.err: {logged_before_drop}"),
+            format!("reported as unhandled when dropped: {reports}"),
+        ],
+    );
+}
+
+#[test]
+fn log_err_goes_on_with_the_default_of_any_t() {
+    let (result, records) = capture(|| {
+        let d = Deferred::<Vec<u8>>::new();
+        d.add_errback(log_err).add_callback(|mut v| {
+            v.push(1);
+            v
+        });
+        d.errback(RuntimeError).unwrap();
+        d.result().unwrap()
+    });
+    assert_eq!(result.unwrap(), [1]);
+    assert_eq!(logged_errors(&records).len(), 1);
+}
+
+// trial fails a test that `log.err`ed a failure unless it flushes it: the
+// guard sees `log_err`'s failure as it sees `log_error`'s.
+#[test]
+fn a_logged_failures_guard_sees_log_err() {
+    let _guard = deferred::testing::LoggedFailures::guard();
+    let d = Deferred::<()>::new();
+    d.add_errback(log_err);
+    d.errback(RuntimeError).unwrap();
+    drop(d);
+    assert_eq!(
+        deferred::testing::flush_logged_failures::<RuntimeError>().len(),
+        1
     );
 }
 

@@ -1,6 +1,8 @@
 """Twisted's ``defer.logError``: an errback that logs a failure and passes it
 on unchanged. Ports ``UtilTests`` of twisted/test/test_defer.py (Twisted
-26.10.0, MIT licence); the Rust side is tests/log_error.rs.
+26.10.0, MIT licence); the Rust side is tests/log_error.rs. Then
+``d.addErrback(log.err)``, which logs the failure and stops it there (the
+Rust side's ``log_err``).
 """
 import gc
 
@@ -83,5 +85,39 @@ def log_error_as_the_last_errback_is_reported_again_when_dropped(log):
     log(f"logged by log_error: {logged_before_drop}")
     reports = [t for t in texts if t.startswith("Unhandled error in Deferred")]
     log(f"reported as unhandled when dropped: {len(reports)}")
+
+
+@scenario
+def log_err_as_an_errback_logs_and_stops_the_failure(log):
+    # The idiom `d.addErrback(log.err)`: log.err returns None, a success.
+    texts, stop = capture()
+    d = defer.Deferred()
+    d.addErrback(twlog.err)
+    d.addCallbacks(
+        lambda r: log(f"next callback got {r}"),
+        lambda f: log(f"next errback got {f.type.__name__}"),
+    )
+    d.errback(RuntimeError())
+    stop()
+    log(f"logged errors: {len(texts)}")
+    log(f"first line: {first_line(texts[0])}")
+    log(f"logged error is RuntimeError: {'RuntimeError' in texts[0]}")
+
+
+@scenario
+def log_err_as_the_last_errback_is_not_reported_again(log):
+    texts, stop = capture()
+
+    d = defer.Deferred()
+    d.addErrback(twlog.err)
+    d.errback(RuntimeError())
+    logged_before_drop = len(texts)
+    del d
+    gc.collect()
+    stop()
+    log(f"logged by log.err: {logged_before_drop}")
+    reports = [t for t in texts if t.startswith("Unhandled error in Deferred")]
+    log(f"reported as unhandled when dropped: {len(reports)}")
+
 
 main()
