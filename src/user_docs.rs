@@ -24,3 +24,7 @@ struct ThreadsDoctests;
 /// `docs/architecture.md`.
 #[doc = include_str!("../docs/architecture.md")]
 struct ArchitectureDoctests;
+
+/// `docs/from-twisted.md`.
+#[doc = include_str!("../docs/from-twisted.md")]
+struct FromTwistedDoctests;
