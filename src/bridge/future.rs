@@ -42,7 +42,9 @@ use crate::unwind;
 ///   never returned is reported when the future is dropped.
 /// - **Errors of its own**: [`AlreadyChainedError`] if the Deferred's result
 ///   was already handed on (awaited, chained, `then`) before this await
-///   attached; [`DroppedUnfiredError`] if the Deferred is dropped unfired
+///   attached, or if it is the Deferred that the output of the task
+///   awaiting it fires (a task awaiting itself would wait forever);
+///   [`DroppedUnfiredError`] if the Deferred is dropped unfired
 ///   while awaited (nothing could fire it any more).
 ///
 /// ```
@@ -133,6 +135,9 @@ impl<T: Send + 'static> Future for DeferredFuture<T> {
             let Stage::Unattached(d) = std::mem::replace(&mut this.stage, Stage::Done) else {
                 unreachable!("matched just above")
             };
+            if task::fires_current_task(&d) {
+                return Poll::Ready(Err(Failure::new(AlreadyChainedError)));
+            }
             match attach(d) {
                 Ok(cell) => {
                     this.stage = Stage::Attached {

@@ -40,7 +40,11 @@ use crate::unwind;
 ///   Deferred once. Polls nest (a poll that fires what another task awaits
 ///   polls that task inside it, as Twisted does) only 16 deep on a thread;
 ///   deeper wake-ups run after the poll that made them, so a line of tasks
-///   of any length runs in bounded stack.
+///   of any length runs in bounded stack. The first poll is not a wake-up:
+///   it runs before `ensure_deferred` returns at any depth.
+/// - **Awaiting itself**: a future that awaits the Deferred this returned
+///   gets [`AlreadyChainedError`](crate::AlreadyChainedError) there, as a
+///   handler returning its own Deferred does, instead of waiting forever.
 ///
 /// ```
 /// use deferred::{ensure_deferred, Deferred};
@@ -230,6 +234,10 @@ enum Phase {
 
 struct Task<F: Future, T: 'static> {
     state: Mutex<State<F, T>>,
+    /// The [`identity`](Deferred::identity) of the Deferred `start`
+    /// returned, which its caller holds: after a cancel it waits on a later
+    /// link (note 9), so awaiting it is awaiting the task's own output too.
+    first: usize,
     scheduler: Scheduler,
     cancel_mode: CancelMode,
 }
@@ -255,17 +263,21 @@ where
     F: Future + Send + 'static,
     F::Output: IntoOutcome<T>,
 {
-    let task = Arc::new_cyclic(|weak: &Weak<Task<F, T>>| Task {
-        state: Mutex::new(State {
-            phase: Phase::Scheduled,
-            future: Some(Box::pin(future)),
-            target: Some(link(weak.clone())),
-            awaiting: Vec::new(),
-            next_id: 0,
-            drop_requested: false,
-        }),
-        scheduler,
-        cancel_mode,
+    let task = Arc::new_cyclic(|weak: &Weak<Task<F, T>>| {
+        let target = link(weak.clone());
+        Task {
+            first: target.identity(),
+            state: Mutex::new(State {
+                phase: Phase::Scheduled,
+                future: Some(Box::pin(future)),
+                target: Some(target),
+                awaiting: Vec::new(),
+                next_id: 0,
+                drop_requested: false,
+            }),
+            scheduler,
+            cancel_mode,
+        }
     });
     let d = task
         .state
@@ -273,7 +285,11 @@ where
         .target
         .clone()
         .expect("a new task has its Deferred");
-    task.schedule();
+    match task.scheduler {
+        // Polled before this returns, at any depth (docs/async.md).
+        Scheduler::Inline => trampoline::run_first(task),
+        Scheduler::Reactor(_) => task.schedule(),
+    }
     d
 }
 
@@ -552,6 +568,9 @@ pub(crate) trait CancelAwaited: Send + Sync {
 trait AwaitRegistry: Send + Sync {
     fn register(&self, awaited: std::sync::Weak<dyn CancelAwaited>) -> u64;
     fn deregister(&self, id: u64);
+    /// Whether the Deferred of this [`identity`](Deferred::identity) is
+    /// one the task's output fires: its first, or its latest link.
+    fn fires(&self, identity: usize) -> bool;
 }
 
 impl<F, T> AwaitRegistry for Task<F, T>
@@ -573,6 +592,17 @@ where
         if let Some(at) = state.awaiting.iter().position(|(i, _)| *i == id) {
             state.awaiting.swap_remove(at);
         }
+    }
+    fn fires(&self, identity: usize) -> bool {
+        // Links between the first and the latest exist only after two
+        // cancels, and only the task holds them: no future can await them.
+        self.first == identity
+            || self
+                .state
+                .lock()
+                .target
+                .as_ref()
+                .is_some_and(|target| target.identity() == identity)
     }
 }
 
@@ -620,6 +650,20 @@ impl Drop for Registration {
             task.deregister(self.id);
         }
     }
+}
+
+/// Whether `awaited` is a Deferred that the output of the task being polled
+/// on this thread fires: awaiting it would wait forever, the task holding
+/// itself in a cycle nobody frees, so the await fails with
+/// `AlreadyChainedError` instead, as a handler returning its own Deferred
+/// does (semantics §4). A cycle through other Deferreds (awaiting a
+/// Deferred chained to the task's) is not seen, as for handlers.
+pub(crate) fn fires_current_task<T: Send + 'static>(awaited: &Deferred<T>) -> bool {
+    let Some(task) = CURRENT.try_with(|c| c.borrow().clone()).ok().flatten() else {
+        return false;
+    };
+    task.upgrade()
+        .is_some_and(|task| task.fires(awaited.identity()))
 }
 
 /// Puts an awaited Deferred on the list of the task being polled on this

@@ -915,3 +915,174 @@ fn call_multiple_in_thread_on_a_stopped_pool_runs_nothing() {
     );
     assert!(!ran.load(Ordering::SeqCst));
 }
+
+#[test]
+fn ensure_deferred_polls_once_before_it_returns_at_any_nesting_depth() {
+    // docs/async.md: the first poll happens before `ensure_deferred`
+    // returns, also from a poll nested deeper than the trampoline's bound
+    // (issue 17 item 8: beyond it, `ensure_deferred(async { 5 })` returned
+    // unfired).
+    let tasks = MAX_NESTED_POLLS + 5;
+    let fired_at_once = Arc::new(Mutex::new(Vec::new()));
+    let links: Vec<Deferred<()>> = (0..=tasks).map(|_| Deferred::new()).collect();
+    for i in 0..tasks {
+        let (mine, next) = (links[i].clone(), links[i + 1].clone());
+        let fired_at_once = Arc::clone(&fired_at_once);
+        let _task: Deferred<()> = ensure_deferred(async move {
+            mine.await?;
+            let inner: Deferred<u32> = ensure_deferred(async { 5 });
+            fired_at_once
+                .lock()
+                .unwrap()
+                .push((i, inner.result().map(|r| r.unwrap())));
+            next.callback(()).unwrap();
+            Ok::<_, Failure>(())
+        });
+    }
+    links[0].callback(()).unwrap();
+    let fired_at_once = fired_at_once.lock().unwrap();
+    assert_eq!(fired_at_once.len(), tasks);
+    for (i, got) in fired_at_once.iter() {
+        assert_eq!(
+            *got,
+            Some(5),
+            "task {i}'s inner ensure_deferred was not polled"
+        );
+    }
+}
+
+#[test]
+fn first_polls_nest_like_calls_but_wake_ups_under_them_still_queue() {
+    // A first poll runs in place at any depth (it is the caller's own call),
+    // yet a wake-up made inside one deeper than the bound is queued, run
+    // after that poll returns (still before `ensure_deferred` returns), so
+    // a line of tasks woken from a deep first poll stays in bounded stack.
+    fn nest(left: usize, log: Arc<Mutex<Vec<String>>>) -> Deferred<()> {
+        ensure_deferred(async move {
+            if left > 0 {
+                nest(left - 1, Arc::clone(&log)).await?;
+                return Ok::<_, Failure>(());
+            }
+            // The deepest first poll wakes a task waiting on `gate`.
+            let gate = Deferred::<()>::new();
+            let _woken: Deferred<()> = ensure_deferred({
+                let (gate, log) = (gate.clone(), Arc::clone(&log));
+                async move {
+                    gate.await?;
+                    log.lock().unwrap().push("woken task ran".into());
+                    Ok::<_, Failure>(())
+                }
+            });
+            gate.callback(()).unwrap();
+            log.lock().unwrap().push("fire returned".into());
+            Ok::<_, Failure>(())
+        })
+    }
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let outer = nest(MAX_NESTED_POLLS + 2, Arc::clone(&log));
+    assert!(
+        outer.is_called(),
+        "every first poll ran before its call returned"
+    );
+    assert!(outer.result().unwrap().is_ok());
+    assert_eq!(
+        *log.lock().unwrap(),
+        vec!["fire returned".to_string(), "woken task ran".to_string()],
+        "the wake-up under a too-deep first poll was queued, then run"
+    );
+}
+
+/// Sets its flag when dropped: tells that a task's future was freed.
+struct DropFlag(Arc<AtomicBool>);
+
+impl Drop for DropFlag {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn a_task_awaiting_its_own_deferred_fails_with_already_chained_and_is_freed() {
+    // The handler equivalent (a handler returning its own Deferred) is an
+    // AlreadyChainedError; a task awaiting the Deferred its own output
+    // fires would wait forever, in a cycle that is never freed.
+    let slot: Arc<Mutex<Option<Deferred<u8>>>> = Arc::default();
+    let gate = Deferred::<()>::new();
+    let dropped = Arc::new(AtomicBool::new(false));
+    let d: Deferred<u8> = ensure_deferred({
+        let (slot, gate, flag) = (
+            Arc::clone(&slot),
+            gate.clone(),
+            DropFlag(Arc::clone(&dropped)),
+        );
+        async move {
+            let _flag = flag;
+            gate.await?;
+            let me = slot
+                .lock()
+                .unwrap()
+                .take()
+                .expect("set before the gate fired");
+            me.await
+        }
+    });
+    *slot.lock().unwrap() = Some(d.clone());
+    gate.callback(()).unwrap();
+    let failure = d.result().expect("the task finished").unwrap_err();
+    assert!(failure.check::<AlreadyChainedError>(), "{failure:?}");
+    assert!(dropped.load(Ordering::SeqCst), "the future was freed");
+}
+
+#[test]
+fn a_task_awaiting_its_first_deferred_after_a_cancel_fails_with_already_chained() {
+    // After a cancel, the task fires a new link that its first Deferred
+    // (the one its caller holds) waits on: awaiting that first one is the
+    // same cycle.
+    let slot: Arc<Mutex<Option<Deferred<u8>>>> = Arc::default();
+    let gate = Deferred::<()>::new();
+    let d: Deferred<u8> = ensure_deferred({
+        let (slot, gate) = (Arc::clone(&slot), gate.clone());
+        async move {
+            let cancelled = gate.await.unwrap_err();
+            assert!(cancelled.check::<CancelledError>());
+            let me = slot.lock().unwrap().take().expect("set before the cancel");
+            me.await
+        }
+    });
+    *slot.lock().unwrap() = Some(d.clone());
+    d.cancel();
+    let failure = d.result().expect("the task finished").unwrap_err();
+    assert!(failure.check::<AlreadyChainedError>(), "{failure:?}");
+}
+
+#[test]
+fn a_spawned_task_awaiting_its_own_deferred_fails_with_already_chained() {
+    let reactor = Reactor::new();
+    let slot: Arc<Mutex<Option<Deferred<u8>>>> = Arc::default();
+    let d: Deferred<u8> = reactor.spawn({
+        let slot = Arc::clone(&slot);
+        let r = reactor.clone();
+        async move {
+            // Lets the spawner store our Deferred first.
+            let gate = Deferred::<()>::new();
+            let g = gate.clone();
+            r.call_from_thread(move || g.callback(()).unwrap()).unwrap();
+            gate.await?;
+            let me = slot
+                .lock()
+                .unwrap()
+                .take()
+                .expect("stored before the reactor ran");
+            me.await
+        }
+    });
+    *slot.lock().unwrap() = Some(d.clone());
+    let r = reactor.clone();
+    d.add_both(move |result: Result<u8, Failure>| {
+        r.stop().unwrap();
+        result
+    });
+    reactor.run().unwrap();
+    let failure = d.result().expect("the task finished").unwrap_err();
+    assert!(failure.check::<AlreadyChainedError>(), "{failure:?}");
+}

@@ -55,9 +55,24 @@ impl Drop for Level {
 /// [`MAX_NESTED_POLLS`] deep on this thread, queues it for the deepest one
 /// to run when it returns.
 pub(crate) fn run_here(task: Arc<dyn Run>) {
+    run(task, false);
+}
+
+/// Polls `task` here and now at any depth: a task's first poll, which
+/// `ensure_deferred` promises before it returns (docs/async.md). That
+/// poll is the caller's own call, so its stack is the caller's as for any
+/// call it makes (a recursion of `ensure_deferred`s nests as a recursive
+/// function does, as in Twisted); what the bound is for, a line of
+/// wake-ups each made by the previous poll, still queues under it, since
+/// the level it takes counts towards the bound.
+pub(crate) fn run_first(task: Arc<dyn Run>) {
+    run(task, true);
+}
+
+fn run(task: Arc<dyn Run>, always: bool) {
     let entered = TRAMPOLINE.try_with(|t| {
         let mut t = t.borrow_mut();
-        if t.depth >= MAX_NESTED_POLLS {
+        if t.depth >= MAX_NESTED_POLLS && !always {
             t.queued.push_back(Arc::clone(&task));
             false
         } else {

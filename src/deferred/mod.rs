@@ -565,6 +565,12 @@ impl<T: Send + 'static> Deferred<T> {
     pub fn ptr_eq(&self, other: &Deferred<T>) -> bool {
         Arc::ptr_eq(&self.inner, &other.inner)
     }
+
+    /// Which Deferred this is, whatever its `T`: equal for two handles
+    /// exactly when they are the same Deferred (while one is alive).
+    pub(crate) fn identity(&self) -> usize {
+        Arc::as_ptr(&self.inner).cast::<()>() as usize
+    }
 }
 
 impl<T: Send + 'static> Default for Deferred<T> {
