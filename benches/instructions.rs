@@ -15,7 +15,13 @@
 use std::hint::black_box;
 use std::sync::{Arc, Mutex};
 
-use deferred::{defer_to_thread, defer_to_thread_pool, succeed, Deferred, Reactor, ThreadPool};
+use std::time::Duration;
+
+use deferred::testing::Clock;
+use deferred::{
+    defer_to_thread, defer_to_thread_pool, ensure_deferred, gather_results, succeed, Deferred,
+    DeferredLock, DeferredQueue, Failure, LoopingCall, Reactor, ThreadPool,
+};
 use gungraun::{library_benchmark, library_benchmark_group, main, LibraryBenchmarkConfig};
 
 /// Links per measured Deferred in the link benchmarks.
@@ -406,6 +412,237 @@ fn check_defer_deliver((_reactor, pool, ds): Delivery) {
     pool.stop().unwrap();
 }
 
+// --- the rest of the surface -------------------------------------------------
+//
+// Single-threaded paths users take every turn: the async bridge, time on a
+// test clock, the primitives and a combinator. Each runs on the counted
+// thread alone (no pool, no reactor loop), so its count is deterministic;
+// each checks what it computed after the count.
+
+/// Deferreds awaited or gathered per count in the benchmarks below.
+const SURFACE_N: u64 = 10;
+
+/// Polls `future` once with a waker that does nothing.
+fn poll_once<F: std::future::Future + Unpin>(future: &mut F) -> std::task::Poll<F::Output> {
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    std::pin::Pin::new(future).poll(&mut cx)
+}
+
+fn setup_fired(n: u64) -> (Vec<Deferred<u64>>, Slowdown) {
+    let ds = (0..n)
+        .map(|i| {
+            let d = Deferred::new();
+            d.callback(i).unwrap();
+            d
+        })
+        .collect();
+    (ds, Slowdown::from_env())
+}
+
+// `.await` of a Deferred that already has its result: into the future, one
+// poll, the value out.
+#[library_benchmark]
+#[bench::ten(args = (SURFACE_N), setup = setup_fired)]
+fn await_fired((ds, slow): (Vec<Deferred<u64>>, Slowdown)) -> u64 {
+    let mut sum = 0;
+    for d in ds {
+        slow.op();
+        let mut future = std::future::IntoFuture::into_future(d);
+        match poll_once(&mut future) {
+            std::task::Poll::Ready(Ok(v)) => sum += v,
+            _ => panic!("a fired Deferred is ready at once"),
+        }
+    }
+    assert_eq!(sum, SURFACE_N * (SURFACE_N - 1) / 2);
+    sum
+}
+
+// `.await` of a Deferred fired later: a poll that registers the waker, the
+// fire that wakes it, the poll that takes the value.
+#[library_benchmark]
+#[bench::ten(args = (SURFACE_N), setup = setup_fired_later)]
+fn await_fired_later((ds, slow): (Vec<Deferred<u64>>, Slowdown)) -> u64 {
+    let mut sum = 0;
+    for (i, d) in ds.into_iter().enumerate() {
+        slow.op();
+        let mut future = std::future::IntoFuture::into_future(d.clone());
+        assert!(poll_once(&mut future).is_pending(), "not fired yet");
+        d.callback(i as u64).unwrap();
+        match poll_once(&mut future) {
+            std::task::Poll::Ready(Ok(v)) => sum += v,
+            _ => panic!("a fired Deferred is ready after its wake-up"),
+        }
+    }
+    assert_eq!(sum, SURFACE_N * (SURFACE_N - 1) / 2);
+    sum
+}
+
+fn setup_three_pending() -> (Vec<Deferred<u64>>, Slowdown) {
+    setup_fired_later(3)
+}
+
+// `ensure_deferred` over an async block that awaits three Deferreds, each
+// fired after the task is parked on it: the task's polls, its wake-ups
+// (inline, by whoever fires) and its result.
+#[library_benchmark]
+#[bench::three(setup = setup_three_pending, teardown = check_ensure_deferred)]
+fn ensure_deferred_awaits((ds, slow): (Vec<Deferred<u64>>, Slowdown)) -> Deferred<u64> {
+    let (a, b, c) = (ds[0].clone(), ds[1].clone(), ds[2].clone());
+    let task =
+        ensure_deferred(async move { Ok::<_, Failure>(a.await? + b.await? * 2 + c.await? * 3) });
+    for (i, d) in ds.iter().enumerate() {
+        slow.op();
+        d.callback(i as u64 + 1).unwrap();
+    }
+    task
+}
+
+fn check_ensure_deferred(task: Deferred<u64>) {
+    assert_eq!(task.result().unwrap().unwrap(), 1 + 2 * 2 + 3 * 3);
+}
+
+fn setup_clock(n: u64) -> (Clock, u64, Slowdown) {
+    let clock = Clock::new();
+    // The clock's first timer allocates its table: not per-timeout work.
+    clock
+        .call_later(Duration::from_secs(1), || ())
+        .cancel()
+        .unwrap();
+    (clock, n, Slowdown::from_env())
+}
+
+// `add_timeout` set on a pending Deferred, then the result arrives first and
+// cancels the timer: the common timeout, on a test clock.
+#[library_benchmark]
+#[bench::ten(args = (SURFACE_N), setup = setup_clock, teardown = check_no_timers)]
+fn timeout_set_cancelled((clock, n, slow): (Clock, u64, Slowdown)) -> Clock {
+    for i in 0..n {
+        slow.op();
+        let d = Deferred::<u64>::new();
+        d.add_timeout(Duration::from_secs(5), &clock).unwrap();
+        d.callback(black_box(i)).unwrap();
+        assert_eq!(d.result().unwrap().unwrap(), i);
+    }
+    clock
+}
+
+fn check_no_timers(clock: Clock) {
+    assert!(
+        clock.delayed_calls().is_empty(),
+        "every timer went with its result"
+    );
+}
+
+static TICKS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+fn setup_looping(n: u64) -> (Clock, LoopingCall, u64, Slowdown) {
+    TICKS.store(0, std::sync::atomic::Ordering::Relaxed);
+    let clock = Clock::new();
+    let lc = LoopingCall::new(&clock, || {
+        TICKS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    });
+    let _done = lc.start(Duration::from_secs(1), false).unwrap();
+    (clock, lc, n, Slowdown::from_env())
+}
+
+// A `LoopingCall` ticking on a test clock: each advance expires the timer,
+// calls the function and schedules the next call.
+#[library_benchmark]
+#[bench::ten(args = (SURFACE_N), setup = setup_looping, teardown = check_looping)]
+fn looping_call_tick(
+    (clock, lc, n, slow): (Clock, LoopingCall, u64, Slowdown),
+) -> (Clock, LoopingCall, u64) {
+    for _ in 0..n {
+        slow.op();
+        clock.advance(Duration::from_secs(1));
+    }
+    (clock, lc, n)
+}
+
+fn check_looping((_clock, lc, n): (Clock, LoopingCall, u64)) {
+    assert_eq!(
+        TICKS.load(std::sync::atomic::Ordering::Relaxed),
+        n,
+        "one call per interval"
+    );
+    lc.stop().unwrap();
+}
+
+fn setup_lock(n: u64) -> (DeferredLock, u64, Slowdown) {
+    (DeferredLock::new(), n, Slowdown::from_env())
+}
+
+// `DeferredLock`: an acquire that finds it free and its release, then one
+// that waits and is handed the lock by the holder's release.
+#[library_benchmark]
+#[bench::ten(args = (SURFACE_N), setup = setup_lock)]
+fn lock_acquire_release((lock, n, slow): (DeferredLock, u64, Slowdown)) -> DeferredLock {
+    for _ in 0..n {
+        slow.op();
+        let first = lock.acquire();
+        let second = lock.acquire();
+        assert!(first.result().is_some() && second.result().is_none());
+        lock.release().unwrap();
+        assert!(second.result().is_some(), "the release handed the lock on");
+        lock.release().unwrap();
+    }
+    assert!(!lock.is_locked());
+    lock
+}
+
+fn setup_queue(n: u64) -> (DeferredQueue<u64>, u64, Slowdown) {
+    (DeferredQueue::new(), n, Slowdown::from_env())
+}
+
+// `DeferredQueue`: a put that a waiting get takes at once, and a put that
+// waits for a later get.
+#[library_benchmark]
+#[bench::ten(args = (SURFACE_N), setup = setup_queue)]
+fn queue_put_get((queue, n, slow): (DeferredQueue<u64>, u64, Slowdown)) -> DeferredQueue<u64> {
+    let mut sum = 0;
+    for i in 0..n {
+        slow.op();
+        let waiting = queue.get().unwrap();
+        queue.put(i).unwrap();
+        queue.put(i).unwrap();
+        let ready = queue.get().unwrap();
+        sum += waiting.result().unwrap().unwrap() + ready.result().unwrap().unwrap();
+    }
+    assert_eq!(sum, n * (n - 1));
+    queue
+}
+
+// `gather_results` of SURFACE_N pending Deferreds, each fired afterwards.
+#[library_benchmark]
+#[bench::ten(args = (SURFACE_N), setup = setup_fired_later, teardown = check_gathered)]
+fn gather_ten((ds, slow): (Vec<Deferred<u64>>, Slowdown)) -> Deferred<Vec<u64>> {
+    let all = gather_results(ds.clone());
+    for (i, d) in ds.iter().enumerate() {
+        slow.op();
+        d.callback(i as u64).unwrap();
+    }
+    all
+}
+
+fn check_gathered(all: Deferred<Vec<u64>>) {
+    let want: Vec<u64> = (0..SURFACE_N).collect();
+    assert_eq!(all.result().unwrap().unwrap(), want);
+}
+
+library_benchmark_group!(
+    name = surface,
+    benchmarks = [
+        await_fired,
+        await_fired_later,
+        ensure_deferred_awaits,
+        timeout_set_cancelled,
+        looping_call_tick,
+        lock_acquire_release,
+        queue_put_get,
+        gather_ten
+    ]
+);
+
 library_benchmark_group!(name = pool, benchmarks = [pool_submit, submit_wake]);
 
 library_benchmark_group!(name = reactor, benchmarks = [call_from_thread_turn]);
@@ -428,5 +665,5 @@ library_benchmark_group!(
 
 main!(
     config = LibraryBenchmarkConfig::default().pass_through_env("DEFERRED_BENCH_SLOWDOWN"),
-    library_benchmark_groups = [chain, pool, reactor, threads]
+    library_benchmark_groups = [chain, pool, reactor, threads, surface]
 );
