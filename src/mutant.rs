@@ -56,6 +56,7 @@ planted!(
     "pool_sleeps_over_a_job",
     "pool_no_chain_wake",
     "pool_sleep_undone_uncounted",
+    "engine_join_strands_queued",
 );
 
 /// `a == b` for strings, in a `const fn`.

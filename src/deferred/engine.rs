@@ -835,7 +835,15 @@ impl<T: Send + 'static> Inner<T> {
                         if batch.is_empty() && state.handlers.is_empty() {
                             return next;
                         }
-                        let queued = std::mem::take(&mut state.handlers);
+                        // Handlers added on another thread while the
+                        // combinator decided are in the queue, not the batch:
+                        // leaving them there (the mutant) strands them in a
+                        // consumed Deferred (loom model 10b).
+                        let queued = if mutant::on("engine_join_strands_queued") {
+                            Queue::default()
+                        } else {
+                            std::mem::take(&mut state.handlers)
+                        };
                         let first = state.late_entry(self.key());
                         drop(state);
                         // Outside the lock: their captures' drops are user code.

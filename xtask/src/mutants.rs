@@ -100,6 +100,11 @@ pub const MUTANTS: &[Mutant] = &[
         model: "threads::a_sleep_undone_by_a_racing_submit_leaves_the_sleepers_counted_right",
     },
     Mutant {
+        name: "engine_join_strands_queued",
+        breaks: "a list that takes its input's value drops the handlers queued behind it in the batch, but leaves those added on another thread meanwhile queued in the consumed input",
+        model: "combinators::a_handler_added_while_a_list_input_fires_runs_on_a_failure_and_is_dropped_on_a_value",
+    },
+    Mutant {
         name: "pool_start_skips_queue",
         breaks: "start on an unstarted pool starts the minimum but no thread for the jobs queued meanwhile",
         model: "threads::pool_submit_racing_start_runs_the_job_without_stop",

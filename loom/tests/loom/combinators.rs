@@ -78,6 +78,73 @@ fn gather_results_fails_once_with_first_error_when_an_input_fails_on_another_thr
     }
 }
 
+/// Counts its own drop: whether a handler's captures were dropped.
+struct DropCount(Arc<AtomicUsize>);
+
+impl Drop for DropCount {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, SeqCst);
+    }
+}
+
+/// Model 10b: a handler added to a list's input on one thread while
+/// another fires the input (the list may take a value and passes a failure
+/// on: `JoinKind::MayTake`). A failure reaches the handler exactly once; a
+/// value moves to the list and the handler is dropped at once (its
+/// captures freed while the input still lives), never left queued in a
+/// consumed input. The list fires once either way.
+#[test]
+fn a_handler_added_while_a_list_input_fires_runs_on_a_failure_and_is_dropped_on_a_value() {
+    for fail in [false, true] {
+        exhaustive(move || {
+            reset_unhandled();
+            let d = Deferred::<i64>::new();
+            let list = DeferredList::new(vec![d.clone()]).build();
+            let (ran, dropped) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+            let adder = {
+                let (d, ran, guard) = (d.clone(), ran.clone(), DropCount(dropped.clone()));
+                thread::spawn(move || {
+                    d.add_both(move |r: Result<i64, Failure>| {
+                        let _guard = &guard;
+                        ran.fetch_add(1, SeqCst);
+                        r.map_or(0, |v| v)
+                    });
+                })
+            };
+            let firer = {
+                let d = d.clone();
+                thread::spawn(move || {
+                    if fail {
+                        d.errback(Boom).unwrap();
+                    } else {
+                        d.callback(1).unwrap();
+                    }
+                })
+            };
+            adder.join().unwrap();
+            firer.join().unwrap();
+            let results = list
+                .result()
+                .expect("the list fired")
+                .expect("a list never fails");
+            assert_eq!(results[0].is_err(), fail);
+            let expected = if fail { (1, 1) } else { (0, 1) };
+            assert_eq!(
+                (ran.load(SeqCst), dropped.load(SeqCst)),
+                expected,
+                "(ran, dropped) with the input still alive, fail = {fail}"
+            );
+            if fail {
+                assert_eq!(d.result().unwrap().unwrap(), 0, "the handler recovered");
+            } else {
+                assert_eq!(d.state(), DeferredState::Consumed);
+            }
+            drop((d, list));
+            assert_eq!(unhandled(), 0);
+        });
+    }
+}
+
 /// Three inputs whose cancellers count their runs.
 fn counted_inputs(n: usize) -> (Vec<Deferred<i64>>, Arc<Vec<AtomicUsize>>) {
     let counts: Arc<Vec<AtomicUsize>> = Arc::new((0..n).map(|_| AtomicUsize::new(0)).collect());
