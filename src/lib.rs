@@ -249,12 +249,13 @@ pub use pool::{
 };
 pub use primitives::{
     AlreadyTryingToLockError, DeferredFilesystemLock, DeferredLock, DeferredQueue,
-    DeferredSemaphore, NotAcquiredError, QueueOverflow, QueueUnderflow, ZeroTokensError,
+    DeferredSemaphore, NotAcquiredError, QueueOverflow, QueueUnderflow, ZeroIntervalError,
+    ZeroTokensError,
 };
 pub use reactor::{react, Reactor, ReactorError};
 pub use reactor_threads::ReactorThreads;
 pub use threads::{defer_to_thread, defer_to_thread_pool};
 pub use time::{
-    defer_later, DelayedCall, DelayedCallError, LoopingCall, LoopingCallError, ReactorTime,
-    TimeoutError,
+    defer_later, ClockExhaustedError, DelayedCall, DelayedCallError, LoopingCall, LoopingCallError,
+    ReactorTime, TimeoutError,
 };

@@ -21,9 +21,9 @@ use std::time::Duration;
 
 use deferred::testing::Clock;
 use deferred::{
-    AlreadyTryingToLockError, CancelledError, Deferred, DeferredFilesystemLock, DeferredLock,
-    DeferredQueue, DeferredSemaphore, Failure, NotAcquiredError, QueueUnderflow, TimeoutError,
-    ZeroTokensError,
+    AlreadyTryingToLockError, CancelledError, ClockExhaustedError, Deferred,
+    DeferredFilesystemLock, DeferredLock, DeferredQueue, DeferredSemaphore, Failure,
+    NotAcquiredError, QueueUnderflow, TimeoutError, ZeroIntervalError, ZeroTokensError,
 };
 use support::events::{show_failure, Events, Scenario};
 
@@ -958,4 +958,57 @@ fn fs_lock_cancel_racing_a_retry_leaves_the_lock_held_only_by_a_success() {
         other.unlock().unwrap();
     }
     assert_eq!(won + cancelled, 200);
+}
+
+/// Issue 17 item 6: a zero retry interval would make one `advance` of a
+/// test clock retry forever while another handle holds the lock.
+#[test]
+fn fs_lock_with_a_zero_interval_is_refused() {
+    let path = TempPath::new("zero-interval");
+    let refused = DeferredFilesystemLock::with_interval(&path.0, Clock::new(), Duration::ZERO);
+    assert_eq!(refused.err(), Some(ZeroIntervalError));
+    assert!(!path.0.exists(), "nothing touched the file system");
+}
+
+#[test]
+fn fs_lock_with_a_short_interval_retries_once_per_advance_while_held() {
+    let (path, clock) = (TempPath::new("short-interval"), Clock::new());
+    let holder = DeferredFilesystemLock::new(&path.0, clock.clone());
+    assert!(holder.lock().unwrap());
+    let waiter =
+        DeferredFilesystemLock::with_interval(&path.0, clock.clone(), Duration::from_nanos(1))
+            .unwrap();
+    let locked = waiter.defer_until_locked(None);
+    clock.advance(Duration::from_secs(1)); // returns: one retry, due later
+    assert!(!locked.is_called());
+    assert_eq!(clock.delayed_calls().len(), 1);
+    holder.unlock().unwrap();
+    clock.advance(Duration::from_nanos(1));
+    assert!(locked.result().unwrap().is_ok());
+    assert!(waiter.is_locked());
+}
+
+#[test]
+fn fs_lock_held_on_a_saturated_clock_fails_with_clock_exhausted_instead_of_spinning() {
+    let (path, clock) = (TempPath::new("saturated"), Clock::new());
+    let holder = DeferredFilesystemLock::new(&path.0, clock.clone());
+    assert!(holder.lock().unwrap());
+    let waiter = DeferredFilesystemLock::new(&path.0, clock.clone());
+    // Waiting when the clock saturates: the retry due then runs once, and
+    // the next one cannot be scheduled later.
+    let locked = waiter.defer_until_locked(Some(Duration::from_secs(5)));
+    clock.advance(Duration::MAX);
+    let failure = locked.result().unwrap().unwrap_err();
+    assert!(failure.check::<ClockExhaustedError>(), "{failure:?}");
+    assert!(clock.delayed_calls().is_empty(), "the timeout went with it");
+    // Starting on a saturated clock: fails at once.
+    let again = waiter.defer_until_locked(None);
+    assert!(again
+        .result()
+        .unwrap()
+        .unwrap_err()
+        .check::<ClockExhaustedError>());
+    // A free lock is still taken on it.
+    holder.unlock().unwrap();
+    assert!(waiter.defer_until_locked(None).result().unwrap().is_ok());
 }

@@ -31,6 +31,21 @@ impl fmt::Display for ZeroTokensError {
 
 impl Error for ZeroTokensError {}
 
+/// [`DeferredFilesystemLock::with_interval`](crate::DeferredFilesystemLock::with_interval)
+/// with a zero interval: each retry would be due at once, so on a test
+/// clock one `advance` would retry forever while another holder keeps the
+/// lock (a busy loop on the reactor). Twisted accepts it and spins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct ZeroIntervalError;
+
+impl fmt::Display for ZeroIntervalError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a DeferredFilesystemLock needs a non-zero retry interval")
+    }
+}
+
+impl Error for ZeroIntervalError {}
+
 /// [`DeferredQueue::put`](crate::DeferredQueue::put) on a queue holding its
 /// `size` limit of items, and no `get` waiting (Twisted's
 /// `QueueOverflow`). The item was not queued: here it is back.

@@ -36,12 +36,12 @@ use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::error::{AlreadyTryingToLockError, NotAcquiredError};
+use super::error::{AlreadyTryingToLockError, NotAcquiredError, ZeroIntervalError};
 use crate::combinators::fail;
 use crate::deferred::Deferred;
 use crate::failure::{CancelledError, Failure};
 use crate::sync::{Arc, Mutex};
-use crate::time::{DelayedCall, ReactorTime, TimeoutError};
+use crate::time::{exhausted, ClockExhaustedError, DelayedCall, ReactorTime, TimeoutError};
 
 /// A lock on a file path that processes share (Twisted's
 /// `DeferredFilesystemLock`): [`lock`](Self::lock) takes it now or says it
@@ -123,21 +123,48 @@ impl DeferredFilesystemLock {
     /// [`Reactor`](crate::Reactor), or a [`testing::Clock`](crate::testing::Clock))
     /// every second. Nothing touches the file system until the first try.
     pub fn new(path: impl AsRef<Path>, clock: impl ReactorTime + 'static) -> Self {
-        DeferredFilesystemLock::with_interval(path, clock, Duration::from_secs(1))
+        DeferredFilesystemLock::build(path.as_ref(), Arc::new(clock), Duration::from_secs(1))
     }
 
     /// As [`new`](Self::new), trying every `interval` instead of every second
     /// (Twisted's `_interval`).
+    ///
+    /// # Errors
+    ///
+    /// [`ZeroIntervalError`] for a zero `interval`: every retry would be due
+    /// at once, a busy loop (on a test clock, an `advance` that never
+    /// returns while another holder keeps the lock).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use deferred::{testing::Clock, DeferredFilesystemLock, ZeroIntervalError};
+    ///
+    /// let path = std::env::temp_dir().join("with-interval-doc.lock");
+    /// let refused = DeferredFilesystemLock::with_interval(&path, Clock::new(), Duration::ZERO);
+    /// assert_eq!(refused.err(), Some(ZeroIntervalError));
+    /// assert!(DeferredFilesystemLock::with_interval(&path, Clock::new(), Duration::from_millis(10)).is_ok());
+    /// ```
     pub fn with_interval(
         path: impl AsRef<Path>,
         clock: impl ReactorTime + 'static,
         interval: Duration,
-    ) -> Self {
+    ) -> Result<Self, ZeroIntervalError> {
+        if interval.is_zero() {
+            return Err(ZeroIntervalError);
+        }
+        Ok(DeferredFilesystemLock::build(
+            path.as_ref(),
+            Arc::new(clock),
+            interval,
+        ))
+    }
+
+    fn build(path: &Path, clock: Arc<dyn ReactorTime>, interval: Duration) -> Self {
         DeferredFilesystemLock {
             shared: Arc::new(Shared {
-                path: path.as_ref().to_owned(),
+                path: path.to_owned(),
                 held: Mutex::new(Held::default()),
-                clock: Arc::new(clock),
+                clock,
                 interval,
                 attempt: Mutex::new(Attempts::default()),
             }),
@@ -201,7 +228,10 @@ impl DeferredFilesystemLock {
     /// Already failed with [`AlreadyTryingToLockError`] while another
     /// `defer_until_locked` of this lock is trying; or with the clock's
     /// [`ReactorError`](crate::ReactorError) if the clock refuses to
-    /// schedule the next try (a reactor that is stopping).
+    /// schedule the next try (a reactor that is stopping); or with
+    /// [`ClockExhaustedError`] if the lock is held and the clock is at the
+    /// end of its range (a test clock advanced by `Duration::MAX`), where
+    /// every retry would be due at once, forever.
     pub fn defer_until_locked(&self, timeout: Option<Duration>) -> Deferred<()> {
         let id = {
             let mut attempts = self.shared.attempt.lock();
@@ -304,27 +334,38 @@ impl Shared {
         locked: &Deferred<()>,
         timeout: Option<Duration>,
         stale: &mut Vec<DelayedCall>,
-    ) -> Result<(), crate::reactor::ReactorError> {
+    ) -> Result<(), Failure> {
+        if exhausted(&*this.clock) {
+            // The retry would be due now, and the next one, forever, inside
+            // one `advance` (issue 17): give up with a clear error instead.
+            return Err(Failure::new(ClockExhaustedError));
+        }
         let needs_timeout = timeout.is_some() && this.timeout_pending(id) == Some(false);
         if needs_timeout {
             let timeout = timeout.expect("checked above");
             let (shared, locked) = (Arc::clone(this), locked.clone());
-            let call = this.clock.call_later_boxed(
-                timeout,
-                Box::new(move || {
-                    shared.give_up(id, &locked, Failure::new(TimeoutError::new(timeout)));
-                }),
-            )?;
+            let call = this
+                .clock
+                .call_later_boxed(
+                    timeout,
+                    Box::new(move || {
+                        shared.give_up(id, &locked, Failure::new(TimeoutError::new(timeout)));
+                    }),
+                )
+                .map_err(Failure::new)?;
             match this.attempt.lock().current.as_mut() {
                 Some(attempt) if attempt.id == id => attempt.timeout = Some(call),
                 _ => stale.push(call),
             }
         }
         let (shared, locked) = (Arc::clone(this), locked.clone());
-        let call = this.clock.call_later_boxed(
-            this.interval,
-            Box::new(move || Shared::try_once(&shared, id, &locked, timeout)),
-        )?;
+        let call = this
+            .clock
+            .call_later_boxed(
+                this.interval,
+                Box::new(move || Shared::try_once(&shared, id, &locked, timeout)),
+            )
+            .map_err(Failure::new)?;
         match this.attempt.lock().current.as_mut() {
             Some(attempt) if attempt.id == id => attempt.retry = Some(call),
             _ => stale.push(call),

@@ -31,7 +31,8 @@ mod tokens;
 mod waiters;
 
 pub use error::{
-    AlreadyTryingToLockError, NotAcquiredError, QueueOverflow, QueueUnderflow, ZeroTokensError,
+    AlreadyTryingToLockError, NotAcquiredError, QueueOverflow, QueueUnderflow, ZeroIntervalError,
+    ZeroTokensError,
 };
 pub use fs_lock::DeferredFilesystemLock;
 pub use lock::DeferredLock;

@@ -124,3 +124,37 @@ impl fmt::Display for LoopingCallError {
 }
 
 impl Error for LoopingCallError {}
+
+/// The clock can move no further: it is at the end of its range (a test
+/// [`Clock`](crate::testing::Clock) advanced by `Duration::MAX` saturates
+/// there, about 584 years). A call for later would be due at once, forever
+/// at the same time, so whatever repeats on that clock (a
+/// [`LoopingCall`](super::LoopingCall) with a non-zero interval, the retries
+/// of [`DeferredFilesystemLock::defer_until_locked`](crate::DeferredFilesystemLock::defer_until_locked))
+/// ends with this failure instead of running again and again inside one
+/// `advance`.
+///
+/// ```
+/// use std::time::Duration;
+/// use deferred::{testing::Clock, ClockExhaustedError, LoopingCall};
+///
+/// let clock = Clock::new();
+/// clock.advance(Duration::MAX);
+/// let lc = LoopingCall::new(&clock, || ());
+/// let done = lc.start(Duration::from_secs(1), true).unwrap(); // runs once
+/// let failure = done.result().unwrap().unwrap_err();
+/// assert!(failure.check::<ClockExhaustedError>());
+/// assert!(!lc.is_running());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct ClockExhaustedError;
+
+impl fmt::Display for ClockExhaustedError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(
+            "the clock is at the end of its range: a repeating call would run again and again at the same time",
+        )
+    }
+}
+
+impl Error for ClockExhaustedError {}

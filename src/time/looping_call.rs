@@ -22,7 +22,9 @@
 use std::fmt;
 use std::time::Duration;
 
-use super::{nanos, DelayedCall, LoopingCallError, Nanos, ReactorTime};
+use super::{
+    exhausted, nanos, ClockExhaustedError, DelayedCall, LoopingCallError, Nanos, ReactorTime,
+};
 use crate::deferred::{Deferred, IntoOutcome, Outcome};
 use crate::failure::Failure;
 use crate::mutant;
@@ -192,6 +194,12 @@ impl LoopingCall {
     /// A zero interval calls again as soon as the clock runs calls again:
     /// on a test clock, within the same `advance` (as Twisted's `Clock`
     /// does), so such a loop must stop itself.
+    ///
+    /// On a clock at the end of its range (a test clock advanced by
+    /// `Duration::MAX`), a non-zero interval's next call would be due at
+    /// once, at the same time, forever: the loop ends instead, its Deferred
+    /// failing with [`ClockExhaustedError`] (after the call it was making,
+    /// so it runs at most once at that time).
     ///
     /// If the clock refuses to schedule a call (a reactor that is
     /// stopping), the loop ends and the Deferred fails with that
@@ -440,6 +448,14 @@ impl LoopingCall {
             // In (0, interval]: exact, so never Twisted's "effectively zero".
             interval - when.saturating_sub(state.start_time) % interval
         };
+        if delay > 0 && exhausted(&*self.shared.clock) {
+            // The next call would be due now, and the one after it, forever
+            // (issue 17: 13 million runs in one `advance`): end the loop.
+            state.running = false;
+            let d = state.deferred.take();
+            drop(state);
+            return self.finish(d, Err(Failure::new(ClockExhaustedError)));
+        }
         state.ticket += 1;
         let ticket = state.ticket;
         let lc = self.clone();

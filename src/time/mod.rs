@@ -33,7 +33,7 @@ use std::time::Duration;
 pub use clock::Clock;
 pub use delayed_call::DelayedCall;
 pub(crate) use delayed_call::{TimerCell, TimerJob, TimerQueue, CALLED, CANCELLED, DISCARDED};
-pub use error::{DelayedCallError, LoopingCallError, TimeoutError};
+pub use error::{ClockExhaustedError, DelayedCallError, LoopingCallError, TimeoutError};
 pub use later::defer_later;
 pub use looping_call::LoopingCall;
 
@@ -174,6 +174,12 @@ impl<C: ReactorTime + ?Sized> ReactorTime for Arc<C> {
 pub(crate) type Nanos = u64;
 
 /// `d` in nanoseconds, saturating at [`Nanos::MAX`].
+/// Whether `clock` is at the end of its range, where a call for later is
+/// due at once ([`ClockExhaustedError`]).
+pub(crate) fn exhausted(clock: &dyn ReactorTime) -> bool {
+    nanos(clock.now()) == Nanos::MAX
+}
+
 pub(crate) fn nanos(d: Duration) -> Nanos {
     Nanos::try_from(d.as_nanos()).unwrap_or(Nanos::MAX)
 }

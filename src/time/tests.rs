@@ -193,6 +193,64 @@ fn absurd_delays_and_advances_saturate_instead_of_overflowing() {
 }
 
 #[test]
+fn a_looping_call_on_a_saturated_clock_runs_once_then_fails_with_clock_exhausted() {
+    // Issue 17 item 6: after `advance(Duration::MAX)` a 1 s loop ran 13
+    // million times inside one `advance(ZERO)`: its next call, due "1 s
+    // later", saturated to the clock's now.
+    let clock = testing::Clock::new();
+    let runs = Arc::new(AtomicUsize::new(0));
+    let r = Arc::clone(&runs);
+    let lc = LoopingCall::new(&clock, move || {
+        r.fetch_add(1, Ordering::SeqCst);
+    });
+    let done = lc.start(secs(1), false).unwrap();
+    clock.advance(secs(1));
+    assert_eq!(runs.load(Ordering::SeqCst), 1);
+    clock.advance(Duration::MAX);
+    clock.advance(Duration::ZERO);
+    assert_eq!(
+        runs.load(Ordering::SeqCst),
+        2,
+        "once more, at the saturated time"
+    );
+    let failure = done.result().unwrap().unwrap_err();
+    assert!(failure.check::<ClockExhaustedError>(), "{failure:?}");
+    assert!(!lc.is_running());
+    assert!(clock.delayed_calls().is_empty());
+    // Started again there: once at once if asked, then the same failure.
+    let done = lc.start(secs(1), true).unwrap();
+    assert_eq!(runs.load(Ordering::SeqCst), 3);
+    assert!(done
+        .result()
+        .unwrap()
+        .unwrap_err()
+        .check::<ClockExhaustedError>());
+    let done = lc.start(secs(1), false).unwrap();
+    assert_eq!(runs.load(Ordering::SeqCst), 3);
+    assert!(done
+        .result()
+        .unwrap()
+        .unwrap_err()
+        .check::<ClockExhaustedError>());
+}
+
+#[test]
+fn a_counting_looping_call_on_a_saturated_clock_gets_the_passed_intervals_once() {
+    let clock = testing::Clock::new();
+    let counts = Arc::new(Mutex::new(Vec::new()));
+    let c = Arc::clone(&counts);
+    let lc = LoopingCall::with_count(&clock, move |n| c.lock().unwrap().push(n));
+    let done = lc.start(Duration::from_secs(1 << 40), false).unwrap();
+    clock.advance(Duration::MAX);
+    assert_eq!(counts.lock().unwrap().len(), 1);
+    assert!(done
+        .result()
+        .unwrap()
+        .unwrap_err()
+        .check::<ClockExhaustedError>());
+}
+
+#[test]
 fn handles_compare_by_identity_and_show_their_state() {
     let clock = testing::Clock::new();
     let a = clock.call_later(secs(1), || ());
