@@ -7,8 +7,8 @@
 use std::error::Error;
 
 use deferred::{
-    AlreadyTryingToLockError, DroppedUnfiredError, NotAcquiredError, QueueOverflow, QueueUnderflow,
-    ReactorThreadError, ZeroTokensError,
+    AlreadyTryingToLockError, ClockExhaustedError, DroppedUnfiredError, NotAcquiredError,
+    QueueOverflow, QueueUnderflow, ReactorThreadError, ZeroIntervalError, ZeroTokensError,
 };
 
 /// `error`'s message, and that it names no cause (each of these is a
@@ -41,12 +41,24 @@ fn the_primitives_errors_say_what_happened() {
         "a DeferredSemaphore needs at least one token"
     );
     assert_eq!(
+        message(&ZeroIntervalError),
+        "a DeferredFilesystemLock needs a non-zero retry interval"
+    );
+    assert_eq!(
         message(&QueueUnderflow),
         "the DeferredQueue has too many gets waiting"
     );
     assert_eq!(
         message(&AlreadyTryingToLockError),
         "defer_until_locked is already trying to take this lock"
+    );
+}
+
+#[test]
+fn the_clock_exhausted_error_says_what_happened() {
+    assert_eq!(
+        message(&ClockExhaustedError),
+        "the clock is at the end of its range: a repeating call would run again and again at the same time"
     );
 }
 

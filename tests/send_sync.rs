@@ -116,6 +116,8 @@ assert_value!(DeferredQueue<u8>: Send & Sync);
 assert_value!(DeferredQueue<Rc<u8>>: !Send & !Sync);
 assert_value!(NotAcquiredError: Send & Sync);
 assert_value!(ZeroTokensError: Send & Sync);
+assert_value!(ZeroIntervalError: Send & Sync);
+assert_value!(ClockExhaustedError: Send & Sync);
 assert_value!(QueueOverflow<u8>: Send & Sync);
 assert_value!(QueueUnderflow: Send & Sync);
 assert_value!(DeferredFilesystemLock: Send & Sync);
