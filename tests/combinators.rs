@@ -752,3 +752,20 @@ fn combinator_types_are_send_and_sync() {
     send_sync::<DeferredList<String>>();
     send_sync::<FirstSuccess<String>>();
 }
+
+// Issue 18 item 6: `FirstSuccess: Default` is "no input succeeded, no
+// failures", the value an errback such as `log_err` goes on with.
+#[test]
+fn first_success_defaults_to_all_failed_with_none() {
+    assert!(matches!(
+        FirstSuccess::<u8>::default(),
+        FirstSuccess::AllFailed(failures) if failures.is_empty()
+    ));
+    let d = Deferred::<FirstSuccess<u8>>::new();
+    d.add_errback(deferred::log_err);
+    d.errback("no luck").unwrap();
+    assert!(matches!(
+        d.result().unwrap().unwrap(),
+        FirstSuccess::AllFailed(failures) if failures.is_empty()
+    ));
+}

@@ -73,6 +73,17 @@ impl fmt::Display for FirstError {
 
 impl Error for FirstError {}
 
+impl PartialEq for FirstError {
+    /// Twisted's `FirstError.__eq__`: the same index and the same failure
+    /// (the same one, [`Failure::ptr_eq`], as Python's `Failure` compares by
+    /// identity).
+    fn eq(&self, other: &Self) -> bool {
+        self.index == other.index && self.failure.ptr_eq(&other.failure)
+    }
+}
+
+impl Eq for FirstError {}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -89,8 +100,25 @@ mod tests {
         assert!(error.source().is_none());
     }
 
-    /// Ports Twisted's `FirstErrorTests.test_comparison` in Rust terms: what
-    /// Twisted compares (index and sub-failure) is what the accessors give.
+    /// Ports Twisted's `FirstErrorTests.test_comparison`: equal with the
+    /// same failure and index, unequal with another failure and index.
+    #[test]
+    fn first_errors_compare_by_index_and_the_same_failure() {
+        let first_failure = Failure::new(std::fmt::Error);
+        let one = FirstError::new(first_failure.clone(), 13);
+        let another_one = FirstError::new(first_failure.clone(), 13);
+        let second_failure = Failure::new(CancelledError);
+        let another = FirstError::new(second_failure.clone(), 9);
+        assert!(one == another_one);
+        assert!(one != another);
+        // Each half matters: an equal-looking failure made again is another
+        // failure (Python's identity), and another index is another error.
+        assert!(one != FirstError::new(Failure::new(std::fmt::Error), 13));
+        assert!(one != FirstError::new(first_failure, 9));
+        assert!(another != FirstError::new(second_failure, 13));
+    }
+
+    /// What Twisted compares (index and sub-failure) is what the accessors give.
     #[test]
     fn accessors_give_the_index_and_the_same_failure() {
         let failure = Failure::new(CancelledError);

@@ -130,6 +130,15 @@ pub enum FirstSuccess<T> {
     AllFailed(Vec<Failure>),
 }
 
+impl<T> Default for FirstSuccess<T> {
+    /// `AllFailed` with no failures: what a `first_success` of no inputs
+    /// would say, and the value an errback (say [`log_err`](crate::log_err))
+    /// goes on with.
+    fn default() -> Self {
+        FirstSuccess::AllFailed(Vec::new())
+    }
+}
+
 impl<T: Send + 'static> DeferredList<T> {
     /// A list of these inputs, with Twisted's default options.
     pub fn new<I>(deferreds: I) -> Self

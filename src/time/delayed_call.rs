@@ -233,6 +233,15 @@ impl PartialEq for DelayedCall {
 
 impl Eq for DelayedCall {}
 
+impl std::hash::Hash for DelayedCall {
+    /// Hashes the call's id in its clock's queue: handles of one call hash
+    /// the same, as `Eq` needs (calls of two clocks may share an id, which
+    /// only makes them collide).
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.cell.id.hash(state);
+    }
+}
+
 impl fmt::Debug for DelayedCall {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let status = match self.cell.status() {

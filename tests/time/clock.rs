@@ -255,3 +255,24 @@ fn pump_advances_step_by_step() {
     events.log(format!("now {}", ms(clock.now())));
     events.assert_twisted("pump_advances_step_by_step");
 }
+
+// Issue 18 item 6: a DelayedCall can key a map or sit in a set (`Hash`
+// agrees with `Eq`: handles of one call are one key, two calls two).
+#[test]
+fn delayed_calls_hash_as_they_compare() {
+    use std::collections::HashSet;
+    let clock = Clock::new();
+    let first = clock.call_later(secs(1), || {});
+    let second = clock.call_later(secs(1), || {});
+    let set: HashSet<_> = [first.clone(), first.clone(), second.clone()]
+        .into_iter()
+        .collect();
+    assert_eq!(set.len(), 2);
+    assert!(set.contains(&first) && set.contains(&second));
+    let other_clock = Clock::new();
+    let elsewhere = other_clock.call_later(secs(1), || {});
+    assert!(
+        !set.contains(&elsewhere),
+        "another clock's call with the same id"
+    );
+}
