@@ -33,7 +33,9 @@ use crate::unwind;
 
 /// The function, as the loop keeps it: it gets the count (1 when not
 /// counting).
-type LoopFn = Box<dyn FnMut(u64) -> Outcome<()> + Send + 'static>;
+/// The loop's function, given the loop (a handle made for the call, so the
+/// function need not hold one: no cycle) and the count.
+type LoopFn = Box<dyn FnMut(&LoopingCall, u64) -> Outcome<()> + Send + 'static>;
 
 /// Calls a function every interval on a clock (Twisted's
 /// `task.LoopingCall`).
@@ -129,7 +131,40 @@ impl LoopingCall {
         F: FnMut() -> R + Send + 'static,
         R: IntoOutcome<()>,
     {
-        LoopingCall::build(clock, false, Box::new(move |_| f().into_outcome()))
+        LoopingCall::build(clock, false, Box::new(move |_, _| f().into_outcome()))
+    }
+
+    /// A loop whose function is given the loop, so it can stop (or reset,
+    /// or inspect) itself without holding a handle of its own: a closure
+    /// that captured its `LoopingCall` would keep it alive through the
+    /// loop's own state (a reference cycle, never freed), which is what
+    /// Twisted's `lc.stop()` from inside `f` needs a global or an `Arc`
+    /// cycle for in a Rust port.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use deferred::{testing::Clock, LoopingCall};
+    ///
+    /// let clock = Clock::new();
+    /// let mut left = 3;
+    /// let lc = LoopingCall::with_loop(&clock, move |lc| {
+    ///     left -= 1;
+    ///     if left == 0 {
+    ///         lc.stop().unwrap(); // the loop's Deferred fires with the loop
+    ///     }
+    /// });
+    /// let done = lc.start(Duration::from_secs(1), true).unwrap();
+    /// clock.pump(&[Duration::from_secs(1); 5]);
+    /// assert!(done.result().unwrap().is_ok());
+    /// assert!(!lc.is_running());
+    /// ```
+    pub fn with_loop<C, F, R>(clock: &C, mut f: F) -> Self
+    where
+        C: ReactorTime + Clone + 'static,
+        F: FnMut(&LoopingCall) -> R + Send + 'static,
+        R: IntoOutcome<()>,
+    {
+        LoopingCall::build(clock, false, Box::new(move |lc, _| f(lc).into_outcome()))
     }
 
     /// A loop whose function gets the number of intervals that passed since
@@ -160,7 +195,7 @@ impl LoopingCall {
         F: FnMut(u64) -> R + Send + 'static,
         R: IntoOutcome<()>,
     {
-        LoopingCall::build(clock, true, Box::new(move |n| f(n).into_outcome()))
+        LoopingCall::build(clock, true, Box::new(move |_, n| f(n).into_outcome()))
     }
 
     fn build<C>(clock: &C, counting: bool, f: LoopFn) -> Self
@@ -400,7 +435,7 @@ impl LoopingCall {
             .take()
             .expect("the function is called by one call at a time (design note)");
         drop(state);
-        let outcome = unwind::outcome(|| f(count));
+        let outcome = unwind::outcome(|| f(self, count));
         let mut state = self.shared.state.lock();
         state.f = Some(f);
         match outcome {

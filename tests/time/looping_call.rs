@@ -540,3 +540,33 @@ fn loop_with_count_restarted_counts_from_its_new_start() {
     twisted[2] = "count 1 at 6000ms".to_owned();
     assert_eq!(*events.0.lock().unwrap(), twisted);
 }
+
+// Issue 18 item 6: a loop's function given its loop stops it from inside,
+// and holds no handle of its own, so the loop and its captures are freed
+// once the last outside handle goes.
+#[test]
+fn a_loop_given_its_loop_stops_itself_and_is_freed() {
+    let clock = Clock::new();
+    let captured = Arc::new(());
+    let watch = Arc::downgrade(&captured);
+    let calls = Arc::new(Mutex::new(Vec::new()));
+    let seen = Arc::clone(&calls);
+    let lc = LoopingCall::with_loop(&clock, move |lc| {
+        let _keep = &captured;
+        let mut calls = seen.lock().unwrap();
+        calls.push(lc.is_running());
+        if calls.len() == 3 {
+            lc.stop().unwrap();
+        }
+    });
+    let done = lc.start(secs(1), true).unwrap();
+    clock.pump(&[secs(1); 5]);
+    assert_eq!(*calls.lock().unwrap(), [true, true, true]);
+    assert!(!lc.is_running());
+    assert!(done.result().unwrap().is_ok(), "stopped, not failed");
+    drop((lc, done));
+    assert!(
+        watch.upgrade().is_none(),
+        "the function (and what it holds) is freed"
+    );
+}
