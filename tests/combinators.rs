@@ -743,6 +743,104 @@ fn consumed_failures_are_not_reported() {
     assert!(sc.finish().is_empty());
 }
 
+// Handlers added to an input after it joined (tests/combinator_inputs.rs
+// has the rest, with the Twisted tests that show it).
+
+/// Ports `testDeferredListDontConsumeErrors`'s errback, added after the
+/// list: it sees the failure and recovers.
+#[test]
+fn an_errback_added_to_an_input_after_it_joined_sees_the_failure() {
+    let sc = Scenario::new(
+        FEATURE,
+        "an_errback_added_to_an_input_after_it_joined_sees_the_failure",
+    );
+    let d1 = pending::<String>();
+    let dl = deferred_list(vec![d1.clone()]);
+    watch_list(&sc.events(), &dl);
+    let events = sc.events();
+    d1.add_errback(move |f: Failure| {
+        events.log(format!("errback {}", show_failure(&f)));
+        s("recovered")
+    });
+    d1.errback(generic("Bang")).unwrap();
+    holds(&sc.events(), 0, &d1);
+    drop((dl, d1));
+    sc.check();
+}
+
+/// Ports `testDeferredListConsumeErrors`: the errback added afterwards is
+/// not called.
+#[test]
+fn with_consume_errors_an_errback_added_after_joining_is_not_called() {
+    let sc = Scenario::new(
+        FEATURE,
+        "with_consume_errors_an_errback_added_after_joining_is_not_called",
+    );
+    let d1 = pending::<String>();
+    let dl = DeferredList::new(vec![d1.clone()])
+        .consume_errors(true)
+        .build();
+    watch_list(&sc.events(), &dl);
+    let events = sc.events();
+    d1.inspect_err(move |f| events.log(format!("errback {}", show_failure(f))));
+    d1.errback(generic("Bang")).unwrap();
+    holds(&sc.events(), 0, &d1);
+    drop((dl, d1));
+    sc.check();
+}
+
+/// The howto's listing: a callback added to an input after the list runs
+/// after the list got the value (`keep_values`: the value is `Clone`).
+#[test]
+fn a_callback_added_to_an_input_after_it_joined_runs_after_the_list_got_the_value() {
+    let sc = Scenario::new(
+        FEATURE,
+        "a_callback_added_to_an_input_after_it_joined_runs_after_the_list_got_the_value",
+    );
+    let (d1, d2) = (pending::<String>(), pending::<String>());
+    let dl = DeferredList::new(vec![d1.clone(), d2.clone()])
+        .keep_values()
+        .build();
+    d1.add_callback(|r| r + " ten");
+    watch_list(&sc.events(), &dl);
+    d1.callback(s("one")).unwrap();
+    d2.callback(s("two")).unwrap();
+    holds(&sc.events(), 0, &d1);
+    drop((dl, d1, d2));
+    sc.check();
+}
+
+#[test]
+fn an_input_failure_nothing_handles_is_reported_when_the_input_goes() {
+    let sc = Scenario::new(
+        FEATURE,
+        "an_input_failure_nothing_handles_is_reported_when_the_input_goes",
+    );
+    let d1 = pending::<String>();
+    let dl = deferred_list(vec![d1.clone()]);
+    watch_list(&sc.events(), &dl);
+    d1.errback(generic("lost")).unwrap();
+    drop(dl);
+    sc.log("dropped the list");
+    drop(d1);
+    sc.check();
+}
+
+#[test]
+fn a_later_errback_that_fails_again_leaves_the_report_to_the_input() {
+    let sc = Scenario::new(
+        FEATURE,
+        "a_later_errback_that_fails_again_leaves_the_report_to_the_input",
+    );
+    let d1 = pending::<String>();
+    let dl = deferred_list(vec![d1.clone()]);
+    watch_list(&sc.events(), &dl);
+    d1.add_errback(|_: Failure| Err::<String, _>(generic("again")));
+    d1.errback(generic("first")).unwrap();
+    drop((dl, d1));
+    sc.check();
+}
+
 /// The combinators' public types are `Send + Sync` (for `Send` values).
 #[test]
 fn combinator_types_are_send_and_sync() {

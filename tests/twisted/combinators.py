@@ -187,9 +187,10 @@ def fire_on_one_errback_fails_with_first_error_at_the_first_failure(log):
 
 @scenario
 def without_consume_errors_the_input_keeps_its_failure(log):
-    """testDeferredListDontConsumeErrors (Twisted's errback added to the
-    input afterwards sees the failure; in Rust it would never run, so the
-    scenario reads what the input holds), and the unhandled report."""
+    """testDeferredListDontConsumeErrors, reading what the input holds (the
+    errback Twisted's test adds afterwards: see
+    an_errback_added_to_an_input_after_it_joined_sees_the_failure), and the
+    unhandled report."""
     d1 = Deferred()
     dl = DeferredList([d1])
     watch(log, dl)
@@ -459,6 +460,86 @@ def race_of_nothing(log):
     result = defer.race([])
     watch_race(log, result)
     log("pending" if not result.called else "fired")
+
+
+# --- Handlers added to an input after it joined ---------------------------
+
+
+@scenario
+def an_errback_added_to_an_input_after_it_joined_sees_the_failure(log):
+    """testDeferredListDontConsumeErrors: the errback added to the input
+    after the list sees the failure (and recovers, so nothing is
+    reported)."""
+    d1 = Deferred()
+    dl = DeferredList([d1])
+    watch(log, dl)
+
+    def trap(f):
+        log(f"errback {show_failure(f)}")
+        return "recovered"
+
+    d1.addErrback(trap)
+    d1.errback(GenericError("Bang"))
+    holds(log, 0, d1)
+    del dl, d1
+
+
+@scenario
+def with_consume_errors_an_errback_added_after_joining_is_not_called(log):
+    """testDeferredListConsumeErrors: the errback added afterwards is not
+    called (Twisted's chain goes on with None; the Rust input is consumed)."""
+    d1 = Deferred()
+    dl = DeferredList([d1], consumeErrors=True)
+    watch(log, dl)
+    d1.addErrback(lambda f: log(f"errback {show_failure(f)}"))
+    d1.errback(GenericError("Bang"))
+    holds(log, 0, d1)
+    del dl, d1
+
+
+@scenario
+def a_callback_added_to_an_input_after_it_joined_runs_after_the_list_got_the_value(log):
+    """The howto's DeferredList listing (defer.rst, "Other behaviours"):
+    addTen added to an input after the list runs after the list stored the
+    value (in Rust with keep_values, the value being Clone)."""
+    d1, d2 = Deferred(), Deferred()
+    dl = DeferredList([d1, d2])
+    d1.addCallback(lambda r: r + " ten")
+    watch(log, dl)
+    d1.callback("one")
+    d2.callback("two")
+    holds(log, 0, d1)
+    del dl, d1, d2
+
+
+@scenario
+def an_input_failure_nothing_handles_is_reported_when_the_input_goes(log):
+    """A failure passed on and handled by nothing later is reported by the
+    input when it goes, not by the list (which holds it as a value)."""
+    d1 = Deferred()
+    dl = DeferredList([d1])
+    watch(log, dl)
+    d1.errback(GenericError("lost"))
+    del dl
+    gc.collect()
+    log("dropped the list")
+    del d1
+
+
+@scenario
+def a_later_errback_that_fails_again_leaves_the_report_to_the_input(log):
+    """The input's own later errback fails again: its new failure is what
+    the input reports."""
+    d1 = Deferred()
+    dl = DeferredList([d1])
+    watch(log, dl)
+
+    def again(f):
+        raise GenericError("again")
+
+    d1.addErrback(again)
+    d1.errback(GenericError("first"))
+    del dl, d1
 
 
 if __name__ == "__main__":
