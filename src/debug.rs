@@ -109,7 +109,10 @@ pub(crate) type Site = &'static Location<'static>;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) struct Sites {
     /// Where the Deferred was made (`Deferred::new`, `succeed`, `then`, ...).
-    pub(crate) created: Site,
+    /// `None` for a Deferred put in debug mode after it was made
+    /// ([`Deferred::set_debug`](crate::Deferred::set_debug)), as Twisted
+    /// records no creator when `d.debug` is set later.
+    pub(crate) created: Option<Site>,
     /// Where it was first fired (`callback`, `errback`, `cancel`, or the
     /// `then`/`chain_deferred` call whose hand-over fired it); `None` while
     /// unfired.
@@ -142,7 +145,7 @@ pub(crate) fn wanted() -> bool {
 
 /// Starts the record of the Deferred whose state is at `key`, made at `created`.
 #[cold]
-pub(crate) fn register(key: usize, created: Site) {
+pub(crate) fn register(key: usize, created: Option<Site>) {
     live().get_or_insert_with(HashMap::new).insert(
         key,
         Sites {
@@ -190,10 +193,12 @@ pub(crate) fn intern(sites: Sites) -> &'static Sites {
 impl fmt::Display for Sites {
     /// `created at FILE:LINE:COL, first fired at FILE:LINE:COL`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "created at {}", self.created)?;
+        if let Some(created) = self.created {
+            write!(f, "created at {created}, ")?;
+        }
         match self.first_fired {
-            Some(site) => write!(f, ", first fired at {site}"),
-            None => f.write_str(", not fired"),
+            Some(site) => write!(f, "first fired at {site}"),
+            None => f.write_str("not fired"),
         }
     }
 }
@@ -218,14 +223,14 @@ mod tests {
     fn sites_display_both_locations() {
         let here = Location::caller();
         let sites = Sites {
-            created: here,
+            created: Some(here),
             first_fired: Some(here),
         };
         let text = sites.to_string();
         assert!(text.starts_with("created at src/debug.rs:"), "{text}");
         assert!(text.contains(", first fired at src/debug.rs:"), "{text}");
         let unfired = Sites {
-            created: here,
+            created: Some(here),
             first_fired: None,
         };
         assert!(unfired.to_string().ends_with(", not fired"));

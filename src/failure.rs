@@ -515,7 +515,7 @@ impl AlreadyCalledError {
     /// Where the Deferred was created, if it was made in debug mode.
     #[must_use]
     pub fn created_at(&self) -> Option<&'static Location<'static>> {
-        self.sites.map(|s| s.created)
+        self.sites.and_then(|s| s.created)
     }
 
     /// Where the Deferred was first fired, if it was made in debug mode.
@@ -545,7 +545,10 @@ impl fmt::Debug for AlreadyCalledError {
             None => f.write_str("AlreadyCalledError"),
             Some(sites) => f
                 .debug_struct("AlreadyCalledError")
-                .field("created_at", &format_args!("{}", sites.created))
+                .field(
+                    "created_at",
+                    &format_args!("{}", OptionalSite(sites.created)),
+                )
                 .field(
                     "first_fired_at",
                     &format_args!("{}", OptionalSite(sites.first_fired)),

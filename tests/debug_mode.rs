@@ -207,6 +207,78 @@ fn switching_debugging_between_create_and_fire_is_fine() {
     );
 }
 
+// `d.set_debug(true)` (Twisted's `d.debug = True`) with debug mode off: the
+// first fire from then on is recorded, the creator is not; off again, the
+// error says nothing; other Deferreds are untouched.
+#[test]
+fn per_deferred_debug_names_the_first_invoker_only() {
+    let _off = switch(false);
+    let mut events = Vec::new();
+    let d = create();
+    d.set_debug(true);
+    call_1(&d).unwrap();
+    let err = call_2(&d).unwrap_err();
+    events.push(format!(
+        "AlreadyCalledError, created in {}, first fired in {}",
+        helper_of(err.created_at()),
+        helper_of(err.first_fired_at())
+    ));
+    assert_eq!(
+        helper_in_text(&err.to_string(), "first fired at "),
+        "call_1"
+    );
+    assert!(!err.to_string().contains("created at"), "{err}");
+    d.set_debug(false);
+    let err = call_2(&d).unwrap_err();
+    let has_sites = err.created_at().is_some() || err.first_fired_at().is_some();
+    events.push(format!("switched off: debug info: {}", py_bool(has_sites)));
+    let other = create();
+    call_1(&other).unwrap();
+    let err = call_2(&other).unwrap_err();
+    let has_sites = err.created_at().is_some() || err.first_fired_at().is_some();
+    events.push(format!(
+        "another Deferred: debug info: {}",
+        py_bool(has_sites)
+    ));
+    assert_matches(
+        "debug",
+        "per_deferred_debug_names_the_first_invoker_only",
+        &events,
+    );
+}
+
+// A Deferred in debug mode on its own reports its failure, when dropped
+// unhandled, with where it was first fired (and not where it was made).
+#[test]
+fn per_deferred_debug_shows_in_the_unhandled_report() {
+    let _off = switch(false);
+    let (_, records) = capture(|| {
+        let d = create();
+        d.set_debug(true);
+        err_1(&d).unwrap();
+        drop(d);
+    });
+    let report = records
+        .iter()
+        .find(|r| r.message.starts_with("Unhandled error in Deferred"))
+        .expect("reported");
+    assert!(
+        report.message.contains("(debug: first fired at "),
+        "{}",
+        report.message
+    );
+    assert_eq!(helper_in_text(&report.message, "first fired at "), "err_1");
+}
+
+/// Python's spelling of a bool.
+fn py_bool(b: bool) -> &'static str {
+    if b {
+        "True"
+    } else {
+        "False"
+    }
+}
+
 // Ports test_errorLogDebugInfo (with the creator recorded too): the report
 // of an unhandled failure says where the Deferred was made and first fired.
 #[test]

@@ -124,7 +124,13 @@ assert_value!(DeferredFilesystemLock: Send & Sync);
 assert_value!(AlreadyTryingToLockError: Send & Sync);
 
 /// Traits re-exported by the crate: `Send`/`Sync` do not apply.
-const TRAITS: &[&str] = &["IntoOutcome", "IntoDeferred", "IntoFailure", "ReactorTime", "ReactorThreads"];
+const TRAITS: &[&str] = &[
+    "IntoOutcome",
+    "IntoDeferred",
+    "IntoFailure",
+    "ReactorTime",
+    "ReactorThreads",
+];
 
 /// The CamelCase names `src/lib.rs` re-exports with `pub use` (the public
 /// types and traits).

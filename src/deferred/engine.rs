@@ -325,7 +325,7 @@ impl<T: 'static> State<T> {
                 .debugged()
                 .then(|| debug::lookup(key))
                 .flatten()
-                .map(|sites| sites.created),
+                .and_then(|sites| sites.created),
         })
     }
 }
@@ -435,9 +435,27 @@ impl<T: Send + 'static> Inner<T> {
     pub(crate) fn start_debugging(&self, created: Site) {
         let mut state = self.lock();
         state.life |= DEBUG;
-        debug::register(self.key(), created);
+        debug::register(self.key(), Some(created));
         if state.called() {
             debug::note_fired(self.key(), created);
+        }
+    }
+
+    /// `Deferred::set_debug`: on, records from now on where it is first
+    /// fired (if it is not fired yet; no creator: it was made before);
+    /// off, forgets its record. Nothing if it is already as asked.
+    #[cold]
+    pub(crate) fn set_debug(&self, on: bool) {
+        let mut state = self.lock();
+        if on == state.debugged() {
+            return;
+        }
+        if on {
+            state.life |= DEBUG;
+            debug::register(self.key(), None);
+        } else {
+            state.life &= !DEBUG;
+            debug::take(self.key());
         }
     }
 

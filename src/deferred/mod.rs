@@ -522,6 +522,30 @@ impl<T: Send + 'static> Deferred<T> {
         self.push_handler(move |result| result.inspect_err(f).into())
     }
 
+    /// Debug mode for this Deferred alone (Twisted's `d.debug = True`),
+    /// whatever the process-wide [`set_debugging`](crate::set_debugging)
+    /// says: on, it records where it is first fired (if it is not fired
+    /// yet) and a second fire's [`AlreadyCalledError`](struct@AlreadyCalledError)
+    /// and its unhandled-failure report say so; where it was made is not
+    /// known (it was made before), as in Twisted. Off, it forgets what it
+    /// recorded (a Deferred made in debug mode too). `docs/semantics.md`,
+    /// "Debug mode".
+    ///
+    /// ```
+    /// use deferred::Deferred;
+    ///
+    /// let d = Deferred::<u8>::new();
+    /// d.set_debug(true);
+    /// d.callback(1).unwrap(); // noted: the first fire
+    /// let err = d.callback(2).unwrap_err();
+    /// assert!(err.first_fired_at().is_some());
+    /// assert!(err.created_at().is_none());
+    /// assert!(err.to_string().contains("first fired at"));
+    /// ```
+    pub fn set_debug(&self, on: bool) {
+        self.inner.set_debug(on);
+    }
+
     /// Where the Deferred is in its life.
     pub fn state(&self) -> DeferredState {
         self.inner.state()

@@ -142,4 +142,36 @@ def unhandled_report_with_debugging_names_the_creator_and_the_first_invoker(log)
             log(f"report created in {named(lines, 'C')}, first fired in {named(lines, 'I')}")
 
 
+
+@scenario
+def per_deferred_debug_names_the_first_invoker_only(log):
+    # `d.debug = True` on one Deferred, debugging off: its first fire is
+    # recorded from then on, its creator is not (it was made before); other
+    # Deferreds record nothing; `d.debug = False` and it says nothing more.
+    def body():
+        d = create()
+        d.debug = True
+        call_1(d)
+        try:
+            call_2(d)
+        except defer.AlreadyCalledError as e:
+            lines = e.args[0].split("\n")
+            log(
+                "AlreadyCalledError, created in "
+                f"{named(lines, 'C')}, first fired in {named(lines, 'I')}"
+            )
+        d.debug = False
+        try:
+            call_2(d)
+        except defer.AlreadyCalledError as e:
+            log(f"switched off: debug info: {bool(e.args)}")
+        other = create()
+        call_1(other)
+        try:
+            call_2(other)
+        except defer.AlreadyCalledError as e:
+            log(f"another Deferred: debug info: {bool(e.args)}")
+
+    with_debugging(False, body)
+
 main()
