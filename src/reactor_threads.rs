@@ -5,7 +5,7 @@
 
 use crate::job::Job;
 use crate::pool::PoolStoppedError;
-use crate::reactor::{Reactor, ReactorError};
+use crate::reactor::{Reactor, ReactorError, WeakReactor};
 use crate::testing::MemoryReactor;
 
 /// A reactor that takes calls from other threads and runs work in a thread
@@ -81,14 +81,6 @@ pub(crate) mod sealed {
     }
 
     impl Target<'_> {
-        /// An owned handle, for the way back.
-        pub(crate) fn to_back(self) -> Back {
-            match self {
-                Target::Real(r) => Back::Real(r.clone()),
-                Target::Memory(m) => Back::Memory(m.clone()),
-            }
-        }
-
         /// A job goes out to a thread (the real reactor spins for it).
         pub(crate) fn job_out(self) {
             if let Target::Real(r) = self {
@@ -96,10 +88,32 @@ pub(crate) mod sealed {
             }
         }
 
-        /// The job counted by `job_out` will not come back after all.
-        pub(crate) fn job_not_out(self) {
-            if let Target::Real(r) = self {
-                r.job_not_out();
+        /// An owned handle, for the way back, holding a [`Reactor`]
+        /// weakly (a job queued on a reactor's own pool must not keep it
+        /// alive).
+        pub(crate) fn to_weak_back(self) -> WeakBack {
+            match self {
+                Target::Real(r) => WeakBack::Real(r.downgrade()),
+                Target::Memory(m) => WeakBack::Memory(m.clone()),
+            }
+        }
+    }
+
+    /// A [`Back`] that does not keep a [`Reactor`] alive.
+    #[derive(Clone)]
+    pub(crate) enum WeakBack {
+        /// The real reactor, weakly.
+        Real(WeakReactor),
+        /// A memory reactor (a test's).
+        Memory(MemoryReactor),
+    }
+
+    impl WeakBack {
+        /// The reactor, if a handle to it is alive.
+        pub(crate) fn upgrade(&self) -> Option<Back> {
+            match self {
+                WeakBack::Real(r) => r.upgrade().map(Back::Real),
+                WeakBack::Memory(m) => Some(Back::Memory(m.clone())),
             }
         }
     }
@@ -115,6 +129,21 @@ pub(crate) mod sealed {
     }
 
     impl Back {
+        /// See [`Reactor::job_not_out`].
+        pub(crate) fn job_not_out(&self) {
+            if let Back::Real(r) = self {
+                r.job_not_out();
+            }
+        }
+
+        /// See [`Target::to_weak_back`].
+        pub(crate) fn downgrade(&self) -> WeakBack {
+            match self {
+                Back::Real(r) => WeakBack::Real(r.downgrade()),
+                Back::Memory(m) => WeakBack::Memory(m.clone()),
+            }
+        }
+
         /// Queues a call, or gives it back if the reactor has stopped.
         pub(crate) fn push_call(&self, job: Job) -> Result<(), Job> {
             match self {

@@ -6,8 +6,8 @@ use crate::deferred::{Deferred, IntoOutcome, Outcome};
 use crate::failure::Failure;
 use crate::job::{Job, Task};
 use crate::mutant;
-use crate::pool::ThreadPool;
-use crate::reactor_threads::sealed::{Back, Target};
+use crate::pool::{PoolStoppedError, ThreadPool};
+use crate::reactor_threads::sealed::{Back, Target, WeakBack};
 use crate::reactor_threads::ReactorThreads;
 use crate::unwind;
 
@@ -30,10 +30,15 @@ use crate::unwind;
 ///
 /// If the pool refuses the work (the reactor has stopped, so has its pool),
 /// the returned Deferred has already failed with
-/// [`PoolStoppedError`](crate::PoolStoppedError). If the reactor stops before
-/// the result can cross back (only possible with
-/// [`defer_to_thread_pool`] and a pool that outlives the reactor), the
-/// Deferred fires on the worker thread instead, rather than lose the result.
+/// [`PoolStoppedError`](crate::PoolStoppedError); if the reactor is dropped
+/// before it ever ran, its pool never started and drops the work unrun, and
+/// the Deferred fails with `PoolStoppedError` then. If the reactor stops (or
+/// is dropped) before the result can cross back (only possible with
+/// [`defer_to_thread_pool`] and a pool that outlives the reactor, or one of
+/// yours, started), the Deferred fires on the worker thread (or the thread
+/// that drops the reactor) instead, rather than lose the result. The queued
+/// work holds the [`Reactor`](crate::Reactor) weakly: it never keeps a
+/// reactor alive.
 ///
 /// ```
 /// use deferred::{defer_to_thread, Reactor};
@@ -127,13 +132,12 @@ where
     let task = Box::new(ToThread {
         stage: Stage::Work(f),
         target: d.clone(),
-        reactor: Some(reactor.to_back()),
+        reactor: reactor.to_weak_back(),
     });
     reactor.job_out();
-    if let Err(refused) = submit(task) {
-        reactor.job_not_out();
-        fire_or_log(&d, Err(Failure::new(refused)));
-    }
+    // Refused: `submit` dropped the task, whose drop uncounted it and
+    // failed `d` with `PoolStoppedError`.
+    let _refused = submit(task);
     d
 }
 
@@ -141,13 +145,18 @@ where
 /// [`Work`](Stage::Work)), it keeps the outcome and sends *itself* to the
 /// reactor, where it runs again (stage [`Done`](Stage::Done)) and fires the
 /// Deferred. One allocation carries the work there and the result back.
-struct ToThread<F, T: 'static> {
+///
+/// It holds a [`Reactor`](crate::Reactor) weakly: a task queued in the pool
+/// of a reactor that never runs must not keep that reactor (and so the pool
+/// holding the task) alive (issue 17 item 4). Dropped without running, it
+/// still fires its Deferred (see its `Drop`).
+struct ToThread<F, T: Send + 'static> {
     /// What runs next.
     stage: Stage<F, T>,
     /// The Deferred to fire.
     target: Deferred<T>,
-    /// Where to send the result; taken when the task crosses back.
-    reactor: Option<Back>,
+    /// Where to send the result.
+    reactor: WeakBack,
 }
 
 /// Where a [`ToThread`] task is.
@@ -169,8 +178,14 @@ where
     fn run(mut self: Box<Self>) {
         match std::mem::replace(&mut self.stage, Stage::Taken) {
             Stage::Work(f) => {
-                let reactor = self.reactor.take().expect("a task crosses back once");
-                let outcome = match unwind::outcome(|| f().into_outcome()) {
+                let outcome = unwind::outcome(|| f().into_outcome());
+                let Some(reactor) = self.reactor.upgrade() else {
+                    // The reactor was dropped without running (and the pool
+                    // is not its own): no reactor thread will ever be, so
+                    // the Deferred fires here, rather than never.
+                    return deliver(&self.target, outcome);
+                };
+                let outcome = match outcome {
                     // The job returned a Deferred: whoever fires it, on
                     // whatever thread, the callbacks must still run on the
                     // reactor thread, so the target waits on a relay that
@@ -197,6 +212,28 @@ where
     }
 }
 
+impl<F, T: Send + 'static> Drop for ToThread<F, T> {
+    /// A task dropped before its work ran (refused by a stopped pool, or
+    /// discarded by the stop of a pool that never started: a reactor
+    /// dropped without running) fails its Deferred with
+    /// [`PoolStoppedError`]; one dropped with its result (the calls of a
+    /// reactor dropped without running) fires it with that result, here.
+    /// Either way the Deferred fires rather than stay pending for ever.
+    fn drop(&mut self) {
+        match std::mem::replace(&mut self.stage, Stage::Taken) {
+            Stage::Work(work) => {
+                drop(work);
+                if let Some(reactor) = self.reactor.upgrade() {
+                    reactor.job_not_out();
+                }
+                fire_or_log(&self.target, Err(Failure::new(PoolStoppedError)));
+            }
+            Stage::Done(outcome) => deliver(&self.target, outcome),
+            Stage::Taken => {}
+        }
+    }
+}
+
 /// Fires `d` with the outcome of the work (a value, a failure, or the relay
 /// to wait on), on the reactor thread (or on the worker, if the reactor has
 /// stopped).
@@ -216,14 +253,21 @@ fn relay_to_reactor<T: Send + 'static>(reactor: &Back, inner: Deferred<T>) -> De
             inner.cancel();
         }
     });
-    let (target, reactor) = (relay.clone(), reactor.clone());
+    // Weakly, as `ToThread`: `inner` may be kept by something the reactor
+    // holds.
+    let (target, reactor) = (relay.clone(), reactor.downgrade());
     let _consumed: Deferred<()> = inner.then(move |result| {
         let fire: Job = Box::new(move || fire_or_log(&target, result));
-        if reactor.is_in_reactor_thread() {
-            fire.run();
-        } else if let Err(fire) = reactor.push_call(fire) {
-            // The reactor has stopped: nowhere else to fire it.
-            fire.run();
+        match reactor.upgrade() {
+            Some(reactor) if reactor.is_in_reactor_thread() => fire.run(),
+            Some(reactor) => {
+                if let Err(fire) = reactor.push_call(fire) {
+                    // The reactor has stopped: nowhere else to fire it.
+                    fire.run();
+                }
+            }
+            // The reactor is gone: nowhere else to fire it.
+            None => fire.run(),
         }
     });
     relay

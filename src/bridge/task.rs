@@ -125,11 +125,15 @@ impl Reactor {
     /// [`call_from_thread`](Reactor::call_from_thread)), for code that must
     /// stay there. Cancellation and output as for `ensure_deferred`.
     ///
-    /// Once the reactor has stopped, a poll can no longer run: the Deferred
-    /// fails with [`ReactorError::Stopped`] and the future is dropped, at
-    /// once if the reactor had stopped (or was dropped unrun), else at the
-    /// first wake-up after the stop. The stop itself does not fail a future
-    /// suspended at that moment: one that nothing wakes again stays pending.
+    /// A stop polls the future once more if a wake-up was queued before the
+    /// stop's final drain began (see [`Reactor::run`]); from then on a poll
+    /// can no longer run: the Deferred fails with [`ReactorError::Stopped`]
+    /// and the future is dropped, at once if the reactor had stopped (or was
+    /// dropped unrun), else at its first wake-up after that. So a future
+    /// that wakes itself forever (a `yield_now` loop) does not keep `run`
+    /// from returning: it fails with `Stopped`. The stop itself does not
+    /// fail a future suspended at that moment: one that nothing wakes again
+    /// stays pending.
     ///
     /// ```
     /// use deferred::{defer_to_thread, react, Deferred};
@@ -171,7 +175,8 @@ impl<T: Send + 'static> Deferred<T> {
     /// one) and fails the Deferred with `CancelledError`. Once the reactor
     /// has stopped, a wake-up (or the first poll) can no longer run: the
     /// Deferred fails with [`ReactorError::Stopped`] and the future is
-    /// dropped, as for [`Reactor::spawn`].
+    /// dropped, as for [`Reactor::spawn`] (a future that wakes itself
+    /// forever included: the stop still returns).
     ///
     /// A future that needs its own runtime's context to be polled (tokio's
     /// timers and sockets) must run on that runtime: spawn it there and pass

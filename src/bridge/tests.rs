@@ -685,6 +685,119 @@ fn a_spawned_task_woken_after_the_stop_fails_with_stopped() {
     assert!(dropped.load(Ordering::SeqCst));
 }
 
+/// Wakes itself and returns `Pending` once, then is ready: tokio's
+/// `yield_now` (issue 17 item 1).
+struct Yield(bool);
+
+impl Future for Yield {
+    type Output = ();
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.0 {
+            Poll::Ready(())
+        } else {
+            self.0 = true;
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        }
+    }
+}
+
+/// Sets its flag when dropped (the future it lives in was dropped).
+struct SetOnDrop(Arc<AtomicBool>);
+
+impl Drop for SetOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+}
+
+/// Runs `reactor` on another thread and fails (rather than hang the
+/// suite) if `run` has not returned within a minute.
+fn run_or_hang(reactor: &Reactor) {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let r = reactor.clone();
+    let running = thread::spawn(move || tx.send(r.run()).unwrap());
+    let ran = rx.recv_timeout(Duration::from_secs(60));
+    assert_eq!(ran, Ok(Ok(())), "run must return");
+    running.join().unwrap();
+}
+
+/// A cooperative background task that never ends: it yields forever,
+/// counting its polls; its drop sets `dropped`.
+fn yield_forever(polls: &Arc<AtomicUsize>, dropped: &Arc<AtomicBool>) -> impl Future<Output = ()> {
+    let (polls, guard) = (Arc::clone(polls), SetOnDrop(Arc::clone(dropped)));
+    async move {
+        let _guard = guard;
+        loop {
+            polls.fetch_add(1, Ordering::SeqCst);
+            Yield(false).await;
+        }
+    }
+}
+
+/// Issue 17 item 1: a stop returns in bounded time while tasks
+/// (`Reactor::spawn` and `Deferred::from_future`) yield forever: the drain
+/// runs the polls queued before it began, and a task that wakes itself
+/// again then fails with `ReactorError::Stopped`, its future dropped.
+/// (Before, each poll queued the next and `run` never returned: the test
+/// fails on the 60 s guard.)
+#[test]
+fn a_stop_returns_while_spawned_tasks_yield_forever() {
+    let reactor = Reactor::new();
+    let (polls, spawned_dropped, adapted_dropped) = (
+        Arc::new(AtomicUsize::new(0)),
+        Arc::new(AtomicBool::new(false)),
+        Arc::new(AtomicBool::new(false)),
+    );
+    let spawned: Deferred<()> = reactor.spawn(yield_forever(&polls, &spawned_dropped));
+    let adapted: Deferred<()> =
+        Deferred::from_future(&reactor, yield_forever(&polls, &adapted_dropped));
+    let r = reactor.clone();
+    reactor
+        .call_later(Duration::from_millis(10), move || r.stop().unwrap())
+        .unwrap();
+    run_or_hang(&reactor);
+    for (d, dropped) in [(&spawned, &spawned_dropped), (&adapted, &adapted_dropped)] {
+        assert_eq!(
+            failure(d).downcast_ref::<ReactorError>(),
+            Some(&ReactorError::Stopped)
+        );
+        assert!(dropped.load(Ordering::SeqCst), "the future is dropped");
+    }
+    // Polled while the loop ran; none after `run` returned.
+    let after = polls.load(Ordering::SeqCst);
+    assert!(after >= 2);
+    thread::sleep(Duration::from_millis(10));
+    assert_eq!(polls.load(Ordering::SeqCst), after);
+}
+
+/// The same with the stop made from inside the yielding task's own poll:
+/// the poll it queued before returning still runs in the drain (it was
+/// queued before the drain began), the next is refused.
+#[test]
+fn a_task_that_stops_the_reactor_and_yields_on_fails_with_stopped() {
+    let reactor = Reactor::new();
+    let polls = Arc::new(AtomicUsize::new(0));
+    async fn stop_at_poll_3(r: Reactor, counted: Arc<AtomicUsize>) {
+        loop {
+            if counted.fetch_add(1, Ordering::SeqCst) == 3 {
+                r.stop().unwrap();
+                assert_eq!(r.stop(), Err(ReactorError::NotRunning));
+            }
+            Yield(false).await;
+        }
+    }
+    let d: Deferred<()> = reactor.spawn(stop_at_poll_3(reactor.clone(), Arc::clone(&polls)));
+    run_or_hang(&reactor);
+    assert_eq!(
+        failure(&d).downcast_ref::<ReactorError>(),
+        Some(&ReactorError::Stopped)
+    );
+    // Polls 0 to 3 in the loop; poll 3 stops it and yields, queueing poll
+    // 4, which the drain runs; poll 4's wake-up is refused.
+    assert_eq!(polls.load(Ordering::SeqCst), 5);
+}
+
 #[test]
 fn from_future_drives_a_future_woken_from_another_thread_on_the_reactor() {
     // test_defer.DeferredFutureAdapterTests.test_fromFuture

@@ -190,8 +190,9 @@ impl ThreadPoolBuilder {
     /// (not even the minimum) until [`ThreadPool::start`]. A
     /// [`Reactor`](crate::Reactor) starts its own pool this way when it
     /// runs, so work handed to `defer_to_thread` before `run` waits for the
-    /// loop (Twisted's `callWhenRunning(threadpool.start)`). `stop` on a pool
-    /// never started starts it, so that every accepted job still runs.
+    /// loop (Twisted's `callWhenRunning(threadpool.start)`). A pool stopped
+    /// (or dropped) without ever being started runs nothing: its queued jobs
+    /// are dropped unrun, as Twisted's are (see [`ThreadPool::stop`]).
     ///
     /// # Errors
     ///

@@ -69,8 +69,11 @@
 //!    lock, then grows the pool for the queue, reading the count under the
 //!    same lock; a submit racing it either finds `CAN_GROW` set and takes the
 //!    lock to start a thread, or was counted before `start` read the count.
-//!    `stop` starts a pool that never was, so that it still runs every
-//!    accepted job (note 4).
+//!    A pool that never started runs nothing, as Twisted's (whose
+//!    `testCallBeforeStartupUnexecuted` a reactor dropped unrun must pass):
+//!    `stop` finds `started` clear in the critical section that sets
+//!    `CLOSED`, so no thread can start any more, and drops the jobs counted
+//!    before `CLOSED` without running them.
 //! 8. **Stats.** `threads`, sleepers (`idle`) and `wakeups` change under the
 //!    lock; the searcher count changes in the word, under the lock when a
 //!    worker sleeps, wakes or exits, without it when a worker claims a job
@@ -499,6 +502,12 @@ impl ThreadPool {
     /// they are all gone. Calling it again, or from several threads, is fine:
     /// each call returns once the pool is stopped.
     ///
+    /// A pool built with [`build_unstarted`](ThreadPoolBuilder::build_unstarted)
+    /// and never [`start`](Self::start)ed runs nothing (as Twisted's): its
+    /// queued jobs are dropped without running (`call_in_thread_with_callback`'s
+    /// `on_result` is not called; a [`defer_to_thread`](crate::defer_to_thread)
+    /// Deferred fails with [`PoolStoppedError`]). Dropping the pool stops it.
+    ///
     /// # Errors
     ///
     /// [`StopFromWorkerError`] when called on one of this pool's own worker
@@ -835,20 +844,28 @@ impl Shared {
     }
 
     fn stop(self: &Arc<Self>) -> Result<(), StopFromWorkerError> {
-        // A pool never started has jobs and no worker to run them: start it,
-        // so that stop keeps its promise (every accepted job runs).
-        let _ = self.start();
         let mut state = self.state.lock();
         if state.phase == Phase::Open {
             state.phase = Phase::Stopping;
             self.word.fetch_or(CLOSED, Ordering::AcqRel);
             self.sync_flags(&state);
             self.work.notify_all();
-            // Jobs counted before `CLOSED` may have no worker yet (their
-            // submit has not reached `find_worker`): start them one, so that
-            // no accepted job is left behind when the last worker exits.
+            let never_started = !state.started;
             drop(state);
-            self.grow_for_queue();
+            if never_started {
+                // Design note 7: a pool that never started runs nothing (as
+                // Twisted's). `started` and `CLOSED` were decided under the
+                // one lock, so no worker starts from now on, and every job
+                // counted before `CLOSED` is here to drop (a push still on
+                // its way is waited for).
+                self.discard_queued();
+            } else {
+                // Jobs counted before `CLOSED` may have no worker yet (their
+                // submit has not reached `find_worker`): start them one, so
+                // that no accepted job is left behind when the last worker
+                // exits.
+                self.grow_for_queue();
+            }
             state = self.state.lock();
         }
         if state.worker_ids.contains(&thread::current().id()) {
@@ -872,6 +889,17 @@ impl Shared {
                 Phase::Open => unreachable!("stop moved the phase past Open"),
                 Phase::Stopping | Phase::Joining => state = self.done.wait(state),
             }
+        }
+    }
+}
+
+impl Shared {
+    /// Drops, without running them, the jobs queued in a pool that stops
+    /// without ever having started (design note 7). Their destructors are
+    /// user code: no lock is held.
+    fn discard_queued(&self) {
+        while self.claim(false).is_some() {
+            drop(self.queue.pop_promised());
         }
     }
 }

@@ -662,24 +662,62 @@ fn adjust_pool_size_on_an_unstarted_pool_changes_only_the_numbers() {
     pool.stop().unwrap();
 }
 
+/// Issue 17 item 4: a pool that never started runs nothing, as Twisted's
+/// (`testCallBeforeStartupUnexecuted`): `stop`, or the drop, drops its
+/// queued jobs without running them (each closure dropped once, not
+/// leaked), `on_result` is not called, and no thread ever starts. (It used
+/// to start the pool to run them.)
 #[test]
-fn stop_of_a_never_started_pool_still_runs_every_accepted_job() {
-    let pool = ThreadPool::builder().build_unstarted().unwrap();
-    let (tx, rx) = mpsc::channel();
-    for i in 0..3 {
-        let tx = tx.clone();
-        pool.call_in_thread(move || tx.send(i).unwrap()).unwrap();
+fn stop_or_drop_of_a_never_started_pool_runs_nothing_and_drops_its_jobs() {
+    for drop_it in [false, true] {
+        let pool = ThreadPool::builder()
+            .min_threads(2)
+            .build_unstarted()
+            .unwrap();
+        let ran = Arc::new(AtomicUsize::new(0));
+        let dropped = Arc::new(AtomicUsize::new(0));
+        for _ in 0..3 {
+            let (ran, guard) = (Arc::clone(&ran), DropCount(Arc::clone(&dropped)));
+            pool.call_in_thread(move || {
+                let _guard = guard;
+                ran.fetch_add(1, Ordering::SeqCst);
+            })
+            .unwrap();
+        }
+        let (ran2, guard) = (Arc::clone(&ran), DropCount(Arc::clone(&dropped)));
+        pool.call_in_thread_with_callback(
+            move |_: Result<(), Failure>| {
+                let _guard = guard;
+                ran2.fetch_add(1, Ordering::SeqCst);
+            },
+            || (),
+        )
+        .unwrap();
+        if drop_it {
+            drop(pool);
+        } else {
+            pool.stop().unwrap();
+            assert_eq!(pool.stats().threads, 0);
+            assert_eq!(pool.stats().queued, 0);
+            assert_eq!(
+                pool.start(),
+                Err(PoolStoppedError),
+                "a stopped pool never starts"
+            );
+            pool.stop().unwrap(); // idempotent
+        }
+        assert_eq!(ran.load(Ordering::SeqCst), 0, "nothing ran");
+        assert_eq!(dropped.load(Ordering::SeqCst), 4, "every job dropped once");
     }
-    pool.stop().unwrap();
-    let mut got: Vec<i32> = rx.try_iter().collect();
-    got.sort_unstable();
-    assert_eq!(got, [0, 1, 2]);
-    assert_eq!(pool.stats().threads, 0);
-    assert_eq!(
-        pool.start(),
-        Err(PoolStoppedError),
-        "a stopped pool never starts again"
-    );
+}
+
+/// Counts its drops.
+struct DropCount(Arc<AtomicUsize>);
+
+impl Drop for DropCount {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
 }
 
 /// A job submitted while the only worker the maximum allows sits idle wakes

@@ -32,14 +32,18 @@
 //!    untimed, so a loom model (where timed waits never time out) can drive
 //!    `run` with calls and stops alone; a timer with a zero delay is due at
 //!    once and needs no waiting either.
-//! 6. **Shutdown order:** the loop leaves at `stop`; then the thread pool
-//!    stops (its queued jobs run and it joins every worker), so results that
-//!    workers hand back meanwhile are still queued; then the calls are
-//!    drained until none is pending, and only then `STOPPED` is set, with a
-//!    compare-and-swap that succeeds only while none is pending: a call
-//!    counted before it is drained, one counted after it is refused (its
-//!    caller gets it back). Then, under the lock, the phase becomes `Stopped`
-//!    and pending timers are discarded.
+//! 6. **Shutdown order, in bounded time:** the loop leaves at `stop` (after
+//!    the batch it is running); then the thread pool stops (its queued jobs
+//!    run and it joins every worker), so results that workers hand back
+//!    meanwhile are still queued; then one `fetch_or` sets `STOPPED` and
+//!    reads the count in the same step: the calls counted before it (made
+//!    before the stop, or while the pool stopped) are drained, once; a call
+//!    counted after it is refused (its caller gets it back). A call the
+//!    drain runs cannot queue another (nor a task's poll queue the next
+//!    one), so a call or a task that re-queues itself forever does not keep
+//!    `run` from returning: the drain runs a number of calls fixed when it
+//!    begins. Then, under the lock, the phase becomes `Stopped` and pending
+//!    timers are discarded.
 //! 7. **Spin before sleeping, when a result is due.** When jobs that
 //!    `defer_to_thread` handed to threads are still out (`out`), the loop
 //!    spins briefly (`Backoff`, outside the lock) on the pending count before
@@ -252,9 +256,17 @@ impl Reactor {
 
     /// Turns the loop on the calling thread, which becomes the reactor
     /// thread, until [`stop`](Self::stop); then stops the thread pool (which
-    /// runs its queued jobs and joins its workers), runs the calls they handed
-    /// back, and returns. First it runs the
+    /// runs its queued jobs and joins its workers), runs the calls queued
+    /// until then (those made before the stop, and the results the workers
+    /// handed back), once, refusing new ones from that moment, discards the
+    /// pending timers, and returns. First it runs the
     /// [`call_when_running`](Self::call_when_running) calls, in order.
+    ///
+    /// The stop takes bounded time whatever the calls do (beyond the jobs
+    /// the pool is running, which it waits for): a call the final drain runs
+    /// that queues another gets [`ReactorError::Stopped`], and a task
+    /// ([`spawn`](Self::spawn), [`Deferred::from_future`]) that wakes itself
+    /// again then fails with `ReactorError::Stopped`, its future dropped.
     ///
     /// A panic in any call it runs is logged and contained.
     ///
@@ -348,12 +360,13 @@ impl Reactor {
     /// Runs `f` on the reactor thread, soon (Twisted's `callFromThread`):
     /// callable from any thread, the reactor's own included; wakes a
     /// sleeping loop. Calls from one thread run in the order they were made.
-    /// Before `run`, calls wait for it; while the reactor stops, calls are
-    /// still run, before `run` returns.
+    /// Before `run`, calls wait for it; while the reactor stops, calls made
+    /// until its pool has stopped still run, once, before `run` returns.
     ///
     /// # Errors
     ///
-    /// [`ReactorError::Stopped`] once the reactor has stopped: `f` is dropped
+    /// [`ReactorError::Stopped`] once the stop's final drain has begun (see
+    /// [`run`](Self::run)), from a call that drain runs too: `f` is dropped
     /// without running.
     ///
     /// ```
@@ -739,41 +752,46 @@ impl Inner {
                 "reactor ran on one of its own pool's workers; the pool stops without a join"
             );
         }
-        let discarded = loop {
-            let calls = pending(self.inbound.load(Ordering::Acquire));
-            if calls > 0 {
-                if mutant::on("reactor_no_drain") {
-                    for _ in 0..calls {
-                        drop(self.calls.pop_promised());
-                    }
-                    self.inbound.fetch_sub(calls * ONE_CALL, Ordering::AcqRel);
-                } else {
-                    self.run_calls(calls);
-                }
-                continue;
+        let accepted = self.refuse_calls();
+        if mutant::on("reactor_no_drain") {
+            for _ in 0..accepted {
+                drop(self.calls.pop_promised());
             }
+            self.inbound
+                .fetch_sub(accepted * ONE_CALL, Ordering::AcqRel);
+        } else {
+            // Calls these make are refused: a call (or a task's poll) that
+            // queues itself again cannot keep the drain going.
+            self.run_calls(accepted);
+        }
+        let discarded = {
             let mut state = self.state.lock();
-            if self.try_refuse_calls() {
-                state.phase = Phase::Stopped;
-                state.thread = None;
-                break (
-                    state.timers.discard_all(),
-                    std::mem::take(&mut state.when_running),
-                );
-            }
+            state.phase = Phase::Stopped;
+            state.thread = None;
+            (
+                state.timers.discard_all(),
+                std::mem::take(&mut state.when_running),
+            )
         };
         drop(discarded); // user destructors, outside the lock
     }
 
-    /// Sets `STOPPED` if no call is pending, in one step with the count
-    /// (design note 6); false if a call came in first.
-    fn try_refuse_calls(&self) -> bool {
-        self.flag_if_none_pending(STOPPED, mutant::on("reactor_stops_over_a_call"))
+    /// Sets `STOPPED` and returns how many calls were pending, in one step
+    /// with the count (design note 6): a call counted before it is to be
+    /// drained, one counted after it is refused.
+    fn refuse_calls(&self) -> usize {
+        if mutant::on("reactor_stops_over_a_call") {
+            // Two steps: a call counted between them is accepted, never run.
+            let calls = pending(self.inbound.load(Ordering::Acquire));
+            self.inbound.fetch_or(STOPPED, Ordering::AcqRel);
+            return calls;
+        }
+        pending(self.inbound.fetch_or(STOPPED, Ordering::AcqRel))
     }
 
     /// Sets `flag` in `inbound` only while no call is pending, in one step
-    /// with the count (design notes 2 and 6: the sleep and stop decisions);
-    /// false if a call is pending. `ignore_pending` is the mutants' switch.
+    /// with the count (design note 2: the sleep decision); false if a call
+    /// is pending. `ignore_pending` is the mutant's switch.
     fn flag_if_none_pending(&self, flag: usize, ignore_pending: bool) -> bool {
         let mut word = self.inbound.load(Ordering::Acquire);
         loop {

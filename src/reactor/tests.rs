@@ -198,6 +198,152 @@ fn calls_queued_while_stopping_still_run_before_run_returns() {
     assert_eq!(ran.load(Ordering::SeqCst), 1);
 }
 
+/// A call that queues itself again forever (issue 17 item 1): the stop
+/// still returns. The copy the drain runs is the last: its own
+/// `call_from_thread` gets `ReactorError::Stopped` (and its closure is
+/// dropped, not leaked).
+#[test]
+fn a_call_that_requeues_itself_forever_does_not_keep_the_stop_from_returning() {
+    /// Runs, counts, queues itself again; records a refusal.
+    fn requeue(r: Reactor, runs: Arc<AtomicUsize>, refused: Arc<Mutex<Option<ReactorError>>>) {
+        runs.fetch_add(1, Ordering::SeqCst);
+        let (r2, runs2, refused2) = (r.clone(), Arc::clone(&runs), Arc::clone(&refused));
+        if let Err(error) = r.call_from_thread(move || requeue(r2, runs2, refused2)) {
+            *refused.lock().unwrap() = Some(error);
+        }
+    }
+    let reactor = Reactor::new();
+    let runs = Arc::new(AtomicUsize::new(0));
+    let refused = Arc::new(Mutex::new(None));
+    {
+        let (r, runs, refused) = (reactor.clone(), Arc::clone(&runs), Arc::clone(&refused));
+        reactor
+            .call_from_thread(move || requeue(r, runs, refused))
+            .unwrap();
+    }
+    reactor
+        .call_later(Duration::from_millis(10), stopper(&reactor))
+        .unwrap();
+    let (tx, rx) = mpsc::channel();
+    let r = reactor.clone();
+    let running = std::thread::spawn(move || tx.send(r.run()).unwrap());
+    assert_eq!(
+        rx.recv_timeout(Duration::from_secs(60)),
+        Ok(Ok(())),
+        "run must return while a call re-queues itself"
+    );
+    running.join().unwrap();
+    assert_eq!(*refused.lock().unwrap(), Some(ReactorError::Stopped));
+    let after = runs.load(Ordering::SeqCst);
+    assert!(after >= 2);
+    std::thread::sleep(Duration::from_millis(10));
+    assert_eq!(runs.load(Ordering::SeqCst), after);
+    // Nothing holds the reactor any more: no call is left queued.
+    assert_eq!(Arc::strong_count(&reactor.inner), 1);
+}
+
+/// A call made while the reactor stops, from the reactor thread or from a
+/// worker whose job the stop waits for, still runs; a call made by a call
+/// the final drain runs is refused.
+#[test]
+fn calls_made_by_the_final_drain_are_refused() {
+    let reactor = Reactor::new();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let (r, seen2) = (reactor.clone(), Arc::clone(&seen));
+    reactor
+        .call_when_running(move || {
+            r.stop().unwrap();
+            let (r2, seen3) = (r.clone(), Arc::clone(&seen2));
+            r.thread_pool()
+                .call_in_thread(move || {
+                    let (r3, seen4) = (r2.clone(), Arc::clone(&seen3));
+                    r2.call_from_thread(move || {
+                        seen4.lock().unwrap().push("from the worker");
+                        let seen5 = Arc::clone(&seen4);
+                        let again = r3.call_from_thread(move || {
+                            seen5.lock().unwrap().push("from the drain");
+                        });
+                        assert_eq!(again, Err(ReactorError::Stopped));
+                        assert!(matches!(
+                            r3.call_later(Duration::ZERO, || ()),
+                            Err(ReactorError::Stopped)
+                        ));
+                    })
+                    .unwrap();
+                })
+                .unwrap();
+        })
+        .unwrap();
+    reactor.run().unwrap();
+    assert_eq!(*seen.lock().unwrap(), ["from the worker"]);
+}
+
+/// Issue 17 item 4, Twisted's `testCallBeforeStartupUnexecuted`: a reactor
+/// dropped (its last handle) before it ever ran runs nothing it was handed
+/// (a pool job, a call, a timer, a `call_when_running` call, a
+/// `defer_to_thread` job), drops each closure once, and is freed: no queued
+/// job keeps it alive (a `defer_to_thread` job held the reactor, which held
+/// the pool that held the job: the reactor, its pool, its timers and the
+/// closure leaked, and the Deferred never fired). The `defer_to_thread`
+/// Deferred fails with `PoolStoppedError`.
+#[test]
+fn a_reactor_dropped_before_it_ran_runs_nothing_and_frees_everything() {
+    let reactor = Reactor::new();
+    let ran = Arc::new(AtomicUsize::new(0));
+    let dropped = Arc::new(AtomicUsize::new(0));
+    let job = || {
+        let (ran, guard) = (Arc::clone(&ran), DropCount(Arc::clone(&dropped)));
+        move || {
+            let _guard = guard;
+            ran.fetch_add(1, Ordering::SeqCst);
+        }
+    };
+    reactor.thread_pool().call_in_thread(job()).unwrap();
+    reactor.call_from_thread(job()).unwrap();
+    reactor.call_later(Duration::ZERO, job()).unwrap();
+    reactor.call_when_running(job()).unwrap();
+    let d: Deferred<usize> = defer_to_thread(&reactor, {
+        let job = job();
+        move || {
+            job();
+            7
+        }
+    });
+    let freed = Arc::downgrade(&reactor.inner);
+    drop(reactor);
+    assert!(freed.upgrade().is_none(), "the reactor leaked");
+    assert_eq!(ran.load(Ordering::SeqCst), 0, "nothing ran");
+    assert_eq!(
+        dropped.load(Ordering::SeqCst),
+        5,
+        "each closure dropped once"
+    );
+    let failure = d.result().expect("fired").unwrap_err();
+    assert!(failure.check::<crate::PoolStoppedError>(), "{failure:?}");
+}
+
+/// A reactor dropped unrun whose pool is the user's, started: the job runs
+/// (the pool is the user's, and started) and its result, queued for a
+/// reactor thread that will never be, fires the Deferred when the reactor
+/// is dropped, rather than never; the reactor is freed.
+#[test]
+fn a_result_queued_on_a_reactor_dropped_unrun_still_fires_its_deferred() {
+    let pool = ThreadPool::builder().max_threads(1).build().unwrap();
+    let reactor = Reactor::with_thread_pool(pool);
+    let d: Deferred<u32> = defer_to_thread(&reactor, || 5);
+    // The result crosses back as a call, which the unrun reactor keeps.
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while pending(reactor.inner.inbound.load(Ordering::Acquire)) == 0 {
+        assert!(std::time::Instant::now() < deadline, "the job never ran");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    assert!(d.result().is_none());
+    let freed = Arc::downgrade(&reactor.inner);
+    drop(reactor);
+    assert!(freed.upgrade().is_none(), "the reactor leaked");
+    assert_eq!(d.result().expect("fired").unwrap(), 5);
+}
+
 #[test]
 fn a_panicking_call_does_not_stop_the_loop() {
     let reactor = Reactor::new();

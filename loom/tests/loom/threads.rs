@@ -371,7 +371,7 @@ fn defer_to_thread_of_a_deferred_fired_elsewhere_calls_back_on_the_reactor() {
 /// unstarted (as the reactor's own pool waits for `run`). Either the submit
 /// finds the pool started and starts a worker, or `start` finds the job
 /// queued and starts one for it: the job runs once, without `stop`'s help
-/// (which would start the pool itself), and `stop` then joins every worker.
+/// (the job must run before it), and `stop` then joins every worker.
 #[test]
 fn pool_submit_racing_start_runs_the_job_without_stop() {
     model(|| {
