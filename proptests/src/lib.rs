@@ -12,9 +12,13 @@
 //!   model of `deferred_model::primitives` (`tests/primitives.rs` runs it).
 //! - [`time`]: `testing::Clock`, timeouts, `defer_later` and `LoopingCall`
 //!   against their own reference model (`tests/time.rs` runs it).
+//! - [`lifecycle`]: a reactor through its whole life, every operation that
+//!   schedules or waits from every calling context at each phase, against
+//!   what the docs say (`tests/lifecycle.rs` runs it; issue 17).
 #![forbid(unsafe_code)]
 #![deny(missing_docs, missing_debug_implementations)]
 
+pub mod lifecycle;
 pub mod machine;
 pub mod primitives;
 pub mod strategy;
