@@ -3,7 +3,8 @@
 //!
 //! Layers (see docs/verification.md for what each proves):
 //! 1. unit, integration and doc tests of the workspace;
-//! 2. the proptest state machines with many cases (release build);
+//! 2. the proptest state machines with many cases (release build; the
+//!    lifecycle machine of issue 17 among them);
 //! 3. the loom models;
 //! 4. the loom mutants (each planted bug must be caught);
 //! 5. each fuzz target for a set time (needs nightly; cargo-fuzz is

@@ -42,10 +42,10 @@ pub mod pending {
     pub const PENDING_FIX_17_1: bool = true;
     /// Item 2 (`h/local-edges`): a lock, semaphore or queue handoff from a
     /// thread-local destructor aborts the process.
-    pub const PENDING_FIX_17_2: bool = true;
+    pub const PENDING_FIX_17_2: bool = false;
     /// Item 3 (`h/lists`): a combinator given the same Deferred twice never
     /// fires.
-    pub const PENDING_FIX_17_3: bool = true;
+    pub const PENDING_FIX_17_3: bool = false;
     /// Item 4 (`h/reactor-edges`): a reactor dropped before it ran runs the
     /// pool jobs queued on it (`call_in_thread`) or leaks them
     /// (`defer_to_thread`).

@@ -221,16 +221,21 @@ impl Model {
             }
             // The primitives hand over at once, from any thread.
             Call::Handoff(_) => (Now::Value(1), Later::Done),
-            // Issue 17 item 3: a consumed input fails the combinator at once.
-            Call::Combine { dup: true, .. } => (Now::AnyFailure, Later::Done),
             // The combinators fire once all inputs (defer_to_thread's) did.
-            Call::Combine { kind, dup: false } => match (open, kind) {
-                (true, Combinator::Gather) => (Now::Ok, Later::Runs(14)),
-                (true, Combinator::Race) => (Now::Ok, Later::Runs(7)),
-                (true, Combinator::List) => (Now::Ok, Later::Runs(20)),
-                (false, Combinator::Gather) => (Now::FirstError, Later::Done),
-                (false, Combinator::Race) => (Now::FailureGroup, Later::Done),
-                (false, Combinator::List) => (Now::Value(2), Later::Done),
+            // Issue 17 item 3 (semantics.md, "An input whose result cannot
+            // come"): the same Deferred given twice counts, the second time,
+            // as failed with AlreadyChainedError at once: gather fails at
+            // once, a list holds that failure in its place (a tally of
+            // 10 per value and 1 per failure), a race waits for the other.
+            Call::Combine { kind, dup } => match (open, kind, dup) {
+                (true, Combinator::Gather, false) => (Now::Ok, Later::Runs(14)),
+                (true, Combinator::Gather, true) => (Now::FirstError, Later::Runs(7)),
+                (true, Combinator::Race, _) => (Now::Ok, Later::Runs(7)),
+                (true, Combinator::List, false) => (Now::Ok, Later::Runs(20)),
+                (true, Combinator::List, true) => (Now::Ok, Later::Runs(11)),
+                (false, Combinator::Gather, _) => (Now::FirstError, Later::Done),
+                (false, Combinator::Race, _) => (Now::FailureGroup, Later::Done),
+                (false, Combinator::List, _) => (Now::Value(2), Later::Done),
             },
         }
     }

@@ -139,6 +139,8 @@ struct Item {
     before_run: bool,
     /// Runs of its closure when the call returned.
     ran_at_once: usize,
+    /// The operation.
+    call: Option<Call>,
 }
 
 /// What an operation returns to the test thread.
@@ -173,6 +175,7 @@ fn new_item(ran: Option<Arc<AtomicUsize>>) -> Item {
         keep: Vec::new(),
         before_run: false,
         ran_at_once: 0,
+        call: None,
     }
 }
 
@@ -449,8 +452,14 @@ impl Real {
             let (want_ran, want_seen, may_be_stopped) = if unrun && item.before_run {
                 // Work queued on a reactor that never ran never runs (what
                 // ran at once, a loop's first call, stays the only run); its
-                // Deferred stays unfired or fails with a ReactorError.
-                (item.want_ran.map(|_| item.ran_at_once), None, true)
+                // Deferred stays unfired, or, for a task whose poll was
+                // queued, fails with Stopped (Reactor::spawn's rustdoc).
+                let want = if matches!(item.call, Some(Call::Spawn { .. } | Call::FromFuture)) {
+                    Seen::Failed("Stopped")
+                } else {
+                    Seen::Unfired
+                };
+                (item.want_ran.map(|_| item.ran_at_once), Some(want), false)
             } else {
                 (item.want_ran, item.want_seen, item.may_be_stopped)
             };
@@ -770,6 +779,7 @@ impl Real {
         }
         let mut item = done.item.unwrap_or_else(|| new_item(None));
         item.what = what;
+        item.call = Some(call);
         item.before_run = phase == Phase::Unstarted;
         item.timer = done.timer;
         let counts = !matches!(
@@ -784,11 +794,22 @@ impl Real {
             Later::Runs(v) => {
                 item.want_ran = Some(match call {
                     Call::LoopStart { .. } => v as usize,
-                    Call::Combine { .. } => 2,
+                    Call::Combine { dup: false, .. } => 2,
                     _ => 1,
                 });
                 if !matches!(call, Call::LoopStart { .. } | Call::BlockingCall) {
                     item.want_seen = Some(Seen::Value(v));
+                }
+                if let (
+                    Call::Combine {
+                        kind: Combinator::Gather,
+                        dup: true,
+                    },
+                    Ok(Now::FirstError),
+                ) = (call, &done.now)
+                {
+                    // Failed at once; its one job still runs.
+                    item.want_seen = Some(Seen::Failed("FirstError"));
                 }
                 if matches!(
                     call,
