@@ -9,6 +9,9 @@
 //!    `task.Clock`), and [`MemoryReactor`], a reactor whose calls, timers
 //!    and pool jobs run only when the test says (Twisted's
 //!    `MemoryReactorClock` and `createMemoryWorker`).
+//! 4. [`strategies`] (feature `proptest`): proptest strategies for
+//!    interleavings of fire, cancel and pause over a set of Deferreds, and
+//!    for clock advances.
 //!
 //! Code that waits (timeouts, delays, periodic calls) takes any
 //! [`ReactorTime`](crate::ReactorTime); in production that is the
@@ -39,6 +42,8 @@
 mod logged;
 mod memory;
 mod results;
+#[cfg(feature = "proptest")]
+pub mod strategies;
 
 pub use crate::time::Clock;
 pub(crate) use logged::record as record_logged;
