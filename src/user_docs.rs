@@ -28,3 +28,7 @@ struct ArchitectureDoctests;
 /// `docs/from-twisted.md`.
 #[doc = include_str!("../docs/from-twisted.md")]
 struct FromTwistedDoctests;
+
+/// `docs/testing.md`.
+#[doc = include_str!("../docs/testing.md")]
+struct TestingDoctests;
