@@ -39,7 +39,7 @@ use proptest::prelude::*;
 pub mod pending {
     /// Item 1 (`h/reactor-edges`): a spawned task or `from_future` future
     /// that wakes itself keeps `stop` from returning.
-    pub const PENDING_FIX_17_1: bool = true;
+    pub const PENDING_FIX_17_1: bool = false;
     /// Item 2 (`h/local-edges`): a lock, semaphore or queue handoff from a
     /// thread-local destructor aborts the process.
     pub const PENDING_FIX_17_2: bool = false;
@@ -49,7 +49,7 @@ pub mod pending {
     /// Item 4 (`h/reactor-edges`): a reactor dropped before it ran runs the
     /// pool jobs queued on it (`call_in_thread`) or leaks them
     /// (`defer_to_thread`).
-    pub const PENDING_FIX_17_4: bool = true;
+    pub const PENDING_FIX_17_4: bool = false;
     /// Found by this machine, of item 4's kind (reported; no owner yet): a
     /// `LoopingCall` started on a reactor that is dropped before it ran
     /// leaks the reactor, its pool and the loop (the timer holds the loop,
@@ -81,7 +81,8 @@ pub enum Phase {
 /// The thread an operation is called on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Context {
-    /// Inside a `call_from_thread` call (only while the reactor runs).
+    /// Inside a `call_from_thread` call: while the reactor runs, or, made
+    /// while it stops, one that the stop's final drain runs.
     ReactorThread,
     /// A worker of a thread pool of the test's own.
     Worker,
@@ -240,7 +241,8 @@ fn call() -> BoxedStrategy<Call> {
 /// context it allows; `model::generated` leaves out what a switch of
 /// [`pending`] holds back).
 pub fn op(phase: Phase) -> BoxedStrategy<Op> {
-    let calls = (context(phase == Phase::Running), call())
+    let on_reactor = matches!(phase, Phase::Running | Phase::Stopping);
+    let calls = (context(on_reactor), call())
         .prop_map(|(ctx, call)| Op::Call(ctx, call))
         .boxed();
     let stop_ctx = context(true);

@@ -49,6 +49,9 @@ pub enum Later {
     /// discarded); a Deferred it returned keeps what it had at once, and a
     /// timer it returned is no longer active.
     Never,
+    /// Its work never completes; its Deferred has failed with
+    /// `ReactorError::Stopped` by the time `run` returned.
+    FailsStopped,
     /// Nothing more to check (checked at once).
     Done,
 }
@@ -96,7 +99,23 @@ impl Model {
                         && !(PENDING_FIX_17_4_LOOP && self.loop_before_run))
             }
             Op::Call(ctx, call) => {
-                if *ctx == Context::ReactorThread && phase != Phase::Running {
+                // On the reactor thread: a call while it runs, or one the
+                // stop's final drain runs (queued while stopping). The
+                // latter answers at the end of the stop, so it leaves out
+                // the calls whose answer later steps depend on.
+                let drain = *ctx == Context::ReactorThread && phase == Phase::Stopping;
+                if *ctx == Context::ReactorThread && phase != Phase::Running && !drain {
+                    return false;
+                }
+                if drain
+                    && matches!(
+                        call,
+                        Call::LoopStart { .. }
+                            | Call::LoopStop
+                            | Call::ResetTimer { .. }
+                            | Call::CallLater { soon: false }
+                    )
+                {
                     return false;
                 }
                 if phase == Phase::Dropped && !matches!(call, Call::Handoff(_)) {
@@ -116,7 +135,13 @@ impl Model {
     /// What `call` from `ctx` gives now and later, in the current phase.
     pub fn expect(&self, ctx: Context, call: Call) -> (Now, Later) {
         use Phase::*;
-        let phase = self.phase();
+        // A call the stop's final drain runs sees the reactor as stopped
+        // (docs/threads.md, shutdown step 4: calls it makes are refused; the
+        // pool has stopped), on the reactor thread.
+        let phase = match (self.phase(), ctx) {
+            (Stopping, Context::ReactorThread) => Stopped,
+            (phase, _) => phase,
+        };
         // Accepted work runs once the loop runs (docs/threads.md: before
         // `run` calls and timers wait for it; while stopping, calls still
         // run); `refused` is what the phase answers instead.
@@ -163,12 +188,12 @@ impl Model {
                 Unstarted | Running | Stopping => (Now::Ok, Later::Runs(7)),
                 _ => (Now::Refused, Later::Never),
             },
-            // Issue 17 item 1: a stop finishes whatever the task does; the
-            // task is failed with Stopped or stays pending (checked: it
-            // never fires with a value, and is freed at the drop).
+            // Issue 17 item 1 (semantics.md's misuse table): a stop
+            // finishes whatever the task does; its next wake-up after the
+            // final drain is refused and its Deferred fails with Stopped.
             Call::Spawn { yields: true } => match phase {
                 Stopped | Dropped => (Now::Refused, Later::Never),
-                _ => (Now::Ok, Later::Never),
+                _ => (Now::Ok, Later::FailsStopped),
             },
             // LoopingCall::start's rustdoc: if the clock refuses the call,
             // the loop ends and the Deferred fails with that ReactorError

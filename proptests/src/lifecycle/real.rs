@@ -126,9 +126,6 @@ struct Item {
     want_ran: Option<usize>,
     /// What its Deferred must hold by then (`None`: anything).
     want_seen: Option<Seen>,
-    /// Besides `want_seen`, a failure with `Stopped` is fine (issue 17
-    /// item 1: a task the stop interrupted).
-    may_be_stopped: bool,
     /// A timer it made, inactive after the stop.
     timer: Option<deferred::DelayedCall>,
     /// A blocking call's answer, to come.
@@ -141,6 +138,16 @@ struct Item {
     ran_at_once: usize,
     /// The operation.
     call: Option<Call>,
+}
+
+/// An operation made, before its answer is checked.
+struct Step {
+    what: String,
+    call: Call,
+    now: Now,
+    later: Later,
+    /// Runs of its closure.
+    ran: Arc<AtomicUsize>,
 }
 
 /// What an operation returns to the test thread.
@@ -169,7 +176,6 @@ fn new_item(ran: Option<Arc<AtomicUsize>>) -> Item {
         observe: None,
         want_ran: None,
         want_seen: None,
-        may_be_stopped: false,
         timer: None,
         answer: None,
         keep: Vec::new(),
@@ -226,6 +232,8 @@ pub struct Real {
     /// Releases the job that holds the reactor in its stop.
     gate: Option<std::sync::mpsc::Sender<()>>,
     items: Vec<Item>,
+    /// Operations queued for the stop's final drain, answered once `run` returned.
+    drained: Vec<(Step, Receiver<Done>)>,
     timer: Option<deferred::DelayedCall>,
     looping: Option<(LoopingCall, Deferred<LoopingCall>)>,
     loops: Vec<LoopingCall>,
@@ -253,6 +261,7 @@ impl Default for Real {
             run_thread: None,
             gate: None,
             items: Vec::new(),
+            drained: Vec::new(),
             timer: None,
             looping: None,
             loops: Vec::new(),
@@ -441,6 +450,10 @@ impl Real {
         if let Some(t) = self.run_thread.take() {
             let _ = t.join();
         }
+        for (step, rx) in std::mem::take(&mut self.drained) {
+            let done = self.wait(&rx, &step.what);
+            self.record(Phase::Stopping, step, done);
+        }
         self.check_items(false);
     }
 
@@ -449,19 +462,32 @@ impl Real {
     fn check_items(&mut self, unrun: bool) {
         let items = std::mem::take(&mut self.items);
         for item in &items {
-            let (want_ran, want_seen, may_be_stopped) = if unrun && item.before_run {
+            let (want_ran, want_seen) = if unrun && item.before_run {
                 // Work queued on a reactor that never ran never runs (what
-                // ran at once, a loop's first call, stays the only run); its
-                // Deferred stays unfired, or, for a task whose poll was
-                // queued, fails with Stopped (Reactor::spawn's rustdoc).
-                let want = if matches!(item.call, Some(Call::Spawn { .. } | Call::FromFuture)) {
-                    Seen::Failed("Stopped")
-                } else {
-                    Seen::Unfired
+                // ran at once, a loop's first call, stays the only run).
+                // semantics.md's misuse table: a task's Deferred fails with
+                // Stopped, a `defer_to_thread`'s with PoolStoppedError (and
+                // so the combinators over them), a timer's stays unfired.
+                let want = match item.call {
+                    Some(Call::Spawn { .. } | Call::FromFuture) => Seen::Failed("Stopped"),
+                    Some(Call::DeferToThread) => Seen::Failed("PoolStopped"),
+                    Some(Call::Combine {
+                        kind: Combinator::Gather,
+                        ..
+                    }) => Seen::Failed("FirstError"),
+                    Some(Call::Combine {
+                        kind: Combinator::Race,
+                        ..
+                    }) => Seen::Failed("FailureGroup"),
+                    Some(Call::Combine {
+                        kind: Combinator::List,
+                        ..
+                    }) => Seen::Value(2),
+                    _ => Seen::Unfired,
                 };
-                (item.want_ran.map(|_| item.ran_at_once), Some(want), false)
+                (item.want_ran.map(|_| item.ran_at_once), Some(want))
             } else {
-                (item.want_ran, item.want_seen, item.may_be_stopped)
+                (item.want_ran, item.want_seen)
             };
             if let (Some(want), Some(ran)) = (want_ran, &item.ran) {
                 let ran = ran.load(Ordering::SeqCst);
@@ -477,11 +503,7 @@ impl Real {
                 let fine = match want_seen {
                     Some(want) => got == want,
                     None => !matches!(got, Seen::Value(_)),
-                } || (may_be_stopped
-                    && matches!(
-                        got,
-                        Seen::Failed("Stopped" | "ReactorError") | Seen::Unfired
-                    ));
+                };
                 if !fine {
                     self.fail(&format!(
                         "{}: its Deferred holds {got:?}, the model says {want_seen:?}",
@@ -761,7 +783,34 @@ impl Real {
             });
             return;
         }
-        let done = self.in_context(ctx, &what, body);
+        let step = Step {
+            what,
+            call,
+            now,
+            later,
+            ran,
+        };
+        if ctx == Context::ReactorThread && phase == Phase::Stopping {
+            // A call the stop's final drain runs: it answers once `run`
+            // has returned.
+            let rx = self.start_in(ctx, body);
+            self.drained.push((step, rx));
+            return;
+        }
+        let done = self.in_context(ctx, &step.what, body);
+        self.record(phase, step, done);
+    }
+
+    /// Checks what an operation returned at once and keeps what is left to
+    /// check once `run` returned.
+    fn record(&mut self, phase: Phase, step: Step, done: Done) {
+        let Step {
+            what,
+            call,
+            now,
+            later,
+            ran,
+        } = step;
         if !agrees(now, &done.now) {
             self.fail(&format!(
                 "{what}: returned {:?}, the model says {now:?}",
@@ -824,7 +873,10 @@ impl Real {
             Later::Never => {
                 item.want_ran = Some(0);
                 item.want_seen = item.observe.as_ref().map(|o| o());
-                item.may_be_stopped = matches!(call, Call::Spawn { yields: true });
+            }
+            Later::FailsStopped => {
+                item.want_ran = Some(0);
+                item.want_seen = Some(Seen::Failed("Stopped"));
             }
             Later::Done => {
                 // Checked at once; only kept for the drop.
