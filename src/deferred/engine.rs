@@ -687,16 +687,22 @@ impl<T: Send + 'static> Inner<T> {
             JoinKind::MayTake => state.chained = Some(Consumer::Joined),
             JoinKind::PassesOn => {}
         }
-        state
-            .handlers
-            .push_back(Entry::new(move |result| match (transfer(result), kind) {
-                (None, _) => Step::Handed(None),
-                (Some(result), JoinKind::MayTake) => Step::Released(result),
-                (Some(result), _) => {
-                    debug_assert!(kind == JoinKind::PassesOn, "a race takes every result");
-                    Step::Outcome(result.into())
-                }
-            }));
+        // One closure per kind, capturing `transfer` alone: with `kind`
+        // beside it, a list's hand-over (three words) would no longer fit
+        // inline in the queue entry and would cost an allocation per input.
+        let entry = if kind == JoinKind::MayTake {
+            Entry::new(move |result| match transfer(result) {
+                None => Step::Handed(None),
+                Some(result) => Step::Released(result),
+            })
+        } else {
+            // `Takes` never gives a result back; `PassesOn` never takes one.
+            Entry::new(move |result| match transfer(result) {
+                None => Step::Handed(None),
+                Some(result) => Step::Outcome(result.into()),
+            })
+        };
+        state.handlers.push_back(entry);
         self.run_if_idle(state);
         Ok(())
     }
