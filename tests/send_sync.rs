@@ -98,6 +98,7 @@ assert_value!(LoopingCall: Send & Sync);
 assert_value!(LoopingCallError: Send & Sync);
 assert_value!(TimeoutError: Send & Sync);
 assert_value!(testing::Clock: Send & Sync);
+assert_value!(testing::ClockIdleError: Send & Sync);
 
 // Test helpers (the guard is tied to its thread's reports).
 assert_value!(testing::MemoryReactor: Send & Sync);

@@ -879,7 +879,10 @@ impl fmt::Debug for Reactor {
 /// Makes a new [`Reactor`], runs it on the calling thread, and calls `main`
 /// on it once the loop is turning; when the Deferred fires, on whatever
 /// thread, the reactor stops, winds down (see [`Reactor::run`]), and `react`
-/// returns the result. A panic in `main` becomes the `Err`.
+/// returns the result. A panic in `main` becomes the `Err`. To give it a
+/// reactor of your own (Twisted's `_reactor=`), [`Reactor::react`]; to run
+/// the same `main` on a test clock, without real time,
+/// [`Clock::react`](crate::testing::Clock::react).
 ///
 /// ```
 /// use deferred::{defer_to_thread, react};
@@ -898,27 +901,57 @@ where
     T: Send + 'static,
     F: FnOnce(&Reactor) -> Deferred<T>,
 {
-    let reactor = Reactor::new();
-    let slot: Arc<Mutex<Option<Result<T, Failure>>>> = Arc::new(Mutex::new(None));
-    let startup = {
-        let reactor = reactor.clone();
-        let slot = Arc::clone(&slot);
-        move || {
-            let d = match unwind::catch(|| main(&reactor)) {
-                Ok(d) => d,
-                Err(failure) => crate::combinators::fail(failure),
-            };
-            let r = reactor.clone();
-            // `then` consumes `d`, so its result is ours to keep (the slot
-            // holds it; the `Deferred<()>` that `then` makes has nothing).
-            let _stored: Deferred<()> = d.then(move |result| {
-                *slot.lock() = Some(result);
-                // The result may arrive during shutdown: nothing left to stop then.
-                let _ = r.stop();
-            });
-        }
-    };
-    reactor.run_with(startup).expect("a new reactor runs");
-    let result = slot.lock().take();
-    result.unwrap_or_else(|| Err(Failure::new(ReactorError::StoppedEarly)))
+    Reactor::new().react(main)
+}
+
+impl Reactor {
+    /// [`react`] on this reactor (Twisted's `react(main, _reactor=r)`): runs
+    /// it on the calling thread until the Deferred that `main` returns
+    /// fires, and returns the result. For a reactor built with options of
+    /// its own (its pool), or set up before it runs
+    /// ([`call_when_running`](Reactor::call_when_running)).
+    ///
+    /// ```
+    /// use deferred::{defer_to_thread, Reactor, ThreadPool};
+    ///
+    /// let reactor = Reactor::with_thread_pool(ThreadPool::builder().max_threads(2).build().unwrap());
+    /// let answer = reactor.react(|r| defer_to_thread(r, || 6 * 7)).unwrap();
+    /// assert_eq!(answer, 42);
+    /// assert!(reactor.react(|r| defer_to_thread(r, || 0)).is_err()); // ran already
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`react`]; and, without calling `main`, the reactor's
+    /// [`ReactorError`] if it is running or has run
+    /// ([`AlreadyRunning`](ReactorError::AlreadyRunning),
+    /// [`NotRestartable`](ReactorError::NotRestartable)).
+    pub fn react<T, F>(&self, main: F) -> Result<T, Failure>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Reactor) -> Deferred<T>,
+    {
+        let slot: Arc<Mutex<Option<Result<T, Failure>>>> = Arc::new(Mutex::new(None));
+        let startup = {
+            let reactor = self.clone();
+            let slot = Arc::clone(&slot);
+            move || {
+                let d = match unwind::catch(|| main(&reactor)) {
+                    Ok(d) => d,
+                    Err(failure) => crate::combinators::fail(failure),
+                };
+                let r = reactor.clone();
+                // `then` consumes `d`, so its result is ours to keep (the slot
+                // holds it; the `Deferred<()>` that `then` makes has nothing).
+                let _stored: Deferred<()> = d.then(move |result| {
+                    *slot.lock() = Some(result);
+                    // The result may arrive during shutdown: nothing left to stop then.
+                    let _ = r.stop();
+                });
+            }
+        };
+        self.run_with(startup).map_err(Failure::new)?;
+        let result = slot.lock().take();
+        result.unwrap_or_else(|| Err(Failure::new(ReactorError::StoppedEarly)))
+    }
 }

@@ -638,6 +638,43 @@ fn react_whose_reactor_is_stopped_early_says_so() {
     );
 }
 
+// Twisted's `react(main, _reactor=r)` (issue 18 item 6): main runs on the
+// reactor given, set up beforehand; a reactor that ran already is refused
+// without calling main.
+#[test]
+fn react_on_a_given_reactor_runs_that_reactor() {
+    let reactor = Reactor::new();
+    let set_up = Arc::new(AtomicUsize::new(0));
+    let s = Arc::clone(&set_up);
+    reactor
+        .call_when_running(move || {
+            s.fetch_add(1, Ordering::SeqCst);
+        })
+        .unwrap();
+    let same = reactor.clone();
+    let value = reactor
+        .react(move |r| {
+            assert!(Arc::ptr_eq(&r.inner, &same.inner), "main gets this reactor");
+            defer_to_thread(r, || 6 * 7)
+        })
+        .unwrap();
+    assert_eq!(value, 42);
+    assert_eq!(set_up.load(Ordering::SeqCst), 1, "its own set-up ran");
+    let called = Arc::new(AtomicUsize::new(0));
+    let c = Arc::clone(&called);
+    let failure = reactor
+        .react(move |_| {
+            c.fetch_add(1, Ordering::SeqCst);
+            crate::combinators::succeed(0)
+        })
+        .unwrap_err();
+    assert_eq!(
+        failure.downcast_ref::<ReactorError>(),
+        Some(&ReactorError::NotRestartable)
+    );
+    assert_eq!(called.load(Ordering::SeqCst), 0, "main is not called");
+}
+
 #[test]
 fn reactor_types_are_send_and_sync() {
     fn is_send_sync<T: Send + Sync>() {}

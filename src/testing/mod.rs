@@ -45,7 +45,7 @@ mod results;
 #[cfg(feature = "proptest")]
 pub mod strategies;
 
-pub use crate::time::Clock;
+pub use crate::time::{Clock, ClockIdleError};
 pub(crate) use logged::record as record_logged;
 pub use logged::{flush_all_logged_failures, flush_logged_failures, LoggedFailures};
 pub use memory::MemoryReactor;

@@ -18,7 +18,9 @@
 use std::fmt;
 use std::time::Duration;
 
-use super::{nanos, DelayedCall, Nanos, ReactorTime, TimerCell, TimerJob, TimerQueue};
+use super::{
+    nanos, ClockIdleError, DelayedCall, Nanos, ReactorTime, TimerCell, TimerJob, TimerQueue,
+};
 use super::{CALLED, CANCELLED, DISCARDED};
 use crate::reactor::ReactorError;
 use crate::sync::{Arc, Mutex, Weak};
@@ -245,6 +247,67 @@ impl Clock {
             .map(|p| Arc::clone(&p.cell))
             .collect();
         cells.into_iter().map(|cell| self.handle(cell)).collect()
+    }
+
+    /// [`react`](crate::react) on this clock, without real time: calls
+    /// `main`, then advances the clock to each next call in turn until the
+    /// Deferred that `main` returns fires, and returns its result. The same
+    /// `main` (written for any [`ReactorTime`]) runs on the reactor in
+    /// production and here in a test. A panic in `main` becomes the `Err`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use deferred::{defer_later, testing::Clock, Deferred, ReactorTime};
+    ///
+    /// fn program(clock: &impl ReactorTime) -> Deferred<&'static str> {
+    ///     defer_later(clock, Duration::from_secs(3600), || "an hour later")
+    /// }
+    /// let clock = Clock::new();
+    /// assert_eq!(clock.react(|c| program(c)).unwrap(), "an hour later");
+    /// assert_eq!(clock.now(), Duration::from_secs(3600)); // at once
+    /// ```
+    ///
+    /// A Deferred that a call repeating forever never fires (a
+    /// [`LoopingCall`](crate::LoopingCall) that does not stop) keeps it
+    /// advancing, as it would keep a reactor running.
+    ///
+    /// # Errors
+    ///
+    /// The Deferred's failure, the panic of `main`, or [`ClockIdleError`]
+    /// if the clock has no calls left and the Deferred has not fired.
+    pub fn react<T, F>(&self, main: F) -> Result<T, crate::Failure>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Clock) -> crate::Deferred<T>,
+    {
+        let d = match crate::unwind::catch(|| main(self)) {
+            Ok(d) => d,
+            Err(failure) => crate::combinators::fail(failure),
+        };
+        let slot: Arc<Mutex<Option<Result<T, crate::Failure>>>> = Arc::new(Mutex::new(None));
+        let stored = Arc::clone(&slot);
+        // `then` consumes `d`: its result is ours (the new Deferred has nothing).
+        let _stored: crate::Deferred<()> = d.then(move |result| {
+            *stored.lock() = Some(result);
+        });
+        loop {
+            if let Some(result) = slot.lock().take() {
+                return result;
+            }
+            let next = self
+                .inner
+                .state
+                .lock()
+                .calls
+                .iter()
+                .map(|p| p.cell.when())
+                .min();
+            let Some(next) = next else {
+                return Err(crate::Failure::new(ClockIdleError));
+            };
+            let now = self.inner.state.lock().now;
+            self.advance(Duration::from_nanos(next.saturating_sub(now)));
+        }
     }
 
     /// Advances by each amount in turn (Twisted's `pump`).

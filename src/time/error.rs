@@ -158,3 +158,27 @@ impl fmt::Display for ClockExhaustedError {
 }
 
 impl Error for ClockExhaustedError {}
+
+/// [`Clock::react`](crate::testing::Clock::react): the clock has no calls
+/// left and the Deferred has not fired, so nothing can fire it by advancing
+/// time (a real reactor would wait forever; a test should not).
+///
+/// ```
+/// use deferred::testing::{Clock, ClockIdleError};
+/// use deferred::Deferred;
+///
+/// let never = Deferred::<u8>::new();
+/// let failure = Clock::new().react(|_| never.clone()).unwrap_err();
+/// assert!(failure.check::<ClockIdleError>());
+/// # never.cancel();
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct ClockIdleError;
+
+impl fmt::Display for ClockIdleError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the clock has no calls left and the Deferred has not fired")
+    }
+}
+
+impl Error for ClockIdleError {}

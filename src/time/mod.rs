@@ -33,7 +33,9 @@ use std::time::Duration;
 pub use clock::Clock;
 pub use delayed_call::DelayedCall;
 pub(crate) use delayed_call::{TimerCell, TimerJob, TimerQueue, CALLED, CANCELLED, DISCARDED};
-pub use error::{ClockExhaustedError, DelayedCallError, LoopingCallError, TimeoutError};
+pub use error::{
+    ClockExhaustedError, ClockIdleError, DelayedCallError, LoopingCallError, TimeoutError,
+};
 pub use later::defer_later;
 pub use looping_call::LoopingCall;
 

@@ -2,7 +2,7 @@
 //! `IDelayedCall`; test_task.ClockTests).
 
 use deferred::testing::Clock;
-use deferred::{DelayedCall, DelayedCallError};
+use deferred::{Deferred, DelayedCall, DelayedCallError};
 
 use crate::{millis, ms, secs, yes, Events};
 
@@ -278,4 +278,57 @@ fn delayed_calls_hash_as_they_compare() {
         !set.contains(&elsewhere),
         "another clock's call with the same id"
     );
+}
+
+// Issue 18 item 6: `react` on a test clock (Twisted's `react(main,
+// _reactor=clock)` in its own tests), so a program's timers run at once.
+#[test]
+fn react_on_a_clock_advances_to_each_call_until_the_deferred_fires() {
+    let clock = Clock::new();
+    let events = Events::default();
+    let value = clock.react(|c| {
+        let (e1, e2) = (events.clone(), events.clone());
+        let c1 = c.clone();
+        c.call_later(secs(5), move || {
+            e1.log(format!("tick at {}", c1.now().as_secs()))
+        });
+        deferred::defer_later(c, secs(10), move || {
+            e2.log("done");
+            7
+        })
+    });
+    assert_eq!(value.unwrap(), 7);
+    assert_eq!(*events.0.lock().unwrap(), ["tick at 5", "done"]);
+    assert_eq!(clock.now(), secs(10), "no further than the Deferred needed");
+}
+
+#[test]
+fn react_on_a_clock_gives_the_failure_a_timeout_or_the_panic() {
+    let clock = Clock::new();
+    let never = Deferred::<u8>::new();
+    let failure = clock
+        .react(|c| {
+            never.add_timeout(secs(30), c).unwrap();
+            never.clone()
+        })
+        .unwrap_err();
+    assert!(failure.check::<deferred::TimeoutError>());
+    assert_eq!(clock.now(), secs(30));
+    let failure = clock
+        .react(|_| -> Deferred<u8> { panic!("main") })
+        .unwrap_err();
+    assert!(failure.check::<deferred::PanicError>());
+}
+
+#[test]
+fn react_on_a_clock_with_nothing_left_to_run_fails_at_once() {
+    let clock = Clock::new();
+    let never = Deferred::<u8>::new();
+    let failure = clock.react(|_| never.clone()).unwrap_err();
+    assert!(failure.check::<deferred::testing::ClockIdleError>());
+    assert_eq!(
+        failure.to_string(),
+        "the clock has no calls left and the Deferred has not fired"
+    );
+    never.cancel();
 }
