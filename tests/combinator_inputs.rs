@@ -542,3 +542,123 @@ fn a_gathered_failure_is_reported_by_the_input_and_by_the_gather_when_neither_ha
         ]
     );
 }
+
+// The cancel tests of `test_defer.py` that read the inputs afterwards with
+// trial's `failureResultOf`/`successResultOf`/`assertNoResult`, ported
+// literally with `deferred::testing`'s helpers (each takes the result, as
+// trial's does, so nothing is left to report).
+
+mod cancel_ports {
+    use deferred::testing::{assert_no_result, failure_result_of, success_result_of, ErrorType};
+    use deferred::{CancelledError, Deferred, DeferredList, FirstError, FirstSuccess};
+
+    use super::reports;
+
+    fn cancelled() -> [ErrorType; 1] {
+        [ErrorType::of::<CancelledError>()]
+    }
+
+    /// `fakeCallbackCanceller`.
+    fn fake_callback_canceller() -> Deferred<String> {
+        Deferred::with_canceller(|d: &Deferred<String>| {
+            d.callback("Callback Result".to_owned()).unwrap();
+        })
+    }
+
+    /// `test_cancelDeferredListCallback`.
+    #[test]
+    fn cancel_deferred_list_callback() {
+        let sc = reports();
+        let (one, two) = (fake_callback_canceller(), Deferred::<String>::new());
+        let list = DeferredList::new(vec![one.clone(), two.clone()]).build();
+        list.cancel();
+        failure_result_of(&two, &cancelled());
+        let result = success_result_of(&list);
+        assert_eq!(result[0].as_ref().unwrap(), "Callback Result");
+        assert!(result[1].as_ref().unwrap_err().check::<CancelledError>());
+        drop((one, two, list));
+        assert_eq!(sc.finish(), Vec::<String>::new());
+    }
+
+    /// `test_cancelDeferredListWithFireOnOneCallback`.
+    #[test]
+    fn cancel_deferred_list_with_fire_on_one_callback() {
+        let sc = reports();
+        let (one, two) = (Deferred::<()>::new(), Deferred::<()>::new());
+        let list = DeferredList::new(vec![one.clone(), two.clone()]).first_success();
+        list.cancel();
+        failure_result_of(&one, &cancelled());
+        failure_result_of(&two, &cancelled());
+        drop((one, two, list));
+        assert_eq!(sc.finish(), Vec::<String>::new());
+    }
+
+    /// `test_cancelDeferredListWithFireOnOneCallbackAndDeferredCallback`.
+    #[test]
+    fn cancel_deferred_list_with_fire_on_one_callback_and_deferred_callback() {
+        let sc = reports();
+        let (one, two) = (fake_callback_canceller(), Deferred::<String>::new());
+        let list = DeferredList::new(vec![one.clone(), two.clone()]).first_success();
+        list.cancel();
+        failure_result_of(&two, &cancelled());
+        match success_result_of(&list) {
+            FirstSuccess::Success { index, value } => {
+                assert_eq!((value.as_str(), index), ("Callback Result", 0));
+            }
+            FirstSuccess::AllFailed(_) => panic!("the first input succeeded"),
+        }
+        drop((one, two, list));
+        assert_eq!(sc.finish(), Vec::<String>::new());
+    }
+
+    /// `test_cancelDeferredListWithFireOnOneErrback`.
+    #[test]
+    fn cancel_deferred_list_with_fire_on_one_errback() {
+        let sc = reports();
+        let (one, two) = (Deferred::<()>::new(), Deferred::<()>::new());
+        let list = DeferredList::new(vec![one.clone(), two.clone()])
+            .fire_on_one_errback(true)
+            .build();
+        list.cancel();
+        failure_result_of(&one, &cancelled());
+        failure_result_of(&two, &cancelled());
+        let failure = failure_result_of(&list, &[ErrorType::of::<FirstError>()]);
+        let first = failure.downcast_ref::<FirstError>().unwrap();
+        assert!(first.failure().check::<CancelledError>());
+        drop((one, two, list));
+        assert_eq!(sc.finish(), Vec::<String>::new());
+    }
+
+    /// `test_cancelDeferredListWithOriginalDeferreds`.
+    #[test]
+    fn cancel_deferred_list_with_original_deferreds() {
+        let sc = reports();
+        let (one, two) = (Deferred::<()>::new(), Deferred::<()>::new());
+        let mut arguments = vec![one.clone(), two.clone()];
+        let list = DeferredList::new(arguments.clone()).build();
+        let three = Deferred::<()>::new();
+        arguments.push(three.clone());
+        list.cancel();
+        failure_result_of(&one, &cancelled());
+        failure_result_of(&two, &cancelled());
+        assert_no_result(&three);
+        drop((one, two, three, arguments, list));
+        assert_eq!(sc.finish(), Vec::<String>::new());
+    }
+
+    /// `test_cancelDeferredListWithException`: a canceller that panics (the
+    /// Rust form of raising) fires its input with the panic (Twisted logs
+    /// it); the next input is still cancelled.
+    #[test]
+    fn cancel_deferred_list_with_exception() {
+        let sc = reports();
+        let one = Deferred::<()>::with_canceller(|_| panic!("test"));
+        let two = Deferred::<()>::new();
+        let list = DeferredList::new(vec![one.clone(), two.clone()]).build();
+        list.cancel();
+        failure_result_of(&two, &cancelled());
+        failure_result_of(&one, &[ErrorType::of::<deferred::PanicError>()]);
+        drop((one, two, list));
+        assert_eq!(sc.finish(), Vec::<String>::new());
+    }
+}
