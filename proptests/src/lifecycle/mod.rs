@@ -86,6 +86,10 @@ pub enum Context {
     ReactorThread,
     /// A worker of a thread pool of the test's own.
     Worker,
+    /// A worker of the reactor's own pool (a `call_in_thread` job; only
+    /// while the reactor runs: before, the job would wait for `run`, and
+    /// once it stops the pool refuses it).
+    ReactorWorker,
     /// A thread of its own.
     OtherThread,
     /// The destructor of a thread-local of a thread that is exiting, after
@@ -194,14 +198,17 @@ pub enum Call {
     },
 }
 
-fn context(running: bool) -> BoxedStrategy<Context> {
+fn context(on_reactor: bool, running: bool) -> BoxedStrategy<Context> {
     let mut choices = vec![
         Context::Worker,
         Context::OtherThread,
         Context::TlsDestructor,
     ];
-    if running {
+    if on_reactor {
         choices.push(Context::ReactorThread);
+    }
+    if running {
+        choices.push(Context::ReactorWorker);
     }
     proptest::sample::select(choices).boxed()
 }
@@ -242,10 +249,10 @@ fn call() -> BoxedStrategy<Call> {
 /// [`pending`] holds back).
 pub fn op(phase: Phase) -> BoxedStrategy<Op> {
     let on_reactor = matches!(phase, Phase::Running | Phase::Stopping);
-    let calls = (context(on_reactor), call())
+    let calls = (context(on_reactor, phase == Phase::Running), call())
         .prop_map(|(ctx, call)| Op::Call(ctx, call))
         .boxed();
-    let stop_ctx = context(true);
+    let stop_ctx = context(true, true);
     match phase {
         Phase::Unstarted => {
             prop_oneof![8 => calls, 2 => Just(Op::Run), 1 => Just(Op::Drop)].boxed()
@@ -260,7 +267,7 @@ pub fn op(phase: Phase) -> BoxedStrategy<Op> {
         Phase::Stopped => prop_oneof![6 => calls, 1 => Just(Op::Drop)].boxed(),
         // Nothing of the reactor is left: the primitives still work.
         Phase::Dropped => (
-            context(false),
+            context(false, false),
             prop_oneof![
                 Just(Primitive::Lock),
                 Just(Primitive::Semaphore),

@@ -107,6 +107,9 @@ impl Model {
                 if *ctx == Context::ReactorThread && phase != Phase::Running && !drain {
                     return false;
                 }
+                if *ctx == Context::ReactorWorker && phase != Phase::Running {
+                    return false;
+                }
                 if drain
                     && matches!(
                         call,

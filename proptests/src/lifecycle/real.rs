@@ -332,6 +332,11 @@ impl Real {
                     self.fail("the running reactor refused a call_from_thread");
                 }
             }
+            Context::ReactorWorker => {
+                if self.reactor().thread_pool().call_in_thread(job).is_err() {
+                    self.fail("the running reactor's pool refused a job");
+                }
+            }
             Context::Worker => {
                 if self.helpers.call_in_thread(job).is_err() {
                     self.fail("the helper pool refused a job");
