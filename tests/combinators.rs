@@ -607,6 +607,46 @@ fn race_of_nothing() {
     assert_eq!(sc.finish(), ["race failed FailureGroup []", "fired"]);
 }
 
+/// Twisted's second place gets what the first passed on; here the same
+/// with `keep_values` (without it, the second place fails at once with
+/// `AlreadyChainedError`: `tests/combinator_inputs.rs`).
+#[test]
+fn gather_results_of_the_same_deferred_twice() {
+    let sc = Scenario::new(FEATURE, "gather_results_of_the_same_deferred_twice");
+    let d = pending::<i64>();
+    let g = DeferredList::new(vec![d.clone(), d.clone()])
+        .keep_values()
+        .gather();
+    watch_gathered(&sc.events(), &g);
+    d.callback(1).unwrap();
+    sc.check();
+}
+
+/// Deviation: Twisted's input consumed by `chainDeferred` gives the gather
+/// `None`; here there is no `None`, and the gather fails at once with
+/// `FirstError #0 AlreadyChainedError` (docs/semantics.md).
+#[test]
+fn gather_results_of_an_input_chain_deferred_took() {
+    let twisted =
+        support::twisted::expected(FEATURE, "gather_results_of_an_input_chain_deferred_took");
+    assert_eq!(twisted, ["gathered fired [None]", "chained to 1"]);
+    let sc = Scenario::new(FEATURE, "gather_results_of_an_input_chain_deferred_took");
+    let (d, other) = (pending::<i64>(), pending::<i64>());
+    d.chain_deferred(&other);
+    let g = gather_results(vec![d.clone()]);
+    watch_gathered(&sc.events(), &g);
+    d.callback(1).unwrap();
+    sc.log(format!("chained to {}", other.result().unwrap().unwrap()));
+    assert_eq!(
+        sc.finish(),
+        [
+            "gathered failed FirstError #0 the returned Deferred is already chained, consumed, \
+             or is the handler's own Deferred",
+            "chained to 1"
+        ]
+    );
+}
+
 // --- unit tests beyond the scripts ----------------------------------------
 
 /// Ports `test_cancelDeferredListWithOriginalDeferreds`: the list works on

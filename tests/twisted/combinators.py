@@ -542,5 +542,32 @@ def a_later_errback_that_fails_again_leaves_the_report_to_the_input(log):
     del dl, d1
 
 
+# --- Inputs whose result another consumer has -----------------------------
+
+
+@scenario
+def gather_results_of_the_same_deferred_twice(log):
+    """Twisted's second place gets what the first passed on. (In Rust the
+    same with keep_values; without it the second place fails at once with
+    AlreadyChainedError: see docs/semantics.md.)"""
+    d = Deferred()
+    g = defer.gatherResults([d, d])
+    watch(log, g, "gathered")
+    d.callback(1)
+
+
+@scenario
+def gather_results_of_an_input_chain_deferred_took(log):
+    """Twisted's input consumed by chainDeferred gives None to the gather.
+    (Deviation: no None in Rust; the gather fails at once with
+    FirstError #0 AlreadyChainedError.)"""
+    d, other = Deferred(), Deferred()
+    d.chainDeferred(other)
+    g = defer.gatherResults([d])
+    watch(log, g, "gathered")
+    d.callback(1)
+    log(f"chained to {other.result}")
+
+
 if __name__ == "__main__":
     main()
