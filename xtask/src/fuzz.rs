@@ -2,29 +2,10 @@
 //! nightly toolchain, with its seeds; used by `verify` and by `.ci/run`.
 
 use std::process::{Command, ExitCode};
-use std::time::Duration;
 
-use crate::step::{self, fmt_duration, header, root, table};
-use crate::verify::{step_row, Row, Verdict};
-
-/// A cargo on the nightly toolchain through the rustup proxy, with the
-/// variables the outer `cargo run` set removed (they would pin the stable
-/// toolchain, or RUSTFLAGS, on cargo-fuzz's own builds).
-pub fn nightly_cargo() -> Command {
-    let mut command = Command::new("cargo");
-    for var in [
-        "CARGO",
-        "RUSTUP_TOOLCHAIN",
-        "RUSTC",
-        "RUSTDOC",
-        "RUSTFLAGS",
-        "CARGO_TARGET_DIR",
-    ] {
-        command.env_remove(var);
-    }
-    command.arg("+nightly");
-    command
-}
+use crate::step::{
+    self, fmt_duration, header, nightly_cargo, root, skipped, step_row, table, Row, Verdict,
+};
 
 /// The fuzz targets: the file stems in `fuzz/fuzz_targets`.
 pub fn fuzz_targets() -> Vec<String> {
@@ -41,18 +22,6 @@ pub fn fuzz_targets() -> Vec<String> {
         .unwrap_or_default();
     targets.sort();
     targets
-}
-
-/// A skipped row of the summary, saying why.
-pub fn skipped(layer: &str, why: String) -> Row {
-    println!("SKIPPED {layer}: {why}");
-    Row {
-        layer: layer.to_owned(),
-        command: String::new(),
-        time: Duration::ZERO,
-        verdict: Verdict::Skipped,
-        note: why,
-    }
 }
 
 /// Builds the targets and runs each of `only` (all when empty) for

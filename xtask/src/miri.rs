@@ -4,8 +4,7 @@
 
 use std::process::Command;
 
-use crate::fuzz::{nightly_cargo, skipped};
-use crate::verify::{step_row, Row};
+use crate::step::{nightly_cargo, skipped, step_row, Row};
 
 /// The tests miri runs: the unit tests of the `unsafe` module.
 pub const FILTER: &str = "in_place";

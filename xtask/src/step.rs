@@ -221,6 +221,94 @@ pub fn table(head: &[&str], rows: &[Vec<String>]) {
     let _ = io::stdout().flush();
 }
 
+// ---- the rows of a summary (verify, fuzz, miri and twisted make them) ----
+
+/// One row of the summary.
+pub struct Row {
+    /// What ran.
+    pub layer: String,
+    /// The command, as typed.
+    pub command: String,
+    /// Its wall time.
+    pub time: Duration,
+    /// How it ended.
+    pub verdict: Verdict,
+    /// Anything worth a column (cases, exec counts, why it was skipped).
+    pub note: String,
+}
+
+/// How a layer ended.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Pass,
+    Fail,
+    Skipped,
+}
+
+impl Verdict {
+    /// `Pass` on success, `Fail` otherwise.
+    pub fn from_success(success: bool) -> Self {
+        if success {
+            Verdict::Pass
+        } else {
+            Verdict::Fail
+        }
+    }
+
+    /// The table's word for it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Verdict::Pass => "PASS",
+            Verdict::Fail => "FAIL",
+            Verdict::Skipped => "SKIPPED",
+        }
+    }
+}
+
+/// Runs a command as one row of the table.
+pub fn step_row(layer: &str, command: Command, log: Option<&Path>) -> Row {
+    let shown = display(&command);
+    let outcome = run(command, log, false);
+    Row {
+        layer: layer.to_owned(),
+        command: shown,
+        time: outcome.elapsed,
+        verdict: Verdict::from_success(outcome.success),
+        note: String::new(),
+    }
+}
+
+/// A cargo on the nightly toolchain through the rustup proxy, with the
+/// variables the outer `cargo run` set removed (they would pin the stable
+/// toolchain, or RUSTFLAGS, on cargo-fuzz's own builds).
+pub fn nightly_cargo() -> Command {
+    let mut command = Command::new("cargo");
+    for var in [
+        "CARGO",
+        "RUSTUP_TOOLCHAIN",
+        "RUSTC",
+        "RUSTDOC",
+        "RUSTFLAGS",
+        "CARGO_TARGET_DIR",
+    ] {
+        command.env_remove(var);
+    }
+    command.arg("+nightly");
+    command
+}
+
+/// A skipped row of the summary, saying why.
+pub fn skipped(layer: &str, why: String) -> Row {
+    println!("SKIPPED {layer}: {why}");
+    Row {
+        layer: layer.to_owned(),
+        command: String::new(),
+        time: Duration::ZERO,
+        verdict: Verdict::Skipped,
+        note: why,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

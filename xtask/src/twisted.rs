@@ -31,8 +31,7 @@ use std::time::{Duration, Instant};
 use deferred_model::gen::Rng;
 use deferred_model::Script;
 
-use crate::step::{self, cargo, fmt_duration, header, root};
-use crate::verify::{Row, Verdict};
+use crate::step::{self, cargo, fmt_duration, header, root, Row, Verdict};
 use oracle::{Answer, Engine, Replay, Twisted};
 use venv::Missing;
 

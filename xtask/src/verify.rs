@@ -21,10 +21,10 @@
 //! 10 s per fuzz target, 300 generated Twisted scripts and no miri.
 
 use std::path::Path;
-use std::process::{Command, ExitCode};
+use std::process::ExitCode;
 use std::time::Duration;
 
-use crate::step::{self, cargo, fmt_duration, header, table};
+use crate::step::{self, cargo, fmt_duration, header, step_row, table, Row, Verdict};
 use crate::{fuzz, miri, mutants, twisted};
 
 /// The knobs, with their defaults (`cargo xtask verify --help`).
@@ -90,48 +90,6 @@ const USAGE: &str = "usage: cargo xtask verify [options]
   --no-mutants         skip the loom mutants
   --no-twisted         skip the Twisted oracle
   --no-miri            skip miri on the unsafe module's tests";
-
-/// One row of the summary.
-pub struct Row {
-    /// What ran.
-    pub layer: String,
-    /// The command, as typed.
-    pub command: String,
-    /// Its wall time.
-    pub time: Duration,
-    /// How it ended.
-    pub verdict: Verdict,
-    /// Anything worth a column (cases, exec counts, why it was skipped).
-    pub note: String,
-}
-
-/// How a layer ended.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Verdict {
-    Pass,
-    Fail,
-    Skipped,
-}
-
-impl Verdict {
-    /// `Pass` on success, `Fail` otherwise.
-    pub fn from_success(success: bool) -> Self {
-        if success {
-            Verdict::Pass
-        } else {
-            Verdict::Fail
-        }
-    }
-
-    /// The table's word for it.
-    pub fn label(self) -> &'static str {
-        match self {
-            Verdict::Pass => "PASS",
-            Verdict::Fail => "FAIL",
-            Verdict::Skipped => "SKIPPED",
-        }
-    }
-}
 
 fn parse(args: &[String]) -> Result<Options, String> {
     let mut options = Options::default();
@@ -276,19 +234,6 @@ pub fn run(args: &[String]) -> ExitCode {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
-    }
-}
-
-/// Runs a command as one row of the table.
-pub fn step_row(layer: &str, command: Command, log: Option<&Path>) -> Row {
-    let shown = step::display(&command);
-    let outcome = step::run(command, log, false);
-    Row {
-        layer: layer.to_owned(),
-        command: shown,
-        time: outcome.elapsed,
-        verdict: Verdict::from_success(outcome.success),
-        note: String::new(),
     }
 }
 
