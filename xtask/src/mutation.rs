@@ -1,35 +1,89 @@
-//! `cargo xtask mutation`: cargo-mutants on the library's cross-thread and
-//! chain code, judged against the survivors we have explained.
+//! `cargo xtask mutation`: cargo-mutants on every file of the library's
+//! `src/`, judged against the survivors we have explained.
 //!
 //! Where `cargo xtask mutants` checks that the loom models catch a few
 //! planted bugs, this one lets cargo-mutants (pinned, installed by
-//! `mutation/install.sh`) generate every small change it can in
-//! [`FILES`] and runs the tests of `deferred` and `deferred-model` against
-//! each. A mutant that builds and passes every test *survived*: either a
-//! test is missing, or the change makes no difference (an *equivalent*
-//! mutant). Each explained survivor is a line in `mutation/equivalent.txt`
-//! with its reason (docs/verification.md has the table); any other survivor
-//! fails the run.
+//! `mutation/install.sh`) generate every small change it can in the
+//! library's code (every file of `src/` but those [`EXCLUDED`] names, each
+//! with its reason) and runs the tests of `deferred` and `deferred-model`
+//! against each. A mutant that builds and passes every test *survived*:
+//! either a test is missing, or the change makes no difference (an
+//! *equivalent* mutant). Each explained survivor is a line in
+//! `mutation/equivalent.txt` with its reason (docs/verification.md has the
+//! table); any other survivor fails the run.
 //!
-//! A full run is hours on two cores; `--shard k/n` runs every `n`th mutant
-//! from the `k`th, so that a run can be split (cargo-mutants' own sharding).
+//! A full run is many hours on two cores: `--file PATH` runs one file's
+//! mutants, `--shard k/n` every `n`th mutant from the `k`th (cargo-mutants'
+//! own sharding), so that a run can be split. `--in-diff FILE` runs only
+//! the mutants on the lines a diff touches (CI's step for every change).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 use crate::step::{self, cargo, fmt_duration, header, root};
 
-/// The files whose mutants are generated (a glob where `combinators` may
-/// be a folder).
-pub const FILES: &[&str] = &[
-    "src/deferred/engine.rs",
-    "src/pool/mod.rs",
-    "src/pool/worker.rs",
-    "src/reactor/mod.rs",
-    "src/combinators.rs",
-    "src/combinators/*.rs",
-    "src/threads.rs",
+/// The files of `src/` whose mutants are *not* generated, each with the
+/// reason (globs as cargo-mutants' `--exclude` reads them). Every other
+/// `.rs` file under `src/` is mutated.
+pub const EXCLUDED: &[(&str, &str)] = &[
+    (
+        "**/tests.rs",
+        "unit tests beside the code (the judges, not the judged)",
+    ),
+    (
+        "src/mutant.rs",
+        "the planted-mutant switch: `on` is a constant false outside `cargo xtask mutants`' \
+         builds; turning it on plants a bug only the loom models are meant to catch",
+    ),
+    (
+        "src/user_docs.rs",
+        "no code: it includes the user docs so that their examples run as doctests",
+    ),
+    ("src/compile_fail.rs", "no code: compile-fail doctests only"),
 ];
+
+/// Whether `path` (relative to the root, `/`-separated) matches the
+/// exclusion glob `glob` (a path, or `**/NAME`).
+fn matches_glob(glob: &str, path: &str) -> bool {
+    match glob.strip_prefix("**/") {
+        Some(name) => path == name || path.ends_with(&format!("/{name}")),
+        None => path == glob,
+    }
+}
+
+/// Whether `path` is one of the mutated files: a `.rs` file under `src/`
+/// that no [`EXCLUDED`] glob names.
+fn is_mutated(path: &str) -> bool {
+    path.starts_with("src/")
+        && path.ends_with(".rs")
+        && !path.contains("..")
+        && !EXCLUDED.iter().any(|(glob, _)| matches_glob(glob, path))
+        && root().join(path).is_file()
+}
+
+/// Every mutated file, sorted (`src/...` paths).
+pub fn mutated_files() -> Vec<String> {
+    fn walk(dir: &Path, base: &Path, out: &mut Vec<String>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, base, out);
+            } else if let Ok(relative) = path.strip_prefix(base) {
+                let relative = relative.to_string_lossy().replace('\\', "/");
+                if is_mutated(&relative) {
+                    out.push(relative);
+                }
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(&root().join("src"), &root(), &mut files);
+    files.sort();
+    files
+}
 
 /// The packages whose tests judge each mutant.
 pub const TEST_PACKAGES: &[&str] = &["deferred", "deferred-model"];
@@ -38,20 +92,30 @@ pub const TEST_PACKAGES: &[&str] = &["deferred", "deferred-model"];
 pub const EQUIVALENT: &str = "mutation/equivalent.txt";
 
 const USAGE: &str =
-    "usage: cargo xtask mutation [--shard K/N] [--file PATH]... [--list] [--timeout SECONDS]
+    "usage: cargo xtask mutation [--shard K/N] [--file PATH]... [--in-diff DIFF] [--list]
+                             [--timeout SECONDS]
 
-Runs cargo-mutants (pinned; mutation/install.sh installs it) on
-src/deferred/engine.rs, src/pool/mod.rs, src/pool/worker.rs,
-src/reactor/mod.rs, src/combinators, src/threads.rs with the tests of
-deferred and deferred-model. Fails if a mutant survives that mutation/equivalent.txt
-does not explain. Output: target/mutation/<shard>/mutants.out/.
+Runs cargo-mutants (pinned; mutation/install.sh installs it) on every file
+of src/ but the excluded ones (`cargo xtask mutation --excluded` lists them
+with the reason) with the tests of deferred and deferred-model. Fails if a
+mutant survives that mutation/equivalent.txt does not explain. Output:
+target/mutation/<files>-<shard>/mutants.out/.
 
   --shard K/N       only shard K of N (0 <= K < N), e.g. --shard 0/3
-  --file PATH       only the mutants of PATH, one of the files above (or a
-                    file of src/combinators/); repeat for several
+  --file PATH       only the mutants of PATH, a mutated file of src/;
+                    repeat for several
+  --in-diff DIFF    only the mutants on lines the unified diff DIFF adds or
+                    changes (`git diff BASE > DIFF`)
+  --base REV        only the mutants on lines of src/ changed since REV (a
+                    commit; the working tree counts): CI's step for every
+                    change (REV from $MUTATION_BASE or mutation/diff-base)
+  --max-mutants N   with --base: when more than N mutants are on the changed
+                    lines, run one shard of them (about N), chosen by HEAD's
+                    commit hash, and say how many were left unchecked
   --list            list the mutants (of the shard) without running them
   --timeout SECONDS test timeout per mutant (default: cargo-mutants' own,
                     from the baseline run)
+  --excluded        print the files of src/ that are not mutated, and why
   -h, --help        this text";
 
 /// A shard of the mutants: `k` of `n`.
@@ -85,18 +149,14 @@ pub struct Options {
     pub list: bool,
     /// Test timeout per mutant, in seconds.
     pub timeout: Option<u64>,
-    /// Only these of [`FILES`] (empty: all of them).
+    /// Only these of the mutated files (empty: all of them).
     pub files: Vec<String>,
-}
-
-/// Whether `path` is one of [`FILES`] (a glob's match included).
-fn is_mutated(path: &str) -> bool {
-    FILES.iter().any(|file| match file.strip_suffix("*.rs") {
-        Some(dir) => path
-            .strip_prefix(dir)
-            .is_some_and(|name| !name.contains('/') && name.ends_with(".rs")),
-        None => path == *file,
-    })
+    /// Only the mutants on the lines this diff touches.
+    pub in_diff: Option<String>,
+    /// Only the mutants on the lines of `src/` changed since this commit.
+    pub base: Option<String>,
+    /// With `base`: at most about this many mutants (one shard of them).
+    pub max_mutants: Option<usize>,
 }
 
 /// Reads the arguments after `mutation`.
@@ -114,11 +174,27 @@ pub fn parse(args: &[String]) -> Result<Options, String> {
                 let path = args.next().ok_or("--file needs a path")?;
                 if !is_mutated(path) {
                     return Err(format!(
-                        "--file {path:?} is not one of the mutated files ({})",
-                        FILES.join(", ")
+                        "--file {path:?} is not one of the mutated files (a .rs file of src/ \
+                         that `--excluded` does not list)"
                     ));
                 }
                 options.files.push(path.to_owned());
+            }
+            "--in-diff" => {
+                let diff = args.next().ok_or("--in-diff needs a diff file")?;
+                options.in_diff = Some(diff.to_owned());
+            }
+            "--base" => {
+                let rev = args.next().ok_or("--base needs a commit")?;
+                options.base = Some(rev.to_owned());
+            }
+            "--max-mutants" => {
+                options.max_mutants = Some(
+                    args.next()
+                        .and_then(|n| n.parse().ok())
+                        .filter(|&n| n > 0)
+                        .ok_or("--max-mutants needs a number above 0")?,
+                )
             }
             "--timeout" => {
                 options.timeout = Some(
@@ -131,7 +207,117 @@ pub fn parse(args: &[String]) -> Result<Options, String> {
             other => return Err(format!("unknown option {other:?}")),
         }
     }
+    if options.base.is_some() && (options.in_diff.is_some() || options.shard.is_some()) {
+        return Err("--base makes its own diff and shard: no --in-diff or --shard with it".into());
+    }
+    if options.max_mutants.is_some() && options.base.is_none() {
+        return Err("--max-mutants goes with --base".into());
+    }
     Ok(options)
+}
+
+/// The shard to run of `count` mutants when at most about `max` fit:
+/// `None` when all fit, else `k/n` with `n` the fewest shards of at most
+/// about `max` each and `k` chosen by `seed` (HEAD's commit hash), so that
+/// successive commits check different shards and a rerun checks the same.
+pub fn diff_shard(count: usize, max: usize, seed: u64) -> Option<Shard> {
+    if count <= max {
+        return None;
+    }
+    let n = count.div_ceil(max) as u32;
+    Some(Shard {
+        k: (seed % u64::from(n)) as u32,
+        n,
+    })
+}
+
+/// A number from the first 15 hex digits of a commit hash (0 if none).
+fn hash_seed(hash: &str) -> u64 {
+    u64::from_str_radix(hash.trim().get(..15).unwrap_or("0"), 16).unwrap_or(0)
+}
+
+/// `git` at the root, its stdout, or what went wrong.
+fn git(args: &[&str]) -> Result<String, String> {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(root())
+        .output()
+        .map_err(|e| format!("git: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "git {}: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// For `--base`: writes the diff of `src/` since `base` under `output`, and
+/// picks the shard when `max` is given. `Ok(None)`: no change to mutate.
+fn prepare_diff(options: &mut Options, output: &Path) -> Result<Option<String>, String> {
+    let Some(base) = options.base.clone() else {
+        return Ok(Some(String::new()));
+    };
+    let commit = git(&["rev-parse", "--verify", &format!("{base}^{{commit}}")])?;
+    let diff = git(&[
+        "diff",
+        "--no-color",
+        "--no-ext-diff",
+        commit.trim(),
+        "--",
+        "src/",
+    ])?;
+    if diff.trim().is_empty() {
+        return Ok(None);
+    }
+    let path = output.join("change.diff");
+    std::fs::write(&path, &diff).map_err(|e| format!("{}: {e}", path.display()))?;
+    options.in_diff = Some(path.to_string_lossy().into_owned());
+    let mut note = format!(
+        "the mutants on the lines of src/ changed since {}",
+        commit.trim()
+    );
+    let listing = command(
+        &Options {
+            list: true,
+            ..options.clone()
+        },
+        output,
+    )
+    .output()
+    .map_err(|e| format!("cargo mutants --list: {e}"))?;
+    if !listing.status.success() {
+        return Err(format!(
+            "cargo mutants --list: {}",
+            String::from_utf8_lossy(&listing.stderr).trim()
+        ));
+    }
+    let count = String::from_utf8_lossy(&listing.stdout)
+        .lines()
+        .filter(|l| l.starts_with("src/"))
+        .count();
+    if count == 0 {
+        return Ok(None);
+    }
+    let seed = hash_seed(&git(&["rev-parse", "HEAD"]).unwrap_or_default());
+    match options
+        .max_mutants
+        .and_then(|max| diff_shard(count, max, seed))
+    {
+        None => note.push_str(&format!(": all {count} of them")),
+        Some(shard) => {
+            note.push_str(&format!(
+                ": {count}, more than fit; shard {}/{} of them runs (about {}), \
+                 the rest are not checked by this run",
+                shard.k,
+                shard.n,
+                count.div_ceil(shard.n as usize)
+            ));
+            options.shard = Some(shard);
+        }
+    }
+    Ok(Some(note))
 }
 
 /// The cargo-mutants command for `options`, writing under `output`.
@@ -145,23 +331,25 @@ pub fn command(options: &Options, output: &Path) -> Command {
     for package in TEST_PACKAGES {
         command.args(["--test-package", package]);
     }
-    if options.files.is_empty() {
-        for file in FILES {
-            command.args(["--file", file]);
-        }
-    } else {
-        for file in &options.files {
-            command.args(["--file", file]);
-        }
+    // No `--file`: every file of the package's code, less the excluded.
+    for file in &options.files {
+        command.args(["--file", file]);
     }
-    // The unit tests live in `tests.rs` files beside the code.
-    command.args(["--exclude", "**/tests.rs"]);
+    for (glob, _) in EXCLUDED {
+        command.args(["--exclude", glob]);
+    }
+    if let Some(diff) = &options.in_diff {
+        command.args(["--in-diff", diff]);
+    }
     if let Some(shard) = options.shard {
         command.args(["--shard", &format!("{}/{}", shard.k, shard.n)]);
     }
     if let Some(seconds) = options.timeout {
         command.args(["--timeout", &seconds.to_string()]);
     }
+    // The copy starts from this tree's build: the dependencies need no
+    // rebuild (minutes on two cores), only the workspace's own crates.
+    command.arg("--copy-target=true");
     command.arg("--output").arg(output);
     // The mutated copy must not see the outer run's variables.
     command.env_remove("RUSTFLAGS");
@@ -207,7 +395,9 @@ pub fn unexplained(missed: &str, explained: &[String]) -> Vec<String> {
 
 /// `target/mutation/<files>-<shard>`: `all` or the files named, and the shard.
 fn output_dir(options: &Options) -> PathBuf {
-    let mut name = if options.files.is_empty() {
+    let mut name = if options.in_diff.is_some() || options.base.is_some() {
+        "diff".to_owned()
+    } else if options.files.is_empty() {
         "all".to_owned()
     } else {
         options
@@ -239,6 +429,13 @@ pub fn run(args: &[String]) -> ExitCode {
         println!("{USAGE}");
         return ExitCode::SUCCESS;
     }
+    if args.iter().any(|a| a == "--excluded") {
+        for (glob, why) in EXCLUDED {
+            println!("{glob}: {why}");
+        }
+        println!("({} files of src/ are mutated)", mutated_files().len());
+        return ExitCode::SUCCESS;
+    }
     let options = match parse(args) {
         Ok(options) => options,
         Err(problem) => {
@@ -253,10 +450,23 @@ pub fn run(args: &[String]) -> ExitCode {
         eprintln!("xtask mutation: cargo-mutants could not be installed (see above)");
         return ExitCode::FAILURE;
     }
+    let mut options = options;
     let output = output_dir(&options);
     if let Err(e) = std::fs::create_dir_all(&output) {
         eprintln!("xtask mutation: {}: {e}", output.display());
         return ExitCode::FAILURE;
+    }
+    match prepare_diff(&mut options, &output) {
+        Ok(None) => {
+            println!("xtask mutation: no mutant on the lines of src/ changed since the base");
+            return ExitCode::SUCCESS;
+        }
+        Ok(Some(note)) if !note.is_empty() => println!("xtask mutation: {note}"),
+        Ok(Some(_)) => {}
+        Err(problem) => {
+            eprintln!("xtask mutation: {problem}");
+            return ExitCode::FAILURE;
+        }
     }
     header("mutation: cargo mutants");
     let outcome = step::run(
@@ -335,6 +545,9 @@ mod tests {
                 list: true,
                 timeout: Some(90),
                 files: Vec::new(),
+                in_diff: None,
+                base: None,
+                max_mutants: None,
             }
         );
         assert!(parse(&args(&["--shard"])).is_err());
@@ -344,15 +557,17 @@ mod tests {
     }
 
     #[test]
-    fn the_command_names_every_file_both_test_packages_and_the_shard() {
+    fn the_command_mutates_the_package_less_the_excluded_with_both_test_packages() {
         let options = Options {
             shard: Some(Shard { k: 0, n: 3 }),
             ..Options::default()
         };
         let shown = step::display(&command(&options, Path::new("/tmp/out")));
-        for file in FILES {
-            assert!(shown.contains(&format!("--file {file}")), "{shown}");
+        assert!(!shown.contains("--file"), "{shown}");
+        for (glob, _) in EXCLUDED {
+            assert!(shown.contains(&format!("--exclude {glob}")), "{shown}");
         }
+        assert!(shown.contains("--package deferred --test-package deferred"));
         assert!(shown.contains("--test-package deferred --test-package deferred-model"));
         assert!(shown.contains("--shard 0/3") && shown.contains("--output /tmp/out"));
         assert!(!shown.contains("--list"));
@@ -378,7 +593,13 @@ mod tests {
             output_dir(&options).file_name().unwrap(),
             "pool_worker+combinators_race"
         );
-        for bad in ["src/lib.rs", "src/combinators/x/y.rs", "pool/worker.rs"] {
+        for bad in [
+            "src/mutant.rs",
+            "src/pool/tests.rs",
+            "src/combinators/x/y.rs",
+            "pool/worker.rs",
+            "src/../xtask/src/main.rs",
+        ] {
             let error = parse(&args(&["--file", bad])).unwrap_err();
             assert!(
                 error.contains("not one of the mutated files"),
@@ -392,6 +613,99 @@ mod tests {
                 .unwrap(),
             "all-shard-1-of-4"
         );
+    }
+
+    #[test]
+    fn every_file_of_src_is_mutated_but_the_excluded() {
+        let files = mutated_files();
+        for file in [
+            "src/lib.rs",
+            "src/bridge/blocking.rs",
+            "src/time/mod.rs",
+            "src/primitives/fs_lock.rs",
+            "src/deferred/engine.rs",
+            "src/pool/worker.rs",
+        ] {
+            assert!(files.iter().any(|f| f == file), "{file} not mutated");
+        }
+        for file in &files {
+            assert!(
+                !file.ends_with("/tests.rs") && file != "src/mutant.rs",
+                "{file}"
+            );
+        }
+        for (glob, why) in EXCLUDED {
+            assert!(why.len() > 10, "{glob}: no reason");
+        }
+        // Every .rs file of src/ is either mutated or excluded by name.
+        let mut all = Vec::new();
+        let mut dirs = vec![root().join("src")];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(dir).unwrap().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    all.push(path);
+                }
+            }
+        }
+        assert_eq!(
+            files.len()
+                + all
+                    .iter()
+                    .filter(|p| {
+                        let relative = p.strip_prefix(root()).unwrap().to_string_lossy();
+                        EXCLUDED
+                            .iter()
+                            .any(|(glob, _)| matches_glob(glob, &relative))
+                    })
+                    .count(),
+            all.len()
+        );
+    }
+
+    #[test]
+    fn in_diff_names_the_diff_and_its_own_output() {
+        let options = parse(&args(&["--in-diff", "/tmp/change.diff"])).unwrap();
+        assert_eq!(options.in_diff.as_deref(), Some("/tmp/change.diff"));
+        let shown = step::display(&command(&options, Path::new("/tmp/out")));
+        assert!(shown.contains("--in-diff /tmp/change.diff"), "{shown}");
+        assert_eq!(output_dir(&options).file_name().unwrap(), "diff");
+        assert!(parse(&args(&["--in-diff"])).is_err());
+    }
+
+    #[test]
+    fn base_takes_max_mutants_and_excludes_a_diff_or_shard_of_ones_own() {
+        let options = parse(&args(&["--base", "HEAD~1", "--max-mutants", "8"])).unwrap();
+        assert_eq!(options.base.as_deref(), Some("HEAD~1"));
+        assert_eq!(options.max_mutants, Some(8));
+        assert_eq!(output_dir(&options).file_name().unwrap(), "diff");
+        for bad in [
+            &["--base", "HEAD", "--shard", "0/2"][..],
+            &["--base", "HEAD", "--in-diff", "x.diff"],
+            &["--max-mutants", "8"],
+            &["--base", "HEAD", "--max-mutants", "0"],
+            &["--base"],
+        ] {
+            assert!(parse(&args(bad)).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_diff_with_more_mutants_than_fit_runs_one_shard_chosen_by_the_commit() {
+        assert_eq!(diff_shard(5, 8, 123), None);
+        assert_eq!(diff_shard(8, 8, 123), None);
+        assert_eq!(diff_shard(9, 8, 0), Some(Shard { k: 0, n: 2 }));
+        assert_eq!(diff_shard(9, 8, 3), Some(Shard { k: 1, n: 2 }));
+        assert_eq!(diff_shard(40, 8, 7), Some(Shard { k: 2, n: 5 }));
+        for seed in 0..20 {
+            let shard = diff_shard(100, 8, seed).unwrap();
+            assert!(shard.k < shard.n && shard.n == 13);
+        }
+        assert_eq!(hash_seed("00000000000000a1234"), 0xa);
+        assert_eq!(hash_seed("nothex"), 0);
+        assert_eq!(hash_seed(""), 0);
     }
 
     #[test]
