@@ -216,6 +216,7 @@ mod mutant;
 mod pool;
 mod primitives;
 mod reactor;
+mod reactor_error;
 mod reactor_threads;
 pub(crate) mod sync;
 pub mod testing;

@@ -56,7 +56,6 @@
 //!    not woken, then waits for the scheduler's next tick to get it back
 //!    (4 ms at Linux's HZ=250: the tick gap of docs/benchmarks.md).
 
-mod error;
 mod timers;
 
 // The unit tests use real threads and time: not under loom (see loom/tests/loom/threads.rs).
@@ -66,7 +65,7 @@ mod tests;
 use std::fmt;
 use std::time::{Duration, Instant};
 
-pub use error::ReactorError;
+pub use crate::reactor_error::ReactorError;
 
 use crate::deferred::Deferred;
 use crate::failure::Failure;

@@ -22,7 +22,7 @@ use super::{
     nanos, ClockIdleError, DelayedCall, Nanos, ReactorTime, TimerCell, TimerJob, TimerQueue,
 };
 use super::{CALLED, CANCELLED, DISCARDED};
-use crate::reactor::ReactorError;
+use crate::reactor_error::ReactorError;
 use crate::sync::{Arc, Mutex, Weak};
 
 /// A clock whose time moves only when a test says so (Twisted's

@@ -39,7 +39,7 @@ pub use error::{
 pub use later::defer_later;
 pub use looping_call::LoopingCall;
 
-use crate::reactor::ReactorError;
+use crate::reactor_error::ReactorError;
 use crate::sync::Arc;
 
 /// A clock that runs calls later: Twisted's `IReactorTime`.

@@ -36,7 +36,7 @@ use super::{ReactorTime, TimeoutError};
 use crate::deferred::{Deferred, IntoOutcome, Outcome};
 use crate::failure::{CancelledError, Failure};
 use crate::mutant;
-use crate::reactor::ReactorError;
+use crate::reactor_error::ReactorError;
 use crate::sync::{Arc, AtomicUsize, Ordering};
 
 /// Neither the timer nor the result has come.

@@ -1,4 +1,6 @@
-//! The errors a [`Reactor`](super::Reactor) reports.
+//! The errors a [`Reactor`](crate::Reactor) reports: below both the
+//! reactor and `time` (whose `ReactorTime` reports them too), so that
+//! neither layer reaches up for it (`crate::reactor` re-exports it).
 
 use std::error::Error;
 use std::fmt;
@@ -18,13 +20,13 @@ use std::fmt;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ReactorError {
-    /// [`run`](super::Reactor::run) while the loop is already running (a
+    /// [`run`](crate::Reactor::run) while the loop is already running (a
     /// nested `run` from the reactor thread, or a second thread).
     AlreadyRunning,
-    /// [`run`](super::Reactor::run) after the loop has stopped: a reactor runs
+    /// [`run`](crate::Reactor::run) after the loop has stopped: a reactor runs
     /// once (Twisted's `ReactorNotRestartable`).
     NotRestartable,
-    /// [`stop`](super::Reactor::stop) while the loop is not running: before
+    /// [`stop`](crate::Reactor::stop) while the loop is not running: before
     /// `run`, or once a stop is under way or done (Twisted's `ReactorNotRunning`).
     NotRunning,
     /// Work handed to a reactor that has stopped (or, for timers, is
