@@ -2,14 +2,13 @@
 //! thread pool and get its result as a Deferred that fires on the reactor
 //! thread (Twisted's `deferToThread` and `deferToThreadPool`).
 
-use crate::deferred::{Deferred, IntoOutcome, Outcome};
+use crate::deferred::{catch_outcome, Deferred, IntoOutcome, Outcome};
 use crate::failure::Failure;
 use crate::job::{Job, Task};
 use crate::mutant;
 use crate::pool::{PoolStoppedError, ThreadPool};
 use crate::reactor_threads::sealed::{Back, Target, WeakBack};
 use crate::reactor_threads::ReactorThreads;
-use crate::unwind;
 
 /// Runs `f` in the reactor's thread pool and returns a Deferred of its
 /// result, fired on the reactor thread (Twisted's `deferToThread`).
@@ -178,7 +177,7 @@ where
     fn run(mut self: Box<Self>) {
         match std::mem::replace(&mut self.stage, Stage::Taken) {
             Stage::Work(f) => {
-                let outcome = unwind::outcome(|| f().into_outcome());
+                let outcome = catch_outcome(|| f().into_outcome());
                 let Some(reactor) = self.reactor.upgrade() else {
                     // The reactor was dropped without running (and the pool
                     // is not its own): no reactor thread will ever be, so

@@ -3,8 +3,11 @@
 //!
 //! - A panic in a handler, a canceller, a `then` closure or a pool job whose
 //!   caller waits for the result becomes a [`Failure`] holding a
-//!   [`PanicError`](crate::PanicError): [`catch`], or [`outcome`] for code
-//!   that produces an [`Outcome`] (semantics §1: panics are failures).
+//!   [`PanicError`](crate::PanicError): [`catch`], or [`catch_or`] for code
+//!   that makes a value of its own type of it (the chain's `Outcome` and
+//!   `Step`: `crate::deferred::catch_outcome` and `catch_step`, which live
+//!   with those types so that this bottom layer imports nothing above it;
+//!   semantics §1: panics are failures).
 //! - A panic in code run only for its effects (a pool job, a reactor call, the
 //!   unhandled-failure hook) is contained and logged at `error` level, so no
 //!   worker thread and no event loop is lost to it: [`run_logged`],
@@ -16,7 +19,6 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use crate::deferred::{Outcome, Step};
 use crate::failure::Failure;
 use crate::job::Job;
 
@@ -26,20 +28,10 @@ pub(crate) fn catch<R>(f: impl FnOnce() -> R) -> Result<R, Failure> {
     catch_unwind(AssertUnwindSafe(f)).map_err(Failure::from_panic)
 }
 
-/// Runs a handler (or anything that decides how a chain goes on); a panic
-/// becomes [`Outcome::Failure`].
+/// Runs `f`; a panic becomes whatever `on_panic` makes of its failure.
 #[inline(always)]
-pub(crate) fn outcome<T>(f: impl FnOnce() -> Outcome<T>) -> Outcome<T> {
-    catch_unwind(AssertUnwindSafe(f))
-        .unwrap_or_else(|panic| Outcome::Failure(Failure::from_panic(panic)))
-}
-
-/// Runs an entry of a chain (a handler or a hand-over); a panic becomes a
-/// failure for the chain to go on with.
-#[inline(always)]
-pub(crate) fn step<T>(f: impl FnOnce() -> Step<T>) -> Step<T> {
-    catch_unwind(AssertUnwindSafe(f))
-        .unwrap_or_else(|panic| Step::Outcome(Outcome::Failure(Failure::from_panic(panic))))
+pub(crate) fn catch_or<R>(f: impl FnOnce() -> R, on_panic: impl FnOnce(Failure) -> R) -> R {
+    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|panic| on_panic(Failure::from_panic(panic)))
 }
 
 /// Runs a job for its effects, as [`run_logged`].

@@ -1,8 +1,7 @@
 //! Ready-made Deferreds: [`succeed`], [`fail`], [`maybe_deferred`].
 
-use crate::deferred::{Deferred, IntoOutcome, Outcome};
+use crate::deferred::{catch_outcome, Deferred, IntoOutcome, Outcome};
 use crate::failure::IntoFailure;
-use crate::unwind;
 
 /// A Deferred already fired with `value` (Twisted's `defer.succeed`): for a
 /// synchronous function that keeps a Deferred-returning API.
@@ -59,7 +58,7 @@ where
     F: FnOnce() -> R,
     R: IntoOutcome<T>,
 {
-    match unwind::outcome(|| f().into_outcome()) {
+    match catch_outcome(|| f().into_outcome()) {
         Outcome::Value(value) => succeed(value),
         Outcome::Failure(failure) => fail(failure),
         Outcome::Deferred(d) => d,

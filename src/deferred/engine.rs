@@ -632,7 +632,7 @@ impl<T: Send + 'static> Inner<T> {
                 };
                 state.running = true;
                 drop(state);
-                let outcome = unwind::outcome(move || handler(input));
+                let outcome = super::catch_outcome(move || handler(input));
                 if let Some(state) = self.settle(outcome) {
                     self.run_claimed(state);
                 }
@@ -814,7 +814,7 @@ impl<T: Send + 'static> Inner<T> {
                     state.slot = Slot::Ready(current);
                     break;
                 };
-                current = match unwind::step(move || entry.call(current)) {
+                current = match super::catch_step(move || entry.call(current)) {
                     Step::Outcome(Outcome::Value(value)) => Ok(value),
                     Step::Outcome(Outcome::Failure(failure)) => Err(failure),
                     Step::Outcome(Outcome::Deferred(other)) => {

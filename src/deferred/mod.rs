@@ -1,6 +1,7 @@
 //! [`Deferred`]: a result that is not there yet, and the chain of handlers
 //! waiting for it.
 
+mod catch;
 mod drop_queue;
 mod engine;
 mod in_place;
@@ -12,6 +13,7 @@ mod weak;
 use std::fmt;
 use std::panic::Location;
 
+pub(crate) use catch::{catch_outcome, catch_step};
 pub(crate) use engine::{JoinKind, Step};
 pub use outcome::{IntoOutcome, Outcome};
 pub(crate) use unhandled::report as report_unhandled;
@@ -415,7 +417,7 @@ impl<T: Send + 'static> Deferred<T> {
         let target = Arc::clone(&next.inner);
         self.inner.hand_on(
             move |result| {
-                let outcome = crate::unwind::outcome(|| f(result).into_outcome());
+                let outcome = catch_outcome(|| f(result).into_outcome());
                 target.fire_outcome_for_caller(outcome, site)
             },
             Consumer::Then,

@@ -413,7 +413,7 @@ impl ThreadPool {
         C: FnOnce(Result<T, Failure>) + Send + 'static,
     {
         self.submit(Box::new(move || {
-            match unwind::outcome(|| f().into_outcome()) {
+            match crate::deferred::catch_outcome(|| f().into_outcome()) {
                 Outcome::Value(value) => on_result(Ok(value)),
                 Outcome::Failure(failure) => on_result(Err(failure)),
                 Outcome::Deferred(d) => {

@@ -25,11 +25,10 @@ use std::time::Duration;
 use super::{
     exhausted, nanos, ClockExhaustedError, DelayedCall, LoopingCallError, Nanos, ReactorTime,
 };
-use crate::deferred::{Deferred, IntoOutcome, Outcome};
+use crate::deferred::{catch_outcome, Deferred, IntoOutcome, Outcome};
 use crate::failure::Failure;
 use crate::mutant;
 use crate::sync::{Arc, Mutex, MutexGuard};
-use crate::unwind;
 
 /// The function, as the loop keeps it: it gets the count (1 when not
 /// counting).
@@ -435,7 +434,7 @@ impl LoopingCall {
             .take()
             .expect("the function is called by one call at a time (design note)");
         drop(state);
-        let outcome = unwind::outcome(|| f(self, count));
+        let outcome = catch_outcome(|| f(self, count));
         let mut state = self.shared.state.lock();
         state.f = Some(f);
         match outcome {
