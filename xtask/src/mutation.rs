@@ -486,15 +486,25 @@ pub fn run(args: &[String]) -> ExitCode {
         eprintln!("xtask mutation: cargo mutants left no results (see above)");
         return ExitCode::FAILURE;
     }
+    let timeouts = count_lines(&results.join("timeout.txt"));
+    let survived = count_lines(&results.join("missed.txt"));
+    if !outcome.success && timeouts == 0 && survived == 0 {
+        // Not a survivor or a hang: the unmutated tree failed its tests (or
+        // did not build), or cargo-mutants itself failed; no mutant counts.
+        eprintln!(
+            "xtask mutation: cargo mutants failed before judging any mutant (the baseline \
+             failed? see {}/log/baseline.log)",
+            results.display()
+        );
+        return ExitCode::FAILURE;
+    }
     header("mutation summary");
     let missed = std::fs::read_to_string(results.join("missed.txt")).unwrap_or_default();
     let explained =
         explained(&std::fs::read_to_string(root().join(EQUIVALENT)).unwrap_or_default());
     let unexplained = unexplained(&missed, &explained);
     let caught = count_lines(&results.join("caught.txt"));
-    let timeouts = count_lines(&results.join("timeout.txt"));
     let unviable = count_lines(&results.join("unviable.txt"));
-    let survived = count_lines(&results.join("missed.txt"));
     println!(
         "{caught} caught, {timeouts} timed out (caught: the tests hung), {survived} survived \
          ({} explained in {EQUIVALENT}), {unviable} unviable, in {}",
