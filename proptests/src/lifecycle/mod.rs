@@ -140,6 +140,12 @@ pub enum Op {
 /// An operation that schedules or waits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Call {
+    /// `run` again (a misuse: not generated before `run`, where it would
+    /// turn the loop on the context's thread).
+    RunAgain,
+    /// `stop` when the reactor is not running (a misuse: not generated
+    /// while it runs, where it is the `Stop` step).
+    StopAgain,
     /// `call_from_thread`.
     CallFromThread,
     /// `call_later`, due at once (`soon`) or in an hour.
@@ -225,6 +231,8 @@ fn call() -> BoxedStrategy<Call> {
         Just(Combinator::List)
     ];
     prop_oneof![
+        1 => Just(Call::RunAgain),
+        1 => Just(Call::StopAgain),
         2 => Just(Call::CallFromThread),
         2 => any::<bool>().prop_map(|soon| Call::CallLater { soon }),
         1 => any::<bool>().prop_map(|delay| Call::ResetTimer { delay }),

@@ -31,6 +31,12 @@ pub enum Now {
     Blocks,
     /// `Err(LoopingCallError::NotRunning)`.
     NotRunning,
+    /// `Err(ReactorError::AlreadyRunning)`.
+    AlreadyRunning,
+    /// `Err(ReactorError::NotRestartable)`.
+    NotRestartable,
+    /// `Err(ReactorError::NotRunning)`.
+    ReactorNotRunning,
     /// `Err(DelayedCallError::Discarded)` (a reset of a timer the stop discarded).
     Discarded,
     /// Some failure at once, whichever error the fix chose (issue 17 item 3).
@@ -125,6 +131,10 @@ impl Model {
                     return false;
                 }
                 match call {
+                    // `run` in the final drain: the docs do not say which
+                    // error (the loop has left, the stop is not over).
+                    Call::RunAgain => phase != Phase::Unstarted && !drain,
+                    Call::StopAgain => phase != Phase::Running,
                     Call::Spawn { yields: true } => !PENDING_FIX_17_1,
                     Call::Handoff(_) => !(PENDING_FIX_17_2 && *ctx == Context::TlsDestructor),
                     Call::Combine { dup: true, .. } => !PENDING_FIX_17_3,
@@ -150,6 +160,14 @@ impl Model {
         // run); `refused` is what the phase answers instead.
         let open = matches!(phase, Unstarted | Running);
         match call {
+            // Reactor::run's rustdoc and threads.md's errors table.
+            Call::RunAgain => match phase {
+                Running | Stopping => (Now::AlreadyRunning, Later::Done),
+                _ => (Now::NotRestartable, Later::Done),
+            },
+            // Reactor::stop's rustdoc: before `run`, and once a stop is
+            // under way or done.
+            Call::StopAgain => (Now::ReactorNotRunning, Later::Done),
             // threads.md: calls are accepted until the reactor has stopped,
             // and drained while it stops.
             Call::CallFromThread => match phase {

@@ -455,6 +455,12 @@ impl Real {
         if let Some(t) = self.run_thread.take() {
             let _ = t.join();
         }
+        // threads.md, shutdown step 3: the pool ran its queued jobs and
+        // joined every worker.
+        let stats = self.reactor().thread_pool().stats();
+        if (stats.threads, stats.queued, stats.busy) != (0, 0, 0) {
+            self.fail(&format!("run returned, but its pool reports {stats:?}"));
+        }
         for (step, rx) in std::mem::take(&mut self.drained) {
             let done = self.wait(&rx, &step.what);
             self.record(Phase::Stopping, step, done);
@@ -624,7 +630,15 @@ impl Real {
                 Err(ReactorError::Stopped) => Ok(Now::Refused),
                 Err(e) => Err(format!("{e:?}")),
             };
+            let misuse = |result: Result<(), ReactorError>| match result {
+                Err(ReactorError::AlreadyRunning) => Ok(Now::AlreadyRunning),
+                Err(ReactorError::NotRestartable) => Ok(Now::NotRestartable),
+                Err(ReactorError::NotRunning) => Ok(Now::ReactorNotRunning),
+                other => Err(format!("{other:?}")),
+            };
             match call {
+                Call::RunAgain => Done::now(misuse(r().run())),
+                Call::StopAgain => Done::now(misuse(r().stop())),
                 Call::CallFromThread => Done::now(unit(r().call_from_thread(counted))),
                 Call::CallWhenRunning => Done::now(unit(r().call_when_running(counted))),
                 Call::CallLater { soon } => {
@@ -838,7 +852,12 @@ impl Real {
         item.timer = done.timer;
         let counts = !matches!(
             call,
-            Call::ResetTimer { .. } | Call::LoopStop | Call::AddTimeout { .. } | Call::Handoff(_)
+            Call::ResetTimer { .. }
+                | Call::LoopStop
+                | Call::AddTimeout { .. }
+                | Call::Handoff(_)
+                | Call::RunAgain
+                | Call::StopAgain
         );
         if counts {
             item.ran_at_once = ran.load(Ordering::SeqCst);
