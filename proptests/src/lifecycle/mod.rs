@@ -159,6 +159,8 @@ pub enum Call {
         /// `delay` rather than `reset`.
         delay: bool,
     },
+    /// `cancel` of the last hour-long timer made.
+    CancelTimer,
     /// `call_when_running`.
     CallWhenRunning,
     /// `defer_to_thread` of a closure returning 7.
@@ -236,6 +238,7 @@ fn call() -> BoxedStrategy<Call> {
         2 => Just(Call::CallFromThread),
         2 => any::<bool>().prop_map(|soon| Call::CallLater { soon }),
         1 => any::<bool>().prop_map(|delay| Call::ResetTimer { delay }),
+        1 => Just(Call::CancelTimer),
         1 => Just(Call::CallWhenRunning),
         2 => Just(Call::DeferToThread),
         1 => any::<bool>().prop_map(|yields| Call::Spawn { yields }),

@@ -37,6 +37,8 @@ pub enum Now {
     NotRestartable,
     /// `Err(ReactorError::NotRunning)`.
     ReactorNotRunning,
+    /// `Err(DelayedCallError::AlreadyCancelled)`.
+    AlreadyCancelled,
     /// `Err(DelayedCallError::Discarded)` (a reset of a timer the stop discarded).
     Discarded,
     /// Some failure at once, whichever error the fix chose (issue 17 item 3).
@@ -69,6 +71,8 @@ pub struct Model {
     pub phase: Option<Phase>,
     /// The phase the last hour-long timer was made in, if any.
     pub timer: Option<Phase>,
+    /// That timer was cancelled.
+    pub timer_cancelled: bool,
     /// The last loop started: whether it still runs.
     pub looping: Option<bool>,
     /// Work was queued on the pool before `run` (issue 17 item 4).
@@ -122,6 +126,7 @@ impl Model {
                         Call::LoopStart { .. }
                             | Call::LoopStop
                             | Call::ResetTimer { .. }
+                            | Call::CancelTimer
                             | Call::CallLater { soon: false }
                     )
                 {
@@ -138,7 +143,9 @@ impl Model {
                     Call::Spawn { yields: true } => !PENDING_FIX_17_1,
                     Call::Handoff(_) => !(PENDING_FIX_17_2 && *ctx == Context::TlsDestructor),
                     Call::Combine { dup: true, .. } => !PENDING_FIX_17_3,
-                    Call::ResetTimer { .. } => !(PENDING_FIX_17_5 && phase == Phase::Stopping),
+                    Call::ResetTimer { .. } | Call::CancelTimer => {
+                        !(PENDING_FIX_17_5 && phase == Phase::Stopping)
+                    }
                     _ => true,
                 }
             }
@@ -184,6 +191,19 @@ impl Model {
             // threads.md's errors table: a call no longer pending gives
             // `Discarded`; issue 17 item 5: a stopping reactor's timer is no
             // longer pending either.
+            // DelayedCall::cancel's rustdoc: a call no longer pending is
+            // refused, with why (cancelled before, or discarded by the stop).
+            Call::CancelTimer | Call::ResetTimer { .. }
+                if self.timer.is_some() && self.timer_cancelled =>
+            {
+                (Now::AlreadyCancelled, Later::Done)
+            }
+            Call::CancelTimer => match (self.timer, phase) {
+                (None, _) => (Now::Nothing, Later::Done),
+                (Some(_), Unstarted | Running) => (Now::Ok, Later::Done),
+                (Some(_), Stopping) => (Now::AnyFailure, Later::Done),
+                (Some(_), _) => (Now::Discarded, Later::Done),
+            },
             Call::ResetTimer { .. } => match (self.timer, phase) {
                 (None, _) => (Now::Nothing, Later::Done),
                 (Some(_), Unstarted | Running) => (Now::Ok, Later::Done),
@@ -298,7 +318,14 @@ impl Model {
                 Call::CallLater { soon: false }
                     if matches!(phase, Phase::Unstarted | Phase::Running) =>
                 {
-                    self.timer = Some(phase)
+                    self.timer = Some(phase);
+                    self.timer_cancelled = false;
+                }
+                Call::CancelTimer
+                    if self.timer.is_some()
+                        && matches!(phase, Phase::Unstarted | Phase::Running) =>
+                {
+                    self.timer_cancelled = true
                 }
                 Call::LoopStart { .. } => {
                     self.looping = Some(matches!(phase, Phase::Unstarted | Phase::Running));

@@ -651,6 +651,17 @@ impl Real {
                         Err(e) => Done::now(unit(Err(e))),
                     }
                 }
+                Call::CancelTimer => match timer {
+                    None => Done::now(Ok(Now::Nothing)),
+                    Some(dc) => Done::now(match dc.cancel() {
+                        Ok(()) if !dc.is_active() => Ok(Now::Ok),
+                        Ok(()) => Err("cancelled, yet active".into()),
+                        Err(_) if dc.is_active() => Err("cancel refused, yet active".into()),
+                        Err(DelayedCallError::AlreadyCancelled) => Ok(Now::AlreadyCancelled),
+                        Err(DelayedCallError::Discarded) => Ok(Now::Discarded),
+                        Err(e) => Err(format!("cancel: {e:?}")),
+                    }),
+                },
                 Call::ResetTimer { delay } => match timer {
                     None => Done::now(Ok(Now::Nothing)),
                     Some(dc) => Done::now(
@@ -663,6 +674,7 @@ impl Real {
                             Ok(()) => Err("reset Ok, but the timer is not active".into()),
                             Err(_) if dc.is_active() => Err("reset refused, yet active".into()),
                             Err(DelayedCallError::Discarded) => Ok(Now::Discarded),
+                            Err(DelayedCallError::AlreadyCancelled) => Ok(Now::AlreadyCancelled),
                             Err(e) => Err(format!("reset: {e:?}")),
                         },
                     ),
@@ -853,6 +865,7 @@ impl Real {
         let counts = !matches!(
             call,
             Call::ResetTimer { .. }
+                | Call::CancelTimer
                 | Call::LoopStop
                 | Call::AddTimeout { .. }
                 | Call::Handoff(_)
