@@ -172,6 +172,10 @@ pub enum Call {
     },
     /// `Deferred::from_future` of a future ready with 7.
     FromFuture,
+    /// `Reactor::spawn` of a task awaiting an hour-long `defer_later`.
+    SpawnAwaitsTimer,
+    /// `ensure_deferred` of a task awaiting a `defer_to_thread` of 7.
+    EnsureAwaitsThread,
     /// `LoopingCall::new(reactor, ..).start(1 h, now)`.
     LoopStart {
         /// Whether the first call is made at once.
@@ -243,6 +247,8 @@ fn call() -> BoxedStrategy<Call> {
         2 => Just(Call::DeferToThread),
         1 => any::<bool>().prop_map(|yields| Call::Spawn { yields }),
         1 => Just(Call::FromFuture),
+        1 => Just(Call::SpawnAwaitsTimer),
+        1 => Just(Call::EnsureAwaitsThread),
         1 => any::<bool>().prop_map(|now| Call::LoopStart { now }),
         1 => Just(Call::LoopStop),
         1 => any::<bool>().prop_map(|fire| Call::AddTimeout { fire }),

@@ -236,6 +236,26 @@ impl Model {
                 Stopped | Dropped => (Now::Refused, Later::Never),
                 _ => (Now::Ok, Later::FailsStopped),
             },
+            // Reactor::spawn's rustdoc: a wake-up after the stop fails the
+            // task with Stopped. The stop discards the timer, which wakes the
+            // task (its Deferred can no longer fire); while stopping and in
+            // the final drain the timer is refused, its Deferred failed with
+            // Stopped, and the task returns that failure.
+            Call::SpawnAwaitsTimer => match phase {
+                Unstarted | Running | Stopping => (Now::Ok, Later::FailsStopped),
+                _ => (Now::Refused, Later::Never),
+            },
+            // ensure_deferred polls at once and then on the thread that
+            // fires what it awaits: the reactor thread, with the worker's
+            // result; a refused job's Deferred has failed already, and so
+            // does the task, at once.
+            Call::EnsureAwaitsThread => {
+                if open {
+                    (Now::Ok, Later::Runs(7))
+                } else {
+                    (Now::PoolStopped, Later::Never)
+                }
+            }
             // LoopingCall::start's rustdoc: if the clock refuses the call,
             // the loop ends and the Deferred fails with that ReactorError
             // (a first call made `now` runs first). A running loop's
@@ -333,7 +353,10 @@ impl Model {
                 }
                 Call::LoopStop if self.looping.is_some() => self.looping = Some(false),
                 Call::BlockingCall if phase == Phase::Unstarted => self.blocked_before_run = true,
-                Call::PoolSubmit | Call::DeferToThread | Call::Combine { .. }
+                Call::PoolSubmit
+                | Call::DeferToThread
+                | Call::EnsureAwaitsThread
+                | Call::Combine { .. }
                     if phase == Phase::Unstarted =>
                 {
                     self.pool_work_before_run = true

@@ -480,8 +480,12 @@ impl Real {
                 // Stopped, a `defer_to_thread`'s with PoolStoppedError (and
                 // so the combinators over them), a timer's stays unfired.
                 let want = match item.call {
-                    Some(Call::Spawn { .. } | Call::FromFuture) => Seen::Failed("Stopped"),
-                    Some(Call::DeferToThread) => Seen::Failed("PoolStopped"),
+                    Some(Call::Spawn { .. } | Call::FromFuture | Call::SpawnAwaitsTimer) => {
+                        Seen::Failed("Stopped")
+                    }
+                    Some(Call::DeferToThread | Call::EnsureAwaitsThread) => {
+                        Seen::Failed("PoolStopped")
+                    }
                     Some(Call::Combine {
                         kind: Combinator::Gather,
                         ..
@@ -692,6 +696,22 @@ impl Real {
                             }
                         }
                         seven()
+                    });
+                    deferred_done(d, |v| v)
+                }
+                Call::SpawnAwaitsTimer => {
+                    let later: Deferred<i64> = defer_later(&r(), HOUR, seven);
+                    let d: Deferred<i64> = r().spawn(async move {
+                        let _token = token;
+                        later.await
+                    });
+                    deferred_done(d, |v| v)
+                }
+                Call::EnsureAwaitsThread => {
+                    let job: Deferred<i64> = defer_to_thread(&r(), seven);
+                    let d: Deferred<i64> = ensure_deferred(async move {
+                        let _token = token;
+                        job.await
                     });
                     deferred_done(d, |v| v)
                 }
