@@ -7,26 +7,20 @@
 use std::error::Error;
 use std::io;
 
+use deferred::testing::failure_result_of;
 use deferred::{fail, failure, CancelledError, Deferred, Failure, IntoFailure};
 
 type BoxError = Box<dyn Error + Send + Sync>;
-
-/// The failure a fired Deferred holds.
-fn failure_of(d: &Deferred<u32>) -> Failure {
-    d.result()
-        .expect("fired")
-        .expect_err("failed, not succeeded")
-}
 
 #[test]
 fn errback_takes_a_message() {
     let d = Deferred::<u32>::new();
     d.errback("bang!").unwrap();
-    assert_eq!(failure_of(&d).to_string(), "bang!");
+    assert_eq!(failure_result_of(&d, &[]).to_string(), "bang!");
 
     let d = Deferred::<u32>::new();
     d.errback(format!("bang {}", 2)).unwrap();
-    assert_eq!(failure_of(&d).to_string(), "bang 2");
+    assert_eq!(failure_result_of(&d, &[]).to_string(), "bang 2");
 }
 
 #[test]
@@ -34,7 +28,7 @@ fn errback_takes_any_error_and_keeps_its_type() {
     let d = Deferred::<u32>::new();
     d.errback(io::Error::new(io::ErrorKind::NotFound, "gone"))
         .unwrap();
-    let f = failure_of(&d);
+    let f = failure_result_of(&d, &[]);
     assert!(f.check::<io::Error>());
     assert_eq!(
         f.downcast_ref::<io::Error>().unwrap().kind(),
@@ -47,7 +41,7 @@ fn errback_takes_a_boxed_error_and_the_error_in_it_is_still_checkable() {
     let boxed: BoxError = Box::new(io::Error::other("disk"));
     let d = Deferred::<u32>::new();
     d.errback(boxed).unwrap();
-    let f = failure_of(&d);
+    let f = failure_result_of(&d, &[]);
     assert!(f.check::<io::Error>(), "the box's own error, not a wrapper");
     assert_eq!(f.to_string(), "disk");
 }
@@ -57,7 +51,7 @@ fn a_failure_given_to_errback_is_the_same_failure() {
     let f = Failure::new(CancelledError);
     let d = Deferred::<u32>::new();
     d.errback(f.clone()).unwrap();
-    assert!(failure_of(&d).ptr_eq(&f));
+    assert!(failure_result_of(&d, &[]).ptr_eq(&f));
 }
 
 #[test]
@@ -72,10 +66,10 @@ fn a_failure_boxed_and_made_a_failure_again_is_the_same_failure() {
 #[test]
 fn fail_and_fire_take_the_same() {
     let d = fail::<u32>("no");
-    assert_eq!(failure_of(&d).to_string(), "no");
+    assert_eq!(failure_result_of(&d, &[]).to_string(), "no");
     let d = Deferred::<u32>::new();
     d.fire(Err::<u32, BoxError>("boxed".into())).unwrap();
-    assert_eq!(failure_of(&d).to_string(), "boxed");
+    assert_eq!(failure_result_of(&d, &[]).to_string(), "boxed");
 }
 
 #[test]
@@ -86,7 +80,7 @@ fn a_handler_may_return_a_result_with_a_boxed_error() {
         Ok(u32::try_from(wide)?) // `?` into the boxed error
     });
     d.callback(1).unwrap();
-    let f = failure_of(&d);
+    let f = failure_result_of(&d, &[]);
     assert!(f.check::<std::num::TryFromIntError>());
 }
 
@@ -101,12 +95,12 @@ fn a_handler_may_return_a_result_with_any_error_or_a_message() {
         }
     });
     d.callback(1).unwrap();
-    assert!(failure_of(&d).check::<io::Error>());
+    assert!(failure_result_of(&d, &[]).check::<io::Error>());
 
     let d = Deferred::<u32>::new();
     d.add_callback(|n| if n > 1 { Ok(n) } else { Err("small") });
     d.callback(1).unwrap();
-    assert_eq!(failure_of(&d).to_string(), "small");
+    assert_eq!(failure_result_of(&d, &[]).to_string(), "small");
 
     let d = Deferred::<&str>::new();
     let port = d.and_then(|s| s.parse::<u16>().map_err(|e| format!("bad port {s:?}: {e}")));
@@ -169,7 +163,7 @@ fn an_anyhow_error_makes_a_failure_with_or_without_the_feature() {
     let d = Deferred::<u32>::new();
     d.add_callback(|_| -> anyhow::Result<u32> { Err(anyhow::anyhow!("from anyhow")) });
     d.callback(1).unwrap();
-    assert_eq!(failure_of(&d).to_string(), "from anyhow");
+    assert_eq!(failure_result_of(&d, &[]).to_string(), "from anyhow");
 }
 
 #[cfg(feature = "anyhow")]
@@ -184,7 +178,7 @@ mod with_the_anyhow_feature {
             .unwrap_err();
         let d = Deferred::<u32>::new();
         d.errback(error).unwrap();
-        let f = failure_of(&d);
+        let f = failure_result_of(&d, &[]);
         assert!(f.check::<io::Error>());
         assert_eq!(
             f.downcast_ref::<io::Error>().unwrap().kind(),

@@ -3,6 +3,7 @@
 //! executors and the Twisted scenarios are in `tests/async_*.rs`, each its
 //! own process with its own hook.)
 
+use crate::testing::{failure_result_of, success_result_of};
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -35,14 +36,6 @@ fn counting_waker() -> (Arc<Counter>, Waker) {
 
 fn poll<F: Future + Unpin>(future: &mut F, waker: &Waker) -> Poll<F::Output> {
     Pin::new(future).poll(&mut Context::from_waker(waker))
-}
-
-fn value<T: Send + Clone + std::fmt::Debug>(d: &Deferred<T>) -> T {
-    d.result().expect("fired").expect("a value")
-}
-
-fn failure<T: Send + Clone + std::fmt::Debug>(d: &Deferred<T>) -> Failure {
-    d.result().expect("fired").expect_err("a failure")
 }
 
 #[derive(Debug)]
@@ -161,7 +154,7 @@ fn dropping_an_unpolled_future_leaves_the_deferred_alone() {
     drop(d.clone().into_future());
     assert!(!cancelled.load(Ordering::SeqCst));
     d.callback(1).unwrap();
-    assert_eq!(value(&d), 1);
+    assert_eq!(success_result_of(&d), 1);
 }
 
 #[test]
@@ -197,7 +190,7 @@ fn a_failure_after_the_drop_stays_in_the_deferred() {
     let (_, waker) = counting_waker();
     assert!(poll(&mut future, &waker).is_pending());
     drop(future);
-    assert!(failure(&d).check::<Boom>());
+    assert!(failure_result_of(&d, &[]).check::<Boom>());
     d.add_errback(|_| 0); // handled: the chain keeps it until here
 }
 
@@ -294,11 +287,11 @@ fn ensure_deferred_polls_first_on_the_calling_thread_then_on_the_firing_one() {
 #[test]
 fn the_output_may_be_a_value_a_result_or_a_deferred() {
     let v: Deferred<u8> = ensure_deferred(async { 1u8 });
-    assert_eq!(value(&v), 1);
+    assert_eq!(success_result_of(&v), 1);
     let ok: Deferred<u8> = ensure_deferred(async { Ok::<_, Boom>(2u8) });
-    assert_eq!(value(&ok), 2);
+    assert_eq!(success_result_of(&ok), 2);
     let err: Deferred<u8> = ensure_deferred(async { Err::<u8, _>(Boom) });
-    assert!(failure(&err).check::<Boom>());
+    assert!(failure_result_of(&err, &[]).check::<Boom>());
     let inner = Deferred::<u8>::new();
     let waits: Deferred<u8> = ensure_deferred({
         let inner = inner.clone();
@@ -306,7 +299,7 @@ fn the_output_may_be_a_value_a_result_or_a_deferred() {
     });
     assert_eq!(waits.state(), DeferredState::Waiting);
     inner.callback(3).unwrap();
-    assert_eq!(value(&waits), 3);
+    assert_eq!(success_result_of(&waits), 3);
 }
 
 #[test]
@@ -315,7 +308,7 @@ fn a_finished_task_keeps_nothing_alive() {
     let captured = Arc::new(5u8);
     let weak_captured = Arc::downgrade(&captured);
     let d: Deferred<u8> = ensure_deferred(async move { *captured });
-    assert_eq!(value(&d), 5);
+    assert_eq!(success_result_of(&d), 5);
     let weak_d = d.downgrade();
     drop(d);
     assert!(
@@ -334,7 +327,7 @@ fn ensure_deferred_of_a_deferred_is_that_deferred() {
     let same = ensure_deferred(d.clone());
     assert!(same.ptr_eq(&d));
     d.callback(3).unwrap();
-    assert_eq!(value(&same), 3);
+    assert_eq!(success_result_of(&same), 3);
 }
 
 #[test]
@@ -344,11 +337,11 @@ fn a_task_that_awaits_a_deferred_passes_its_result_through() {
     let d = Deferred::<u8>::new();
     let through: Deferred<u8> = ensure_deferred(d.clone().into_future());
     d.callback(3).unwrap();
-    assert_eq!(value(&through), 3);
+    assert_eq!(success_result_of(&through), 3);
     let failing = Deferred::<u8>::new();
     let through: Deferred<u8> = ensure_deferred(failing.clone().into_future());
     failing.errback(Boom).unwrap();
-    assert!(failure(&through).check::<Boom>());
+    assert!(failure_result_of(&through, &[]).check::<Boom>());
 }
 
 #[test]
@@ -362,7 +355,7 @@ fn a_task_awaits_nested_async_functions_that_await_deferreds() {
         run2().await
     }
     let d: Deferred<&str> = ensure_deferred(run());
-    assert_eq!(value(&d), "foo");
+    assert_eq!(success_result_of(&d), "foo");
 }
 
 #[test]
@@ -373,7 +366,7 @@ fn a_panic_in_the_future_becomes_a_failure() {
         }
         0u8
     });
-    let f = failure(&d);
+    let f = failure_result_of(&d, &[]);
     assert_eq!(
         f.downcast_ref::<PanicError>().unwrap().message(),
         "inside the task"
@@ -390,7 +383,7 @@ fn a_million_immediately_fired_awaits_run_in_constant_stack() {
             }
             Ok::<_, Failure>(sum)
         });
-        assert_eq!(value(&d), 499_999_500_000);
+        assert_eq!(success_result_of(&d), 499_999_500_000);
     });
 }
 
@@ -410,8 +403,8 @@ fn a_line_of_tasks_each_firing_the_next_runs_in_bounded_stack() {
             })
             .collect();
         links[0].callback(0).unwrap();
-        assert_eq!(value(&links[TASKS]), TASKS);
-        assert_eq!(value(&results[TASKS - 1]), TASKS - 1);
+        assert_eq!(success_result_of(&links[TASKS]), TASKS);
+        assert_eq!(success_result_of(&results[TASKS - 1]), TASKS - 1);
     });
 }
 
@@ -489,7 +482,7 @@ fn cancel_with_no_deferred_awaited_fails_at_once_and_drops_the_future() {
     let (future, _ready, dropped, _) = foreign();
     let d: Deferred<u8> = ensure_deferred(future);
     d.cancel();
-    assert!(failure(&d).check::<CancelledError>());
+    assert!(failure_result_of(&d, &[]).check::<CancelledError>());
     assert!(dropped.load(Ordering::SeqCst));
 }
 
@@ -516,7 +509,7 @@ fn a_task_cancelled_while_it_runs_goes_on_and_its_deferred_waits_for_it() {
         "the await after the cancel is not cancelled"
     );
     next.callback(4).unwrap();
-    assert_eq!(value(&d), 4);
+    assert_eq!(success_result_of(&d), 4);
 }
 
 #[test]
@@ -548,7 +541,7 @@ fn a_cancel_during_a_poll_reaches_the_deferreds_still_awaited() {
     *me.lock().unwrap() = Some(d.clone());
     gate.callback(()).unwrap();
     assert!(cancelled.load(Ordering::SeqCst));
-    assert_eq!(value(&d), 7);
+    assert_eq!(success_result_of(&d), 7);
 }
 
 #[test]
@@ -559,7 +552,7 @@ fn cancel_of_a_task_suspended_on_a_foreign_future_drops_it() {
         future.await
     });
     d.cancel();
-    assert!(failure(&d).check::<CancelledError>());
+    assert!(failure_result_of(&d, &[]).check::<CancelledError>());
     assert!(dropped.load(Ordering::SeqCst));
 }
 
@@ -647,7 +640,7 @@ fn spawn_on_a_stopped_reactor_fails_with_stopped_and_drops_the_future() {
     reactor.run().unwrap();
     let (future, _ready, dropped, _) = foreign();
     let d: Deferred<u8> = reactor.spawn(future);
-    assert!(failure(&d).check::<ReactorError>());
+    assert!(failure_result_of(&d, &[]).check::<ReactorError>());
     assert!(dropped.load(Ordering::SeqCst));
 }
 
@@ -659,7 +652,7 @@ fn a_spawn_whose_reactor_is_dropped_unrun_fails_with_stopped() {
     assert_eq!(d.state(), DeferredState::Pending);
     drop(reactor);
     assert_eq!(
-        failure(&d).downcast_ref::<ReactorError>(),
+        failure_result_of(&d, &[]).downcast_ref::<ReactorError>(),
         Some(&ReactorError::Stopped)
     );
     assert!(dropped.load(Ordering::SeqCst));
@@ -679,7 +672,7 @@ fn a_spawned_task_woken_after_the_stop_fails_with_stopped() {
     ready.store(true, Ordering::SeqCst);
     waker.lock().unwrap().take().unwrap().wake();
     assert_eq!(
-        failure(&d).downcast_ref::<ReactorError>(),
+        failure_result_of(&d, &[]).downcast_ref::<ReactorError>(),
         Some(&ReactorError::Stopped)
     );
     assert!(dropped.load(Ordering::SeqCst));
@@ -759,7 +752,7 @@ fn a_stop_returns_while_spawned_tasks_yield_forever() {
     run_or_hang(&reactor);
     for (d, dropped) in [(&spawned, &spawned_dropped), (&adapted, &adapted_dropped)] {
         assert_eq!(
-            failure(d).downcast_ref::<ReactorError>(),
+            failure_result_of(d, &[]).downcast_ref::<ReactorError>(),
             Some(&ReactorError::Stopped)
         );
         assert!(dropped.load(Ordering::SeqCst), "the future is dropped");
@@ -790,7 +783,7 @@ fn a_task_that_stops_the_reactor_and_yields_on_fails_with_stopped() {
     let d: Deferred<()> = reactor.spawn(stop_at_poll_3(reactor.clone(), Arc::clone(&polls)));
     run_or_hang(&reactor);
     assert_eq!(
-        failure(&d).downcast_ref::<ReactorError>(),
+        failure_result_of(&d, &[]).downcast_ref::<ReactorError>(),
         Some(&ReactorError::Stopped)
     );
     // Polls 0 to 3 in the loop; poll 3 stops it and yields, queueing poll
@@ -836,7 +829,7 @@ fn cancelling_a_from_future_deferred_drops_the_future() {
         })
         .unwrap();
     reactor.run().unwrap();
-    assert!(failure(&d).check::<CancelledError>());
+    assert!(failure_result_of(&d, &[]).check::<CancelledError>());
     assert!(dropped.load(Ordering::SeqCst));
 }
 

@@ -1100,8 +1100,11 @@ impl<T: Send + 'static> Inner<T> {
             Slot::Empty => DeferredState::Running,
             Slot::Waiting(_) => DeferredState::Waiting,
             Slot::Consumed => DeferredState::Consumed,
-            Slot::Ready(_) if state.running || !state.handlers.is_empty() => DeferredState::Running,
+            Slot::Ready(_) if state.running => DeferredState::Running,
             Slot::Ready(_) if self.paused() => DeferredState::Paused,
+            // Handlers queued, not paused, nobody running them: a fire on
+            // another thread is about to run them; the result is theirs.
+            Slot::Ready(_) if !state.handlers.is_empty() => DeferredState::Running,
             Slot::Ready(_) => DeferredState::Fired,
         };
         if observed != DeferredState::Fired

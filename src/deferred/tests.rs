@@ -3,6 +3,7 @@
 //! Laboratories), rewritten for Rust's types; those name the Twisted test
 //! they follow.
 
+use crate::testing::{failure_result_of, success_result_of, LoggedFailures};
 use std::sync::{Arc, Mutex};
 
 use crate::{
@@ -31,23 +32,12 @@ impl Log {
     }
 }
 
-fn value<T: Clone + Send + 'static>(d: &Deferred<T>) -> T {
-    d.result().expect("holds a result").expect("holds a value")
-}
-
-fn failure<T: Clone + Send + 'static>(d: &Deferred<T>) -> Failure {
-    match d.result().expect("holds a result") {
-        Ok(_) => panic!("holds a value"),
-        Err(f) => f,
-    }
-}
-
 #[test]
 fn callbacks_run_in_order_each_getting_the_previous_return() {
     let d = Deferred::new();
     d.add_callback(|v: i64| v + 1).add_callback(|v| v * 10);
     d.callback(1).unwrap();
-    assert_eq!(value(&d), 20);
+    assert_eq!(success_result_of(&d), 20);
 }
 
 #[test]
@@ -71,7 +61,7 @@ fn a_value_goes_to_the_callback_side_and_a_failure_to_the_errback_side() {
     );
     d.callback(3).unwrap();
     assert_eq!(log.take(), ["cb 3", "eb bad"]);
-    assert_eq!(value(&d), 7);
+    assert_eq!(success_result_of(&d), 7);
 }
 
 #[test]
@@ -79,7 +69,7 @@ fn failures_skip_callbacks_and_values_skip_errbacks() {
     let d = Deferred::<i64>::new();
     d.add_errback(|_| 100).add_callback(|v| v + 1);
     d.callback(1).unwrap();
-    assert_eq!(value(&d), 2);
+    assert_eq!(success_result_of(&d), 2);
 
     let d = Deferred::<i64>::new();
     d.add_callback(|v| v + 1).add_errback(|f: Failure| {
@@ -87,7 +77,7 @@ fn failures_skip_callbacks_and_values_skip_errbacks() {
         -1
     });
     d.errback(Tag("x")).unwrap();
-    assert_eq!(value(&d), -1);
+    assert_eq!(success_result_of(&d), -1);
 }
 
 #[test]
@@ -95,7 +85,7 @@ fn add_both_gets_either_side() {
     let d = Deferred::<i64>::new();
     d.add_both(|r: Result<i64, Failure>| if r.is_err() { 0 } else { 1 });
     d.errback(Tag("x")).unwrap();
-    assert_eq!(value(&d), 0);
+    assert_eq!(success_result_of(&d), 0);
 }
 
 #[test]
@@ -117,7 +107,7 @@ fn firing_twice_is_already_called_and_changes_nothing() {
     d.callback(1).unwrap();
     assert_eq!(d.callback(2), Err(AlreadyCalledError));
     assert_eq!(d.errback(Tag("x")), Err(AlreadyCalledError));
-    assert_eq!(value(&d), 1);
+    assert_eq!(success_result_of(&d), 1);
 
     let d = Deferred::<i64>::new();
     d.add_errback(|_| 0);
@@ -135,11 +125,11 @@ fn pause_queues_handlers_until_the_last_unpause() {
     d.callback(1).unwrap();
     d.add_callback(|v| v + 1);
     assert_eq!(d.state(), DeferredState::Paused);
-    assert_eq!(value(&d), 1);
+    assert_eq!(d.result().unwrap().unwrap(), 1);
     d.unpause().unwrap();
-    assert_eq!(value(&d), 1);
+    assert_eq!(d.result().unwrap().unwrap(), 1);
     d.unpause().unwrap();
-    assert_eq!(value(&d), 2);
+    assert_eq!(d.result().unwrap().unwrap(), 2);
     assert_eq!(d.state(), DeferredState::Fired);
 }
 
@@ -153,7 +143,7 @@ fn unpause_at_zero_is_refused_and_changes_nothing() {
     assert_eq!(d.pause_count(), 0);
     d.callback(1).unwrap();
     d.add_callback(|v| v + 1);
-    assert_eq!(value(&d), 2);
+    assert_eq!(success_result_of(&d), 2);
 }
 
 #[test]
@@ -167,10 +157,10 @@ fn pause_inside_a_handler_stops_before_the_next_handler() {
     })
     .add_callback(|v| v * 100);
     d.callback(1).unwrap();
-    assert_eq!(value(&d), 2);
+    assert_eq!(d.result().unwrap().unwrap(), 2);
     assert_eq!(d.state(), DeferredState::Paused);
     d.unpause().unwrap();
-    assert_eq!(value(&d), 200);
+    assert_eq!(success_result_of(&d), 200);
 }
 
 #[test]
@@ -193,7 +183,7 @@ fn a_handler_that_adds_handlers_to_its_own_deferred_appends_them() {
     });
     d.callback(1).unwrap();
     assert_eq!(log.take(), ["first", "second 2", "added 3"]);
-    assert_eq!(value(&d), 6);
+    assert_eq!(success_result_of(&d), 6);
 }
 
 #[test]
@@ -207,7 +197,7 @@ fn a_handler_may_fire_another_deferred() {
         v
     });
     d.callback(5).unwrap();
-    assert_eq!(value(&other), 11);
+    assert_eq!(success_result_of(&other), 11);
 }
 
 #[test]
@@ -217,7 +207,7 @@ fn a_returned_fired_deferred_is_taken_at_once_and_consumed() {
     let i = inner.clone();
     d.add_callback(move |_| i).add_callback(|v| v + 1);
     d.callback(0).unwrap();
-    assert_eq!(value(&d), 11);
+    assert_eq!(success_result_of(&d), 11);
     assert_eq!(inner.state(), DeferredState::Consumed);
 }
 
@@ -232,7 +222,7 @@ fn a_returned_unfired_deferred_makes_the_outer_wait() {
     assert_eq!(d.state(), DeferredState::Waiting);
     assert!(d.result().is_none());
     inner.callback(41).unwrap();
-    assert_eq!(value(&d), 42);
+    assert_eq!(success_result_of(&d), 42);
     assert_eq!(inner.state(), DeferredState::Consumed);
 }
 
@@ -245,7 +235,7 @@ fn the_inner_chain_runs_its_own_handlers_before_handing_over() {
     d.add_callback(move |_| i);
     d.callback(0).unwrap();
     inner.callback(2).unwrap();
-    assert_eq!(value(&d), 6);
+    assert_eq!(success_result_of(&d), 6);
 }
 
 #[test]
@@ -263,7 +253,7 @@ fn handlers_added_to_a_chained_deferred_never_run() {
     });
     inner.callback(1).unwrap();
     assert!(log.take().is_empty());
-    assert_eq!(value(&d), 1);
+    assert_eq!(success_result_of(&d), 1);
 }
 
 #[test]
@@ -277,7 +267,7 @@ fn a_paused_inner_hands_over_only_when_unpaused() {
     d.callback(0).unwrap();
     assert_eq!(d.state(), DeferredState::Waiting);
     inner.unpause().unwrap();
-    assert_eq!(value(&d), 5);
+    assert_eq!(success_result_of(&d), 5);
 }
 
 #[test]
@@ -290,9 +280,9 @@ fn a_paused_outer_keeps_the_handed_over_result_until_unpaused() {
     d.pause();
     inner.callback(5).unwrap();
     assert_eq!(d.state(), DeferredState::Paused);
-    assert_eq!(value(&d), 5);
+    assert_eq!(d.result().unwrap().unwrap(), 5);
     d.unpause().unwrap();
-    assert_eq!(value(&d), 6);
+    assert_eq!(success_result_of(&d), 6);
 }
 
 #[test]
@@ -304,9 +294,9 @@ fn chaining_a_deferred_twice_gives_already_chained() {
     b.add_callback(move |_| i2);
     a.callback(0).unwrap();
     b.callback(0).unwrap();
-    assert!(failure(&b).check::<AlreadyChainedError>());
+    assert!(failure_result_of(&b, &[]).check::<AlreadyChainedError>());
     inner.callback(3).unwrap();
-    assert_eq!(value(&a), 3);
+    assert_eq!(success_result_of(&a), 3);
 }
 
 #[test]
@@ -318,8 +308,8 @@ fn chaining_a_consumed_deferred_gives_already_chained() {
     a.callback(0).unwrap();
     b.add_callback(move |_| i2);
     b.callback(0).unwrap();
-    assert_eq!(value(&a), 1);
-    assert!(failure(&b).check::<AlreadyChainedError>());
+    assert_eq!(success_result_of(&a), 1);
+    assert!(failure_result_of(&b, &[]).check::<AlreadyChainedError>());
 }
 
 #[test]
@@ -328,7 +318,7 @@ fn returning_its_own_deferred_is_a_failure_not_a_deadlock() {
     let me = d.clone();
     d.add_callback(move |_| me);
     d.callback(0).unwrap();
-    assert!(failure(&d).check::<AlreadyChainedError>());
+    assert!(failure_result_of(&d, &[]).check::<AlreadyChainedError>());
     d.add_errback(|_| 0);
 }
 
@@ -338,7 +328,7 @@ fn cancel_without_canceller_errbacks_and_ignores_one_late_fire() {
     // test_raisesAfterCancelAndCallback
     let d = Deferred::<i64>::new();
     d.cancel();
-    assert!(failure(&d).check::<CancelledError>());
+    assert!(failure_result_of(&d, &[]).check::<CancelledError>());
     assert_eq!(d.callback(1), Ok(()));
     assert_eq!(d.callback(1), Err(AlreadyCalledError));
     assert_eq!(d.errback(Tag("x")), Err(AlreadyCalledError));
@@ -351,7 +341,7 @@ fn cancel_runs_the_canceller_which_may_fire() {
     // test_cancellerThatCallbacks
     let d = Deferred::<i64>::with_canceller(|d| d.callback(9).unwrap());
     d.cancel();
-    assert_eq!(value(&d), 9);
+    assert_eq!(success_result_of(&d), 9);
     assert_eq!(d.callback(1), Err(AlreadyCalledError));
 }
 
@@ -364,7 +354,7 @@ fn a_canceller_that_does_not_fire_leaves_cancelled_and_no_suppression() {
     d.cancel();
     d.cancel();
     assert_eq!(*called.lock().unwrap(), 1);
-    assert!(failure(&d).check::<CancelledError>());
+    assert!(failure_result_of(&d, &[]).check::<CancelledError>());
     assert_eq!(d.callback(1), Err(AlreadyCalledError));
     d.add_errback(|_| 0);
 }
@@ -373,7 +363,7 @@ fn a_canceller_that_does_not_fire_leaves_cancelled_and_no_suppression() {
 fn a_panicking_canceller_fires_with_its_panic() {
     let d = Deferred::<i64>::with_canceller(|_| panic!("canceller broke"));
     d.cancel();
-    let f = failure(&d);
+    let f = failure_result_of(&d, &[]);
     assert_eq!(
         f.downcast_ref::<PanicError>().unwrap().message(),
         "canceller broke"
@@ -392,7 +382,7 @@ fn cancel_of_a_waiting_deferred_cancels_the_one_it_waits_on() {
     });
     d.callback(0).unwrap();
     d.cancel();
-    assert_eq!(value(&d), -1);
+    assert_eq!(success_result_of(&d), -1);
     assert_eq!(inner.state(), DeferredState::Consumed);
 }
 
@@ -400,7 +390,7 @@ fn cancel_of_a_waiting_deferred_cancels_the_one_it_waits_on() {
 fn cancel_of_a_fired_deferred_does_nothing() {
     let d = succeed(1i64);
     d.cancel();
-    assert_eq!(value(&d), 1);
+    assert_eq!(success_result_of(&d), 1);
     assert_eq!(d.callback(2), Err(AlreadyCalledError));
 }
 
@@ -417,10 +407,10 @@ fn a_panicking_handler_becomes_a_failure_and_the_chain_goes_on() {
             5
         });
     d.callback(0).unwrap();
-    assert_eq!(value(&d), 5);
+    assert_eq!(d.result().unwrap().unwrap(), 5);
     // Nothing is poisoned: the Deferred still works.
     d.add_callback(|v| v + 1);
-    assert_eq!(value(&d), 6);
+    assert_eq!(success_result_of(&d), 6);
 }
 
 #[test]
@@ -434,16 +424,20 @@ fn a_handler_can_choose_an_outcome_at_run_time() {
         }
     });
     d.callback(-1).unwrap();
-    assert!(failure(&d).check::<Tag>());
+    assert!(failure_result_of(&d, &[]).check::<Tag>());
     d.add_errback(|_| 0);
 }
 
+/// Runs `body`; counts the unhandled reports it made on this thread whose
+/// text is `tag` (the testing guard is per thread: no other test's reports).
 fn with_reports<R>(tag: &'static str, body: impl FnOnce() -> R) -> (R, usize) {
-    // The hook is process-wide; count only this test's tag.
-    static COUNTS: Mutex<Vec<String>> = Mutex::new(Vec::new());
-    crate::set_unhandled_failure_hook(|f| COUNTS.lock().unwrap().push(f.to_string()));
+    let guard = LoggedFailures::guard();
     let r = body();
-    let n = COUNTS.lock().unwrap().iter().filter(|s| *s == tag).count();
+    let n = guard
+        .flush_all()
+        .iter()
+        .filter(|f| f.to_string() == tag)
+        .count();
     (r, n)
 }
 
@@ -536,7 +530,7 @@ fn a_weak_handle_upgrades_while_the_deferred_it_waits_on_holds_it() {
     drop(outer);
     let outer = weak.upgrade().expect("the inner's continuation holds it");
     inner.callback(7).unwrap();
-    assert_eq!(value(&outer), 7);
+    assert_eq!(success_result_of(&outer), 7);
     drop(outer);
     drop(inner);
     assert!(weak.upgrade().is_none());
@@ -550,7 +544,7 @@ fn chain_deferred_feeds_the_other_and_consumes_this_one() {
     b.add_callback(|v| v + 1);
     a.chain_deferred(&b);
     a.callback(1).unwrap();
-    assert_eq!(value(&b), 2);
+    assert_eq!(success_result_of(&b), 2);
     assert_eq!(a.state(), DeferredState::Consumed);
 }
 
@@ -560,10 +554,18 @@ fn chain_deferred_into_a_fired_deferred_keeps_an_already_called_failure() {
     let b = succeed(0i64);
     a.chain_deferred(&b);
     a.callback(1).unwrap();
-    assert!(failure(&a).check::<AlreadyCalledError>());
+    assert!(a
+        .result()
+        .unwrap()
+        .unwrap_err()
+        .check::<AlreadyCalledError>());
     // Handlers added from now on never run: `a` was handed on.
     a.add_errback(|_| 0);
-    assert!(failure(&a).check::<AlreadyCalledError>());
+    assert!(a
+        .result()
+        .unwrap()
+        .unwrap_err()
+        .check::<AlreadyCalledError>());
     let ((), _) = with_reports("", || drop(a));
 }
 
@@ -573,7 +575,7 @@ fn then_changes_the_result_type_and_consumes_the_source() {
     let s = d.then(|r| r.map(|v| v.to_string()));
     let n = s.map(|text: String| text.len());
     d.callback(12345).unwrap();
-    assert_eq!(value(&n), 5);
+    assert_eq!(success_result_of(&n), 5);
     assert_eq!(d.state(), DeferredState::Consumed);
     assert_eq!(s.state(), DeferredState::Consumed);
 }
@@ -587,26 +589,29 @@ fn map_passes_failures_through_and_may_return_a_deferred() {
     d.callback(1).unwrap();
     assert_eq!(s.state(), DeferredState::Waiting);
     later.callback("done".into()).unwrap();
-    assert_eq!(value(&s), "done");
+    assert_eq!(success_result_of(&s), "done");
 
     let d = Deferred::<i64>::new();
     let s = d.map(|v| v.to_string());
     d.errback(Tag("m")).unwrap();
-    assert!(failure(&s).check::<Tag>());
+    assert!(failure_result_of(&s, &[]).check::<Tag>());
     s.add_errback(|_| String::new());
 }
 
 #[test]
 fn maybe_deferred_covers_every_kind_of_return() {
-    assert_eq!(value(&maybe_deferred::<i64, _, _>(|| 3i64)), 3);
-    assert_eq!(value(&maybe_deferred::<i64, _, _>(|| Ok::<i64, Tag>(4))), 4);
+    assert_eq!(success_result_of(&maybe_deferred::<i64, _, _>(|| 3i64)), 3);
+    assert_eq!(
+        success_result_of(&maybe_deferred::<i64, _, _>(|| Ok::<i64, Tag>(4))),
+        4
+    );
     let f = maybe_deferred::<i64, _, _>(|| Err::<i64, _>(Tag("e")));
-    assert!(failure(&f).check::<Tag>());
+    assert!(failure_result_of(&f, &[]).check::<Tag>());
     f.add_errback(|_| 0);
     let d = Deferred::<i64>::new();
     assert!(maybe_deferred(|| d.clone()).ptr_eq(&d));
     let p = maybe_deferred(|| -> i64 { panic!("p") });
-    assert!(failure(&p).check::<PanicError>());
+    assert!(failure_result_of(&p, &[]).check::<PanicError>());
     p.add_errback(|_| 0);
 }
 
@@ -673,16 +678,16 @@ fn results_up_to_the_promised_size_run_on_a_default_thread_stack() {
                 a
             });
             let sum: Deferred<u32> = d.map(|a: Big| u32::from(a[0]) + u32::from(a[1]));
-            assert_eq!(value(&sum), 5);
+            assert_eq!(success_result_of(&sum), 5);
             let p = Deferred::<Big>::new();
             p.pause();
             p.callback([4u8; LARGE_RESULT]).unwrap();
             p.add_callback(|a: Big| a);
             p.unpause().unwrap();
-            assert_eq!(value(&p)[LARGE_RESULT - 1], 4);
+            assert_eq!(success_result_of(&p)[LARGE_RESULT - 1], 4);
             let f = fail::<Big>(Tag("large"));
             f.add_errback(|_f: Failure| [5u8; LARGE_RESULT]);
-            assert_eq!(value(&f)[0], 5);
+            assert_eq!(success_result_of(&f)[0], 5);
         })
         .unwrap()
         .join()
@@ -699,7 +704,7 @@ fn a_million_handlers_on_one_deferred_run_and_drop_on_a_small_stack() {
             d.add_callback(|v| v + 1);
         }
         d.callback(0).unwrap();
-        assert_eq!(value(&d), DEEP as u64);
+        assert_eq!(success_result_of(&d), DEEP as u64);
         let unfired = Deferred::<u64>::new();
         for _ in 0..DEEP {
             unfired.add_callback(|v| v + 1);
@@ -720,7 +725,7 @@ fn a_million_deferreds_chained_already_fired_run_on_a_small_stack() {
             next.callback(0).unwrap();
             d = next;
         }
-        assert_eq!(value(&d), DEEP as u64);
+        assert_eq!(success_result_of(&d), DEEP as u64);
     });
 }
 
@@ -738,7 +743,7 @@ fn a_million_deferreds_chained_fired_later_run_and_drop_on_a_small_stack() {
         }
         assert_eq!(ds[0].state(), DeferredState::Waiting);
         ds[DEEP].callback(0).unwrap();
-        assert_eq!(value(&ds[0]), DEEP as u64);
+        assert_eq!(success_result_of(&ds[0]), DEEP as u64);
 
         // And a long line of waiting Deferreds, dropped unfired, last one first.
         let ds: Vec<Deferred<u64>> = (0..=DEEP).map(|_| Deferred::new()).collect();
@@ -751,7 +756,7 @@ fn a_million_deferreds_chained_fired_later_run_and_drop_on_a_small_stack() {
         }
         // cancel of the head walks the line without recursion.
         ds[0].cancel();
-        assert!(failure(&ds[0]).check::<CancelledError>());
+        assert!(failure_result_of(&ds[0], &[]).check::<CancelledError>());
         let mut ds = ds;
         ds[0].add_errback(|_| 0);
         while let Some(d) = ds.pop() {
@@ -769,7 +774,7 @@ fn a_million_then_links_run_and_drop_on_a_small_stack() {
             tail = tail.map(|v| v + 1);
         }
         head.callback(0).unwrap();
-        assert_eq!(value(&tail), DEEP as u64);
+        assert_eq!(success_result_of(&tail), DEEP as u64);
         let head = Deferred::<u64>::new();
         let mut tail = head.map(|v| v + 1);
         for _ in 1..DEEP {
@@ -843,7 +848,7 @@ fn cancelling_a_then_deferred_cancels_its_source() {
         Err(f) => Err(f),
     });
     derived.cancel();
-    assert!(failure(&derived).check::<CancelledError>());
+    assert!(failure_result_of(&derived, &[]).check::<CancelledError>());
     assert_eq!(src.state(), DeferredState::Consumed);
     derived.add_errback(|_| String::new());
     // The late fire of the source is the one Twisted ignores.
@@ -858,7 +863,7 @@ fn cancel_reaches_an_inner_deferred_that_only_the_chain_holds() {
     outer.callback(1).unwrap();
     assert_eq!(outer.state(), DeferredState::Waiting);
     outer.cancel();
-    assert!(failure(&outer).check::<CancelledError>());
+    assert!(failure_result_of(&outer, &[]).check::<CancelledError>());
     outer.add_errback(|_| 0);
 }
 

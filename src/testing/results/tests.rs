@@ -194,3 +194,18 @@ fn a_failure_a_combinator_gave_back_can_still_be_taken() {
     drop((list, input));
     assert_eq!(guard.pending(), 0);
 }
+
+#[test]
+fn a_paused_deferred_with_handlers_queued_says_paused() {
+    let d = Deferred::<u32>::new();
+    d.pause();
+    d.add_callback(|n: u32| n + 1);
+    d.callback(1).unwrap();
+    let m = panic_message(|| {
+        success_result_of(&d);
+    });
+    assert!(m.contains("paused"), "{m}");
+    assert_no_result(&d);
+    d.unpause().unwrap();
+    assert_eq!(success_result_of(&d), 2);
+}
