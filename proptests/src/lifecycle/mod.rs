@@ -198,6 +198,11 @@ pub enum Call {
     BlockingCall,
     /// `call_in_thread` on the reactor's pool.
     PoolSubmit,
+    /// `call_in_thread_with_callback` of 7 on the reactor's pool.
+    CallWithCallback,
+    /// `defer_to_thread_pool` of 7 on the test's own pool (which outlives
+    /// the reactor).
+    DeferToPool,
     /// A waiter of a primitive released from the context.
     Handoff(Primitive),
     /// A combinator over two `defer_to_thread` Deferreds made in the same
@@ -255,6 +260,8 @@ fn call() -> BoxedStrategy<Call> {
         1 => any::<bool>().prop_map(|soon| Call::DeferLater { soon }),
         1 => Just(Call::BlockingCall),
         2 => Just(Call::PoolSubmit),
+        1 => Just(Call::CallWithCallback),
+        1 => Just(Call::DeferToPool),
         1 => primitive.prop_map(Call::Handoff),
         1 => (combinator, any::<bool>()).prop_map(|(kind, dup)| Call::Combine { kind, dup }),
     ]

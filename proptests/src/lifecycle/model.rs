@@ -305,6 +305,19 @@ impl Model {
                     (Now::PoolStopped, Later::Never)
                 }
             }
+            // threads.md: the job and then `on_result` run on a worker; the
+            // pool refuses both once its stop began (and, unrun, drops them).
+            Call::CallWithCallback => {
+                if open {
+                    (Now::Ok, Later::Runs(0))
+                } else {
+                    (Now::PoolStopped, Later::Never)
+                }
+            }
+            // threads.md: a pool that outlives the reactor runs the job in
+            // any phase; the result fires the Deferred on the reactor thread,
+            // or, once the reactor has stopped, on the worker.
+            Call::DeferToPool => (Now::Ok, Later::Runs(7)),
             // The primitives hand over at once, from any thread.
             Call::Handoff(_) => (Now::Value(1), Later::Done),
             // The combinators fire once all inputs (defer_to_thread's) did.
@@ -354,6 +367,7 @@ impl Model {
                 Call::LoopStop if self.looping.is_some() => self.looping = Some(false),
                 Call::BlockingCall if phase == Phase::Unstarted => self.blocked_before_run = true,
                 Call::PoolSubmit
+                | Call::CallWithCallback
                 | Call::DeferToThread
                 | Call::EnsureAwaitsThread
                 | Call::Combine { .. }

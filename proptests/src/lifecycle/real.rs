@@ -15,10 +15,11 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use deferred::{
-    blocking_call_from_thread, defer_later, defer_to_thread, ensure_deferred, gather_results, race,
-    AlreadyChainedError, CancelledError, Deferred, DeferredList, DeferredLock, DeferredQueue,
-    DeferredSemaphore, DelayedCallError, Failure, FailureGroup, FirstError, LoopingCall,
-    LoopingCallError, PoolStoppedError, Reactor, ReactorError, ReactorThreadError, ThreadPool,
+    blocking_call_from_thread, defer_later, defer_to_thread, defer_to_thread_pool, ensure_deferred,
+    gather_results, race, AlreadyChainedError, CancelledError, Deferred, DeferredList,
+    DeferredLock, DeferredQueue, DeferredSemaphore, DelayedCallError, Failure, FailureGroup,
+    FirstError, LoopingCall, LoopingCallError, PoolStoppedError, Reactor, ReactorError,
+    ReactorThreadError, ThreadPool,
 };
 
 use super::model::{Later, Model, Now};
@@ -226,7 +227,7 @@ pub struct Real {
     /// count must be one again.
     token: Arc<()>,
     /// The `Worker` context's pool.
-    helpers: ThreadPool,
+    helpers: Arc<ThreadPool>,
     run_done: Option<Receiver<Result<(), ReactorError>>>,
     run_thread: Option<JoinHandle<()>>,
     /// Releases the job that holds the reactor in its stop.
@@ -252,11 +253,13 @@ impl Default for Real {
         Real {
             reactor: Some(Reactor::new()),
             token: Arc::new(()),
-            helpers: ThreadPool::builder()
-                .max_threads(64)
-                .name_prefix("lifecycle-helper")
-                .build()
-                .expect("valid sizes"),
+            helpers: Arc::new(
+                ThreadPool::builder()
+                    .max_threads(64)
+                    .name_prefix("lifecycle-helper")
+                    .build()
+                    .expect("valid sizes"),
+            ),
             run_done: None,
             run_thread: None,
             gate: None,
@@ -498,22 +501,31 @@ impl Real {
                         kind: Combinator::List,
                         ..
                     }) => Seen::Value(2),
+                    // Its pool outlives the reactor: the result is
+                    // delivered on the worker or the dropping thread
+                    // (semantics.md's misuse table).
+                    Some(Call::DeferToPool) => Seen::Value(7),
                     _ => Seen::Unfired,
                 };
-                (item.want_ran.map(|_| item.ran_at_once), Some(want))
+                let want_ran = if item.call == Some(Call::DeferToPool) {
+                    item.want_ran // its own pool runs it
+                } else {
+                    item.want_ran.map(|_| item.ran_at_once)
+                };
+                (want_ran, Some(want))
             } else {
                 (item.want_ran, item.want_seen)
             };
-            if let (Some(want), Some(ran)) = (want_ran, &item.ran) {
-                let ran = ran.load(Ordering::SeqCst);
-                if ran != want {
-                    self.fail(&format!(
-                        "{}: its closure ran {ran} times, not {want}",
-                        item.what
-                    ));
-                }
-            }
             if let Some(observe) = &item.observe {
+                if let Some(Seen::Value(_)) = want_seen {
+                    // A job on a pool that outlives the reactor
+                    // (`defer_to_thread_pool`) may deliver after `run`
+                    // returned, on its worker (threads.md): wait for it.
+                    let start = Instant::now();
+                    while observe() == Seen::Unfired && start.elapsed() < WATCHDOG {
+                        std::thread::sleep(Duration::from_millis(1));
+                    }
+                }
                 let got = observe();
                 let fine = match want_seen {
                     Some(want) => got == want,
@@ -522,6 +534,15 @@ impl Real {
                 if !fine {
                     self.fail(&format!(
                         "{}: its Deferred holds {got:?}, the model says {want_seen:?}",
+                        item.what
+                    ));
+                }
+            }
+            if let (Some(want), Some(ran)) = (want_ran, &item.ran) {
+                let ran = ran.load(Ordering::SeqCst);
+                if ran != want {
+                    self.fail(&format!(
+                        "{}: its closure ran {ran} times, not {want}",
                         item.what
                     ));
                 }
@@ -552,6 +573,7 @@ impl Real {
             .into_iter()
             .map(|mut item| {
                 item.ran = None;
+                item.observe = None;
                 item.want_ran = None;
                 item.want_seen = None;
                 item.timer = None;
@@ -564,6 +586,10 @@ impl Real {
     /// Drops every handle, then checks that nothing the crate was handed is left.
     fn drop_all(&mut self, phase: Phase) {
         let unrun = phase == Phase::Unstarted;
+        if !unrun {
+            // What was made after the stop.
+            self.check_items(false);
+        }
         self.reactor = None;
         self.timer = None;
         self.looping = None;
@@ -619,6 +645,7 @@ impl Real {
             }
         };
         let timer = self.timer.clone();
+        let helpers = Arc::clone(&self.helpers);
         let looping = self.looping.clone();
         let seven = {
             let counted = counted.clone();
@@ -714,6 +741,29 @@ impl Real {
                         job.await
                     });
                     deferred_done(d, |v| v)
+                }
+                Call::DeferToPool => {
+                    let d: Deferred<i64> = defer_to_thread_pool(&r(), &helpers, seven);
+                    deferred_done(d, |v| v)
+                }
+                Call::CallWithCallback => {
+                    let on_result = {
+                        let counted = counted.clone();
+                        move |result: Result<i64, Failure>| {
+                            if result.ok() == Some(7) {
+                                counted();
+                            }
+                        }
+                    };
+                    Done::now(
+                        match r()
+                            .thread_pool()
+                            .call_in_thread_with_callback(on_result, seven)
+                        {
+                            Ok(()) => Ok(Now::Ok),
+                            Err(_) => Ok(Now::PoolStopped),
+                        },
+                    )
                 }
                 Call::FromFuture => {
                     let d: Deferred<i64> = Deferred::from_future(&r(), async move {
@@ -900,7 +950,7 @@ impl Real {
             Later::Runs(v) => {
                 item.want_ran = Some(match call {
                     Call::LoopStart { .. } => v as usize,
-                    Call::Combine { dup: false, .. } => 2,
+                    Call::Combine { dup: false, .. } | Call::CallWithCallback => 2,
                     _ => 1,
                 });
                 if !matches!(call, Call::LoopStart { .. } | Call::BlockingCall) {
