@@ -1,7 +1,7 @@
 //! Debug mode (Twisted's `defer.setDebugging`): when it is on, each new
 //! Deferred records where it was created and where it was first fired, and
-//! [`AlreadyCalledError`](struct@crate::AlreadyCalledError) and the
-//! unhandled-failure report say so.
+//! a refused second fire (its log line) and the unhandled-failure report say
+//! so.
 //!
 //! Off by default. One process-wide switch, [`set_debugging`], and the
 //! environment variable `DEFERRED_DEBUG` (`1`, `true`, `on` or `yes` turn it
@@ -14,7 +14,7 @@
 //! one-shot test covers debug mode too; docs/benchmarks.md has the counts);
 //! on, each Deferred's sites sit in a table beside it (see [`register`]).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fmt;
 use std::panic::Location;
 use std::sync::atomic::{AtomicU8, Ordering};
@@ -45,13 +45,11 @@ pub const DEBUG_ENV_VAR: &str = "DEFERRED_DEBUG";
 /// set_debugging(true);
 /// let d = Deferred::new();
 /// d.callback(1).unwrap();
-/// let err = d.callback(2).unwrap_err();
-/// assert_eq!(err, AlreadyCalledError); // equal whatever the sites
-/// assert!(err.created_at().is_some() && err.first_fired_at().is_some());
-/// // "the Deferred has already been fired (created at src/main.rs:5:9,
-/// // first fired at src/main.rs:6:3)": the sites are where the example runs.
-/// let message = err.to_string();
-/// assert!(message.contains("created at") && message.contains("first fired at"), "{message}");
+/// // Refused, and logged at `warn`: "the Deferred has already been fired
+/// // (created at src/main.rs:5:9, first fired at src/main.rs:6:3); fired
+/// // again at src/main.rs:7:3".
+/// assert_eq!(d.callback(2), Err(AlreadyCalledError));
+/// assert!(d.created_at().is_some() && d.first_fired_at().is_some());
 /// set_debugging(false);
 /// ```
 pub fn set_debugging(on: bool) {
@@ -128,10 +126,6 @@ pub(crate) struct Sites {
 /// never the other way round.
 static LIVE: Mutex<Option<HashMap<usize, Sites>>> = Mutex::new(None);
 
-/// Site pairs as handed out in errors: one leaked copy per distinct pair,
-/// so their number is bounded by the program's call sites.
-static INTERNED: Mutex<Option<HashSet<&'static Sites>>> = Mutex::new(None);
-
 fn live() -> MutexGuard<'static, Option<HashMap<usize, Sites>>> {
     LIVE.lock().unwrap_or_else(|p| p.into_inner())
 }
@@ -174,20 +168,6 @@ pub(crate) fn lookup(key: usize) -> Option<Sites> {
 #[cold]
 pub(crate) fn take(key: usize) -> Option<Sites> {
     live().as_mut().and_then(|map| map.remove(&key))
-}
-
-/// A `'static` copy of `sites`, shared by every error that names the same
-/// pair.
-#[cold]
-pub(crate) fn intern(sites: Sites) -> &'static Sites {
-    let mut interned = INTERNED.lock().unwrap_or_else(|p| p.into_inner());
-    let set = interned.get_or_insert_with(HashSet::new);
-    if let Some(known) = set.get(&sites) {
-        return known;
-    }
-    let leaked: &'static Sites = Box::leak(Box::new(sites));
-    set.insert(leaked);
-    leaked
 }
 
 impl fmt::Display for Sites {

@@ -5,10 +5,7 @@ use std::any::Any;
 use std::backtrace::{Backtrace, BacktraceStatus};
 use std::error::Error;
 use std::fmt;
-use std::panic::Location;
 use std::sync::Arc;
-
-use crate::debug::Sites;
 
 type BoxError = Box<dyn Error + Send + Sync + 'static>;
 
@@ -475,13 +472,8 @@ macro_rules! unit_error {
 /// canceller, the first late fire is ignored silently (the cancelled
 /// operation finishing late); only a second one is this error.
 ///
-/// In [debug mode](crate::set_debugging) the error carries where the
-/// Deferred was created and where it was first fired, and says so
-/// (Twisted's `AlreadyCalledError` with `DebugInfo`'s creator and invoker);
-/// [`created_at`](Self::created_at) and [`first_fired_at`](Self::first_fired_at)
-/// give them. The sites are not part of its identity: every
-/// `AlreadyCalledError` equals every other, so comparing with the constant
-/// [`AlreadyCalledError`](const@AlreadyCalledError) works in either mode.
+/// A unit struct: `Err(AlreadyCalledError)` reads the same in an expression
+/// and in a pattern.
 ///
 /// ```
 /// use deferred::{AlreadyCalledError, Deferred};
@@ -489,100 +481,27 @@ macro_rules! unit_error {
 /// let d = Deferred::new();
 /// d.callback(1).unwrap();
 /// assert_eq!(d.callback(2), Err(AlreadyCalledError));
-/// // To match it in a pattern, match the type:
-/// assert!(matches!(d.callback(3), Err(AlreadyCalledError { .. })));
+/// assert!(matches!(d.callback(3), Err(AlreadyCalledError)));
 /// ```
-#[derive(Clone, Copy, Default)]
-pub struct AlreadyCalledError {
-    /// Where the Deferred was created and first fired, in debug mode
-    /// (interned: one word, and `Copy`).
-    sites: Option<&'static Sites>,
-}
-
-/// The `AlreadyCalledError` value (with no sites): what `callback` returns
-/// outside debug mode, and what to compare a returned error with. (A unit
-/// struct before debug mode; this constant keeps `Err(AlreadyCalledError)`
-/// meaning what it meant.)
-#[allow(non_upper_case_globals)]
-pub const AlreadyCalledError: AlreadyCalledError = AlreadyCalledError { sites: None };
-
-impl AlreadyCalledError {
-    /// The error for a Deferred with these sites (recorded in debug mode).
-    pub(crate) fn with_sites(sites: Option<&'static Sites>) -> Self {
-        AlreadyCalledError { sites }
-    }
-
-    /// Where the Deferred was created, if it was made in debug mode.
-    #[must_use]
-    pub fn created_at(&self) -> Option<&'static Location<'static>> {
-        self.sites.and_then(|s| s.created)
-    }
-
-    /// Where the Deferred was first fired, if it was made in debug mode.
-    #[must_use]
-    pub fn first_fired_at(&self) -> Option<&'static Location<'static>> {
-        self.sites.and_then(|s| s.first_fired)
-    }
-}
-
-impl PartialEq for AlreadyCalledError {
-    /// Always true: the sites are diagnostics, not identity.
-    fn eq(&self, _other: &Self) -> bool {
-        true
-    }
-}
-
-impl Eq for AlreadyCalledError {}
-
-impl std::hash::Hash for AlreadyCalledError {
-    /// Hashes nothing, as all are equal.
-    fn hash<H: std::hash::Hasher>(&self, _state: &mut H) {}
-}
-
-impl fmt::Debug for AlreadyCalledError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.sites {
-            None => f.write_str("AlreadyCalledError"),
-            Some(sites) => f
-                .debug_struct("AlreadyCalledError")
-                .field(
-                    "created_at",
-                    &format_args!("{}", OptionalSite(sites.created)),
-                )
-                .field(
-                    "first_fired_at",
-                    &format_args!("{}", OptionalSite(sites.first_fired)),
-                )
-                .finish(),
-        }
-    }
-}
+///
+/// In [debug mode](crate::set_debugging) (or for a Deferred with
+/// [`set_debug`](crate::Deferred::set_debug)), where the Deferred was
+/// created and first fired (Twisted's `AlreadyCalledError` with
+/// `DebugInfo`'s creator and invoker) is logged at `warn` when
+/// `callback`/`errback`/`fire` return this error, and
+/// [`Deferred::created_at`](crate::Deferred::created_at) and
+/// [`Deferred::first_fired_at`](crate::Deferred::first_fired_at) give them:
+/// the error itself carries nothing, so that it stays one value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct AlreadyCalledError;
 
 impl fmt::Display for AlreadyCalledError {
-    /// `the Deferred has already been fired`, then in debug mode
-    /// ` (created at FILE:LINE:COL, first fired at FILE:LINE:COL)`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("the Deferred has already been fired")?;
-        if let Some(sites) = &self.sites {
-            write!(f, " ({sites})")?;
-        }
-        Ok(())
+        f.write_str("the Deferred has already been fired")
     }
 }
 
 impl Error for AlreadyCalledError {}
-
-/// A site or `none`, for `Debug`.
-struct OptionalSite(Option<&'static Location<'static>>);
-
-impl fmt::Display for OptionalSite {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0 {
-            Some(site) => write!(f, "{site}"),
-            None => f.write_str("none"),
-        }
-    }
-}
 
 unit_error!(
     /// The failure a cancelled Deferred carries (Twisted's `CancelledError`).

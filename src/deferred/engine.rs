@@ -242,12 +242,12 @@ impl<T: 'static> State<T> {
         Err(self.already_called(key))
     }
 
-    /// The error for a fire of this fired Deferred, naming its sites in
-    /// debug mode.
+    /// The error for a fire of this fired Deferred. (In debug mode the
+    /// public `callback`/`errback`/`fire` log its sites once the lock is
+    /// released: `Inner::report_already_called`.)
     #[cold]
-    fn already_called(&self, key: usize) -> AlreadyCalledError {
-        let sites = self.debugged().then(|| debug::lookup(key)).flatten();
-        AlreadyCalledError::with_sites(sites.map(debug::intern))
+    fn already_called(&self, _key: usize) -> AlreadyCalledError {
+        AlreadyCalledError
     }
 
     /// Records the first result. Returns the canceller, useless from now on,
@@ -438,6 +438,27 @@ impl<T: Send + 'static> Inner<T> {
         debug::register(self.key(), Some(created));
         if state.called() {
             debug::note_fired(self.key(), created);
+        }
+    }
+
+    /// Where this Deferred was made and first fired, if it is in debug mode.
+    pub(crate) fn sites(&self) -> Option<debug::Sites> {
+        let debugged = self.lock().debugged();
+        if debugged {
+            debug::lookup(self.key())
+        } else {
+            None
+        }
+    }
+
+    /// Debug mode: a fire was refused with `AlreadyCalledError`; log where
+    /// the Deferred was made and first fired (Twisted puts them in the
+    /// exception's message; here the error is a unit value). Called with no
+    /// lock held: the logger is user code.
+    #[cold]
+    pub(crate) fn report_already_called(&self, site: Site) {
+        if let Some(sites) = self.sites() {
+            log::warn!("the Deferred has already been fired ({sites}); fired again at {site}");
         }
     }
 

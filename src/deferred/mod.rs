@@ -156,7 +156,22 @@ impl<T: Send + 'static> Deferred<T> {
     /// canceller), the first late fire is instead ignored and returns `Ok`.
     #[track_caller]
     pub fn callback(&self, value: T) -> Result<(), AlreadyCalledError> {
-        self.inner.fire_and_run(Ok(value), Location::caller())
+        let site = Location::caller();
+        self.refused(self.inner.fire_and_run(Ok(value), site), site)
+    }
+
+    /// A refused fire in debug mode logs the Deferred's sites (see
+    /// [`AlreadyCalledError`](struct@AlreadyCalledError)).
+    #[inline]
+    fn refused(
+        &self,
+        fired: Result<(), AlreadyCalledError>,
+        site: &'static Location<'static>,
+    ) -> Result<(), AlreadyCalledError> {
+        if fired.is_err() {
+            self.inner.report_already_called(site);
+        }
+        fired
     }
 
     /// Fires the Deferred with a failure: runs the errback chain. It takes
@@ -174,8 +189,11 @@ impl<T: Send + 'static> Deferred<T> {
     /// As [`callback`](Deferred::callback).
     #[track_caller]
     pub fn errback(&self, failure: impl IntoFailure) -> Result<(), AlreadyCalledError> {
-        self.inner
-            .fire_and_run(Err(failure.into_failure()), Location::caller())
+        let site = Location::caller();
+        self.refused(
+            self.inner.fire_and_run(Err(failure.into_failure()), site),
+            site,
+        )
     }
 
     /// Fires with `Ok` as [`callback`](Deferred::callback), `Err` as
@@ -527,8 +545,8 @@ impl<T: Send + 'static> Deferred<T> {
     /// Debug mode for this Deferred alone (Twisted's `d.debug = True`),
     /// whatever the process-wide [`set_debugging`](crate::set_debugging)
     /// says: on, it records where it is first fired (if it is not fired
-    /// yet) and a second fire's [`AlreadyCalledError`](struct@AlreadyCalledError)
-    /// and its unhandled-failure report say so; where it was made is not
+    /// yet), and a refused second fire logs it, [`first_fired_at`](Deferred::first_fired_at)
+    /// gives it and its unhandled-failure report says it; where it was made is not
     /// known (it was made before), as in Twisted. Off, it forgets what it
     /// recorded (a Deferred made in debug mode too). `docs/semantics.md`,
     /// "Debug mode".
@@ -539,13 +557,39 @@ impl<T: Send + 'static> Deferred<T> {
     /// let d = Deferred::<u8>::new();
     /// d.set_debug(true);
     /// d.callback(1).unwrap(); // noted: the first fire
-    /// let err = d.callback(2).unwrap_err();
-    /// assert!(err.first_fired_at().is_some());
-    /// assert!(err.created_at().is_none());
-    /// assert!(err.to_string().contains("first fired at"));
+    /// assert!(d.callback(2).is_err()); // logs "... first fired at ..."
+    /// assert!(d.first_fired_at().is_some());
+    /// assert!(d.created_at().is_none());
     /// ```
     pub fn set_debug(&self, on: bool) {
         self.inner.set_debug(on);
+    }
+
+    /// Where the Deferred was created, if it was made in debug mode
+    /// ([`set_debugging`](crate::set_debugging); Twisted's
+    /// `DebugInfo.creator`). `None` outside debug mode, and for a Deferred
+    /// put in debug mode by [`set_debug`](Deferred::set_debug) after it was
+    /// made.
+    #[must_use]
+    pub fn created_at(&self) -> Option<&'static Location<'static>> {
+        self.inner.sites().and_then(|sites| sites.created)
+    }
+
+    /// Where the Deferred was first fired, if it was in debug mode then
+    /// (Twisted's `DebugInfo.invoker`).
+    ///
+    /// ```
+    /// use deferred::{AlreadyCalledError, Deferred};
+    ///
+    /// let d = Deferred::<u8>::new();
+    /// d.set_debug(true);
+    /// d.callback(1).unwrap();
+    /// assert_eq!(d.callback(2), Err(AlreadyCalledError)); // and logs the sites
+    /// assert_eq!(d.first_fired_at().unwrap().line(), line!() - 2);
+    /// ```
+    #[must_use]
+    pub fn first_fired_at(&self) -> Option<&'static Location<'static>> {
+        self.inner.sites().and_then(|sites| sites.first_fired)
     }
 
     /// Where the Deferred is in its life.
