@@ -131,8 +131,10 @@ pub enum Op {
     Finish,
     /// `stop` from a context and waits for `run` to return (running → stopped).
     StopAndWait(Context),
-    /// Drops every handle (unstarted or stopped → dropped).
-    Drop,
+    /// Drops every handle (unstarted or stopped → dropped), the last
+    /// reactor handles on a context's thread (a worker, another thread,
+    /// a thread-local destructor).
+    Drop(Context),
     /// An operation, from a context.
     Call(Context, Call),
 }
@@ -277,9 +279,10 @@ pub fn op(phase: Phase) -> BoxedStrategy<Op> {
         .prop_map(|(ctx, call)| Op::Call(ctx, call))
         .boxed();
     let stop_ctx = context(true, true);
+    let drop_ctx = context(false, false);
     match phase {
         Phase::Unstarted => {
-            prop_oneof![8 => calls, 2 => Just(Op::Run), 1 => Just(Op::Drop)].boxed()
+            prop_oneof![8 => calls, 2 => Just(Op::Run), 1 => drop_ctx.prop_map(Op::Drop)].boxed()
         }
         Phase::Running => prop_oneof![
             8 => calls,
@@ -288,7 +291,7 @@ pub fn op(phase: Phase) -> BoxedStrategy<Op> {
         ]
         .boxed(),
         Phase::Stopping => prop_oneof![6 => calls, 1 => Just(Op::Finish)].boxed(),
-        Phase::Stopped => prop_oneof![6 => calls, 1 => Just(Op::Drop)].boxed(),
+        Phase::Stopped => prop_oneof![6 => calls, 1 => drop_ctx.prop_map(Op::Drop)].boxed(),
         // Nothing of the reactor is left: the primitives still work.
         Phase::Dropped => (
             context(false, false),

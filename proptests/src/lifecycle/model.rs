@@ -101,7 +101,7 @@ impl Model {
             Op::Run => phase == Phase::Unstarted,
             Op::Stop(_) | Op::StopAndWait(_) => phase == Phase::Running,
             Op::Finish => phase == Phase::Stopping,
-            Op::Drop => {
+            Op::Drop(_) => {
                 phase == Phase::Stopped
                     || (phase == Phase::Unstarted
                         && !self.blocked_before_run
@@ -346,7 +346,7 @@ impl Model {
             Op::Run => self.phase = Some(Phase::Running),
             Op::Stop(_) => self.phase = Some(Phase::Stopping),
             Op::Finish | Op::StopAndWait(_) => self.phase = Some(Phase::Stopped),
-            Op::Drop => self.phase = Some(Phase::Dropped),
+            Op::Drop(_) => self.phase = Some(Phase::Dropped),
             Op::Call(_, call) => match call {
                 Call::CallLater { soon: false }
                     if matches!(phase, Phase::Unstarted | Phase::Running) =>

@@ -432,7 +432,7 @@ impl Real {
                 self.stop_from(*ctx);
                 self.await_run();
             }
-            Op::Drop => self.drop_all(model.phase()),
+            Op::Drop(ctx) => self.drop_all(model.phase(), *ctx),
             Op::Call(ctx, call) => {
                 let (now, later) = model.expect(*ctx, *call);
                 self.call(model.phase(), *ctx, *call, now, later);
@@ -584,16 +584,24 @@ impl Real {
     }
 
     /// Drops every handle, then checks that nothing the crate was handed is left.
-    fn drop_all(&mut self, phase: Phase) {
+    fn drop_all(&mut self, phase: Phase, ctx: Context) {
         let unrun = phase == Phase::Unstarted;
         if !unrun {
             // What was made after the stop.
             self.check_items(false);
         }
-        self.reactor = None;
-        self.timer = None;
-        self.looping = None;
-        self.loops.clear();
+        // The last handles that hold the reactor go on `ctx`'s thread:
+        // whatever their drop runs (a reactor dropped unrun fails its
+        // tasks and pool work) runs there.
+        let handles = (
+            self.reactor.take(),
+            self.timer.take(),
+            self.looping.take(),
+            std::mem::take(&mut self.loops),
+        );
+        self.in_context(ctx, "the drop of the last reactor handles", move || {
+            drop(handles)
+        });
         if unrun {
             self.check_items(true);
         }
@@ -617,13 +625,17 @@ impl Real {
     /// (every case ends here).
     pub fn teardown(mut self, model: &Model) {
         let mut phase = model.phase();
-        if phase == Phase::Unstarted && !model.allows(&Op::Drop) {
+        if phase == Phase::Unstarted && !model.allows(&Op::Drop(Context::OtherThread)) {
             self.apply(model, &Op::Run);
             phase = Phase::Running;
         }
         let mut model = model.clone();
         model.phase = Some(phase);
-        for op in [Op::StopAndWait(Context::OtherThread), Op::Finish, Op::Drop] {
+        for op in [
+            Op::StopAndWait(Context::OtherThread),
+            Op::Finish,
+            Op::Drop(Context::OtherThread),
+        ] {
             if model.allows(&op) {
                 self.apply(&model, &op);
                 model.apply(&op);
