@@ -25,3 +25,47 @@ prop_state_machine! {
     #[test]
     fn the_lifecycle_matches_its_model(sequential 1..40 => LifecycleMachine);
 }
+
+/// The comparison is not blind: a model that expects a refusal where the
+/// reactor accepts is reported, naming the step.
+#[test]
+#[should_panic(expected = "the model says Refused")]
+fn a_disagreement_is_reported() {
+    use deferred_proptests::lifecycle::model::Model;
+    use deferred_proptests::lifecycle::real::Real;
+    use deferred_proptests::lifecycle::{Call, Context, Op, Phase};
+
+    let mut real = Real::default();
+    // The reactor is unstarted; the model wrongly thinks it stopped.
+    let model = Model {
+        phase: Some(Phase::Stopped),
+        ..Model::default()
+    };
+    real.apply(
+        &model,
+        &Op::Call(Context::OtherThread, Call::CallFromThread),
+    );
+}
+
+/// The leak check sees a leak: the one the machine found and
+/// `PENDING_FIX_17_4_LOOP` holds back (a `LoopingCall` started on a reactor
+/// dropped before it ran keeps the reactor alive through its timer). When
+/// this test fails, that leak is fixed: turn the switch off, and this test
+/// into one that the drop frees everything.
+#[test]
+#[should_panic(expected = "LEAK")]
+fn the_leak_check_sees_the_looping_call_left_on_an_unrun_reactor() {
+    use deferred_proptests::lifecycle::model::Model;
+    use deferred_proptests::lifecycle::real::Real;
+    use deferred_proptests::lifecycle::{Call, Context, Op};
+
+    let mut real = Real::default();
+    let mut model = Model::default();
+    for op in [
+        Op::Call(Context::OtherThread, Call::LoopStart { now: false }),
+        Op::Drop(Context::OtherThread),
+    ] {
+        real.apply(&model, &op);
+        model.apply(&op);
+    }
+}
