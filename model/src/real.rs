@@ -11,11 +11,11 @@
 //!   others, and a Deferred holding a failure could be kept alive by a cycle
 //!   of handlers and never reported. So the Deferreds live in one table the
 //!   interpreter owns, and handlers hold only a `Weak` to it.
-//! - **Unhandled failures.** The library reports them through a process-wide
-//!   hook. [`run`] installs a hook that appends to a thread-local buffer, open
-//!   only while a run is on this thread, so concurrent runs on other threads
-//!   do not mix. After the `final` events the interpreter drops the
-//!   Deferreds one at a time, in id order, and looks at the buffer after each
+//! - **Unhandled failures.** [`run`] watches them with the library's
+//!   `testing::LoggedFailures` guard, which collects the reports made on its
+//!   own thread while it lives, so concurrent runs on other threads do not
+//!   mix (and the process-wide hook is left to others). After the `final` events the interpreter drops the
+//!   Deferreds one at a time, in id order, and takes the reports after each
 //!   drop: what was reported was reported by that Deferred, unless the
 //!   library kept an earlier one alive internally until now (see
 //!   `Attribution`). A Deferred that is never freed (a leak) never reports,
@@ -25,11 +25,11 @@
 //! the spec names (`Cancelled`, `AlreadyChained`), anything else to
 //! `Other_<type>` (as the Twisted oracle does), which no script produces.
 
-use std::cell::RefCell;
 use std::error::Error;
 use std::fmt;
 use std::sync::{Arc, Mutex, Weak};
 
+use deferred::testing::LoggedFailures;
 use deferred::{
     AlreadyCalledError, AlreadyChainedError, CancelledError, Deferred, DeferredState, Failure,
     NotPausedError, Outcome, PanicError,
@@ -75,52 +75,6 @@ fn observe(result: &Result<i64, Failure>) -> TraceResult {
     match result {
         Ok(v) => Ok(*v),
         Err(f) => Err(tag_of(f)),
-    }
-}
-
-thread_local! {
-    /// Reports of unhandled failures on this thread; `None` outside a run.
-    static REPORTS: RefCell<Option<Vec<String>>> = const { RefCell::new(None) };
-}
-
-fn hook(failure: &Failure) {
-    let _ = REPORTS.try_with(|reports| {
-        if let Ok(mut reports) = reports.try_borrow_mut() {
-            if let Some(reports) = reports.as_mut() {
-                reports.push(tag_of(failure));
-            }
-        }
-    });
-}
-
-/// Opens this thread's report buffer for a run, and closes it when dropped,
-/// even if the run unwinds.
-struct ReportWindow;
-
-impl ReportWindow {
-    fn open() -> Self {
-        // Installed on every run, not once: a test elsewhere in the process
-        // may have replaced it. The hook itself keeps no state.
-        deferred::set_unhandled_failure_hook(hook);
-        let _ = REPORTS.try_with(|r| r.replace(Some(Vec::new())));
-        ReportWindow
-    }
-
-    fn take(&self) -> Vec<String> {
-        REPORTS
-            .try_with(|r| {
-                r.borrow_mut()
-                    .as_mut()
-                    .map(std::mem::take)
-                    .unwrap_or_default()
-            })
-            .unwrap_or_default()
-    }
-}
-
-impl Drop for ReportWindow {
-    fn drop(&mut self) {
-        let _ = REPORTS.try_with(|r| r.replace(None));
     }
 }
 
@@ -220,9 +174,9 @@ impl Ctx {
 /// Runs `script` on the real `Deferred<i64>` and returns the trace it
 /// observed.
 ///
-/// Installs the library's unhandled-failure hook (process-wide; it replaces
-/// any other) and leaves it installed; reports made on other threads while
-/// no run is active there are ignored. Ops on out-of-range Deferreds are
+/// Unhandled-failure reports are taken from a `testing::LoggedFailures`
+/// guard of this thread (reports made on other threads are not seen); the
+/// process-wide hook is left alone. Ops on out-of-range Deferreds are
 /// skipped, and a `chain` to one raises [`NO_SUCH_DEFERRED`] (see
 /// [`Script::validate_ids`]).
 ///
@@ -236,7 +190,13 @@ impl Ctx {
 /// assert_eq!(real::run(&s), reference::run(&s));
 /// ```
 pub fn run(script: &Script) -> Vec<Event> {
-    let window = ReportWindow::open();
+    // The reports of unhandled failures made on this thread during the run
+    // (the library's per-thread guard; the run drops everything it made
+    // here, and takes every report before the guard goes).
+    let window = LoggedFailures::guard();
+    let take = |window: &LoggedFailures| -> Vec<String> {
+        window.flush_all().iter().map(tag_of).collect()
+    };
     let log: Log = Arc::new(Mutex::new(Vec::new()));
     let table: Arc<Table> = Arc::new((0..script.deferreds).map(|_| Deferred::new()).collect());
     let ctx = Ctx {
@@ -318,7 +278,7 @@ pub fn run(script: &Script) -> Vec<Event> {
 
     // Nothing may be reported before the Deferreds go; if something was,
     // show it under an id no script has, so that the trace differs.
-    let early = window.take();
+    let early = take(&window);
     let mut unhandled: Vec<Event> = early
         .into_iter()
         .map(|error| Event::Unhandled {
@@ -335,7 +295,7 @@ pub fn run(script: &Script) -> Vec<Event> {
     let mut attribution = Attribution::new(&finals);
     for (d, deferred) in deferreds.into_iter().enumerate() {
         drop(deferred);
-        for error in window.take() {
+        for error in take(&window) {
             let owner = attribution.owner(d, &error);
             unhandled.push(Event::Unhandled { d: owner, error });
         }
