@@ -94,14 +94,9 @@ struct Inner {
     state: Mutex<State>,
 }
 
-/// A call's place in the list (second design note): its due time as of
-/// the last sort, then its rank among the calls due then.
-type Place = (Nanos, i64);
-
 /// Hashes a call's id (a counter, never chosen by an adversary) with one
-/// multiplication: the default SipHash would cost a timeout set and
-/// cancelled on this clock a few hundred instructions more (the
-/// instruction-count gate measures that case).
+/// multiplication, not SipHash: the table is only touched for calls moved
+/// by `reset` or `delay`, but then on every call's way out.
 #[derive(Default)]
 struct IdHasher(u64);
 
@@ -123,6 +118,17 @@ impl Hasher for IdHasher {
     }
 }
 
+/// A call's place in the list (second design note): its due time as of
+/// the last sort, then its rank among the calls due then. A new call's
+/// rank is its id (ids only grow: it goes last), so a call never moved
+/// stands at `(its due time, its id)` and needs no table.
+type Place = (Nanos, i64);
+
+/// The rank of a new call: its id.
+fn rank_of(id: u64) -> i64 {
+    i64::try_from(id).unwrap_or(i64::MAX)
+}
+
 /// The clock's state behind its lock.
 struct State {
     /// The current time.
@@ -130,16 +136,17 @@ struct State {
     /// Pending calls in the list's order (Twisted's `calls`): by due time
     /// as of the last sort, at the moments Twisted sorts (design notes).
     calls: BTreeMap<Place, Pending>,
-    /// Each pending call's place, by id.
-    places: HashMap<u64, Place, BuildHasherDefault<IdHasher>>,
+    /// The places of the pending calls that are not at `(due time, id)`:
+    /// moved since the last sort (still at their old place), or given a
+    /// new rank by a sort.
+    placed: HashMap<u64, Place, BuildHasherDefault<IdHasher>>,
     /// Ids of calls whose due time changed since the last sort (may name
     /// one twice, or a call cancelled since).
     moved: Vec<u64>,
-    /// The next rank at the back of a time's calls.
-    back: i64,
     /// The lowest rank handed out at the front of a time's calls so far.
     front: i64,
-    /// The next call's id.
+    /// The next call's id, which is also the next rank at the back of a
+    /// time's calls.
     next_id: u64,
 }
 
@@ -150,6 +157,13 @@ struct Pending {
 }
 
 impl State {
+    /// Where `cell` stands in the list if it is pending: no other call
+    /// ever stands there (ranks are never handed out twice), so the call
+    /// at that place, if any, is this one.
+    fn place(&self, cell: &TimerCell) -> Place {
+        (self.placed.get(&cell.id).copied()).unwrap_or_else(|| (cell.when(), rank_of(cell.id)))
+    }
+
     /// Twisted's `_sortCalls`, a stable sort by due time: only the calls
     /// moved since the last sort change places (second design note).
     fn sort(&mut self) {
@@ -157,7 +171,7 @@ impl State {
             return;
         }
         let mut moved: Vec<Place> = (self.moved.drain(..))
-            .filter_map(|id| self.places.get(&id).copied())
+            .filter_map(|id| self.placed.get(&id).copied())
             .collect();
         moved.sort_unstable();
         moved.dedup();
@@ -176,33 +190,46 @@ impl State {
                 }
                 std::cmp::Ordering::Less => self.take_back(),
             };
-            let pending = self.calls.remove(&old).expect("places and calls agree");
-            self.places.insert(pending.cell.id, (when, rank));
+            let pending = self.calls.remove(&old).expect("placed and calls agree");
+            self.placed.insert(pending.cell.id, (when, rank));
             self.calls.insert((when, rank), pending);
         }
     }
 
-    /// A rank after every call's so far.
+    /// A rank after every call's so far (taken from the ids' counter).
     fn take_back(&mut self) -> i64 {
-        self.back += 1;
-        self.back - 1
+        self.next_id += 1;
+        rank_of(self.next_id - 1)
+    }
+
+    /// A call leaves the list: forget its place.
+    fn forget(&mut self, id: u64) {
+        if !self.placed.is_empty() {
+            self.placed.remove(&id);
+        }
     }
 
     /// Takes a pending call out of the list (no sort, as Twisted's
     /// `calls.remove`).
-    fn remove(&mut self, id: u64) -> Option<Pending> {
-        let place = self.places.remove(&id)?;
-        Some(self.calls.remove(&place).expect("places and calls agree"))
+    fn remove(&mut self, cell: &TimerCell) -> Option<Pending> {
+        let place = self.place(cell);
+        let pending = self.calls.remove(&place)?;
+        debug_assert_eq!(pending.cell.id, cell.id);
+        self.forget(cell.id);
+        Some(pending)
     }
 
     /// Notes that a pending call's due time changed; `false` if it is not
     /// pending.
     fn moved(&mut self, cell: &TimerCell, when: impl FnOnce(Nanos) -> Nanos) -> bool {
-        if !self.places.contains_key(&cell.id) {
+        let place = self.place(cell);
+        if !self.calls.contains_key(&place) {
             return false;
         }
         // Twisted's `reset`/`delay`: the due time changes, the list order
-        // waits for the next sort (design notes).
+        // waits for the next sort (design notes); the call stays where it
+        // stood until then.
+        self.placed.insert(cell.id, place);
         cell.set_when(when(cell.when()));
         self.moved.push(cell.id);
         true
@@ -228,9 +255,8 @@ impl Clock {
                 state: Mutex::new(State {
                     now: 0,
                     calls: BTreeMap::new(),
-                    places: HashMap::default(),
+                    placed: HashMap::default(),
                     moved: Vec::new(),
-                    back: 0,
                     front: 0,
                     next_id: 0,
                 }),
@@ -278,15 +304,15 @@ impl Clock {
 
     fn schedule(&self, delay: Duration, job: TimerJob) -> DelayedCall {
         let mut state = self.inner.state.lock();
+        // Twisted appends, then sorts: the new call goes last among those
+        // due at its time, after the moved ones the sort places, so its id
+        // (its rank) is taken after theirs.
+        state.sort();
         let id = state.next_id;
         state.next_id += 1;
         let when = state.now.saturating_add(nanos(delay));
         let cell = Arc::new(TimerCell::new(id, when));
-        // Twisted appends, then sorts: the new call goes last among those
-        // due at its time, after the moved ones the sort places.
-        state.sort();
-        let place = (when, state.take_back());
-        state.places.insert(id, place);
+        let place = (when, rank_of(id));
         state.calls.insert(
             place,
             Pending {
@@ -343,7 +369,7 @@ impl Clock {
                 return;
             }
             let (_, Pending { cell, job }) = state.calls.pop_first().expect("just seen");
-            state.places.remove(&cell.id);
+            state.forget(cell.id);
             cell.set_status(CALLED);
             drop(state);
             job(); // no lock held: it may schedule, cancel, or advance
@@ -468,7 +494,7 @@ impl ReactorTime for Clock {
 
 impl TimerQueue for Inner {
     fn cancel(&self, cell: &TimerCell) -> Option<TimerJob> {
-        let pending = self.state.lock().remove(cell.id)?;
+        let pending = self.state.lock().remove(cell)?;
         pending.cell.set_status(CANCELLED);
         Some(pending.job)
     }

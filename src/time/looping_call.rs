@@ -22,9 +22,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use super::{
-    exhausted, nanos, ClockExhaustedError, DelayedCall, LoopingCallError, Nanos, ReactorTime,
-};
+use super::{nanos, ClockExhaustedError, DelayedCall, LoopingCallError, Nanos, ReactorTime};
 use crate::deferred::{catch_outcome, Deferred, IntoOutcome, Outcome};
 use crate::failure::Failure;
 use crate::mutant;
@@ -358,6 +356,15 @@ impl LoopingCall {
             return Err(LoopingCallError::NotRunning);
         }
         if let Some(call) = state.call.take() {
+            // One critical section from taking the call to scheduling the
+            // next: a call the clock took meanwhile finds the new ticket
+            // and does nothing. (The mutant lets it run in between: it
+            // calls the function and schedules a call that the reset then
+            // orphans, still pending on the clock.)
+            if mutant::on("looping_call_reset_split_lock") {
+                drop(state);
+                state = self.shared.state.lock();
+            }
             state.ticket += 1;
             let _ = call.cancel();
             let now = nanos(self.shared.clock.now());
@@ -482,7 +489,8 @@ impl LoopingCall {
             // In (0, interval]: exact, so never Twisted's "effectively zero".
             interval - when.saturating_sub(state.start_time) % interval
         };
-        if delay > 0 && exhausted(&*self.shared.clock) {
+        // `when` is the clock's now (every caller just read it).
+        if delay > 0 && when == Nanos::MAX {
             // The next call would be due now, and the one after it, forever
             // (issue 17: 13 million runs in one `advance`): end the loop.
             state.running = false;
