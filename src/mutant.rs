@@ -57,6 +57,7 @@ planted!(
     "pool_no_chain_wake",
     "pool_sleep_undone_uncounted",
     "engine_join_strands_queued",
+    "looping_call_reset_split_lock",
 );
 
 /// `a == b` for strings, in a `const fn`.

@@ -114,6 +114,11 @@ pub const MUTANTS: &[Mutant] = &[
         breaks: "a LoopingCall's call that the clock took while stop cancelled it still runs the function, after the loop ended",
         model: "time::looping_call_stop_racing_its_due_call",
     },
+    Mutant {
+        name: "looping_call_reset_split_lock",
+        breaks: "LoopingCall::reset lets go of the loop's lock between taking the pending call and scheduling the next, so a call the clock took meanwhile runs the function and schedules a call the reset orphans",
+        model: "time::looping_call_reset_racing_its_due_call",
+    },
 ];
 
 /// How one mutant fared.

@@ -176,3 +176,55 @@ fn looping_call_stop_racing_its_due_call() {
         "not every outcome reached: {outcomes:?}"
     );
 }
+
+/// Model 12c: `LoopingCall::reset` on one thread races the clock running
+/// the loop's due call on another (a `testing::Clock`, as 12b; issue 17
+/// asks for a stop racing a tick, and a reset is the stop that goes on:
+/// it stales the taken call's ticket and schedules afresh). Whatever the
+/// interleaving: the function runs at most once; exactly one call is left
+/// pending on the clock, at 2 s (a call the clock took while the reset
+/// replaced it does nothing, and schedules nothing); the loop runs on, one
+/// call per interval, and stops with nothing left.
+#[test]
+fn looping_call_reset_racing_its_due_call() {
+    use deferred::{testing::Clock, LoopingCall};
+
+    static OUTCOMES: Mutex<[usize; 2]> = Mutex::new([0; 2]);
+    model(|| {
+        let clock = Arc::new(Clock::new());
+        let seen: Seen = Arc::default();
+        let s = Arc::clone(&seen);
+        let lc = LoopingCall::new(&*clock, move || push(&s, "call".into()));
+        let _done = lc.start(Duration::from_secs(1), false).unwrap();
+
+        let ticker = {
+            let clock = Arc::clone(&clock);
+            thread::spawn(move || clock.advance(Duration::from_secs(1)))
+        };
+        lc.reset().unwrap();
+        ticker.join().unwrap();
+
+        let calls = seen.lock().unwrap().len();
+        assert!(calls <= 1, "the function ran {calls} times");
+        OUTCOMES.lock().unwrap()[calls] += 1;
+        assert!(lc.is_running());
+        let pending = clock.delayed_calls();
+        assert_eq!(pending.len(), 1, "calls left pending: {pending:?}");
+        // At 2 s whatever the order: a reset before the advance moved the
+        // clock scheduled for 1 s, which the advance ran (the one call),
+        // rescheduling for 2 s; a reset after it scheduled for 2 s.
+        assert_eq!(pending[0].time(), Duration::from_secs(2));
+        clock.advance(Duration::from_secs(1));
+        assert_eq!(seen.lock().unwrap().len(), calls + 1);
+        assert_eq!(clock.delayed_calls().len(), 1);
+        lc.stop().unwrap();
+        assert!(clock.delayed_calls().is_empty());
+    });
+    // Both sides of the race are reached: reset first, and called first.
+    let outcomes = *OUTCOMES.lock().unwrap();
+    println!("outcomes (reset before the call, called before the reset): {outcomes:?}");
+    assert!(
+        outcomes.iter().all(|n| *n > 0),
+        "not every outcome reached: {outcomes:?}"
+    );
+}
