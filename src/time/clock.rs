@@ -27,8 +27,8 @@
 //! - moved *later*: before every call that was already due at its new time
 //!   (it stood before them in the list), so it takes a rank below theirs
 //!   (the `front` ranks, handed out in blocks that go down);
-//! - moved *earlier*: after them, a rank above theirs (the `back` ranks,
-//!   which go up, as for a new call, which goes last among its time);
+//! - moved *earlier*: after them, a rank above theirs (taken from the ids'
+//!   counter, as a new call's rank is its id: it goes last among its time);
 //! - several moved to one time: in their old list order, which is the
 //!   order of their old places, in which the sort visits them.
 //!
