@@ -447,7 +447,7 @@ impl Clock {
                 .state
                 .lock()
                 .calls
-                .iter()
+                .values()
                 .map(|p| p.cell.when())
                 .min();
             let Some(next) = next else {
