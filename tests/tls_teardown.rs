@@ -60,6 +60,10 @@ fn use_the_library_here() {
         v
     });
     drop(outer);
+    // The testing module's guards.
+    let guard = deferred::testing::LoggedFailures::guard();
+    assert_eq!(guard.pending(), 0);
+    drop(guard);
 }
 
 /// Runs `action` from a thread-local destructor of a fresh thread, after
@@ -141,4 +145,17 @@ fn a_task_started_in_a_tls_destructor_runs_to_the_end() {
         tx.send(task.result().map(|r| r.ok())).unwrap();
     });
     assert_eq!(rx.recv().unwrap(), Some(Some(42)));
+}
+
+#[test]
+fn a_logged_failures_guard_made_in_a_tls_destructor_sees_nothing_and_does_not_abort() {
+    let (tx, rx) = std::sync::mpsc::channel();
+    from_a_tls_destructor(move || {
+        let guard = deferred::testing::LoggedFailures::guard();
+        let pending = guard.pending();
+        let flushed = guard.flush_all().len();
+        drop(guard);
+        tx.send((pending, flushed)).unwrap();
+    });
+    assert_eq!(rx.recv().unwrap(), (0, 0));
 }

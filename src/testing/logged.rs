@@ -90,13 +90,21 @@ pub struct LoggedFailures {
 
 impl LoggedFailures {
     /// Starts watching this thread's reports.
+    ///
+    /// In a thread-local destructor that runs after this thread's list of
+    /// guards was torn down, the guard is made but sees nothing (there is
+    /// nowhere left to collect reports; panicking there would abort).
     pub fn guard() -> Self {
-        let id = NEXT_ID.with(|n| {
-            let id = n.get();
-            n.set(id + 1);
-            id
-        });
-        GUARDS.with(|g| g.borrow_mut().push((id, Vec::new())));
+        // Ids only need to differ among this thread's live guards: once the
+        // counter is gone, so is the list, and the guard is in no list.
+        let id = NEXT_ID
+            .try_with(|n| {
+                let id = n.get();
+                n.set(id + 1);
+                id
+            })
+            .unwrap_or(u64::MAX);
+        let _ = GUARDS.try_with(|g| g.borrow_mut().push((id, Vec::new())));
         LoggedFailures {
             id,
             _not_send: PhantomData,
@@ -116,25 +124,31 @@ impl LoggedFailures {
 
     /// How many failures it has seen and not flushed.
     pub fn pending(&self) -> usize {
-        GUARDS.with(|g| {
-            g.borrow()
-                .iter()
-                .find(|(id, _)| *id == self.id)
-                .map_or(0, |(_, seen)| seen.len())
-        })
+        // `try_with`: none once this thread's list is torn down (`guard`).
+        GUARDS
+            .try_with(|g| {
+                g.borrow()
+                    .iter()
+                    .find(|(id, _)| *id == self.id)
+                    .map_or(0, |(_, seen)| seen.len())
+            })
+            .unwrap_or(0)
     }
 
     /// Takes the failures that `pick` picks.
     fn take(&self, pick: impl Fn(&Failure) -> bool) -> Vec<Failure> {
-        GUARDS.with(|g| {
-            let mut guards = g.borrow_mut();
-            let Some((_, seen)) = guards.iter_mut().find(|(id, _)| *id == self.id) else {
-                return Vec::new();
-            };
-            let (taken, left) = std::mem::take(seen).into_iter().partition(|f| pick(f));
-            *seen = left;
-            taken
-        })
+        // `try_with`: nothing once this thread's list is torn down (`guard`).
+        GUARDS
+            .try_with(|g| {
+                let mut guards = g.borrow_mut();
+                let Some((_, seen)) = guards.iter_mut().find(|(id, _)| *id == self.id) else {
+                    return Vec::new();
+                };
+                let (taken, left) = std::mem::take(seen).into_iter().partition(|f| pick(f));
+                *seen = left;
+                taken
+            })
+            .unwrap_or_default()
     }
 }
 
@@ -201,13 +215,18 @@ pub fn flush_all_logged_failures() -> Vec<Failure> {
 /// Takes what `pick` picks from the innermost guard's failures.
 #[track_caller]
 fn flush_innermost(pick: impl Fn(&Failure) -> bool) -> Vec<Failure> {
-    let taken = GUARDS.with(|g| {
-        let mut guards = g.borrow_mut();
-        let (_, seen) = guards.last_mut()?;
-        let (taken, left) = std::mem::take(seen).into_iter().partition(|f| pick(f));
-        *seen = left;
-        Some(taken)
-    });
+    // `try_with`: once this thread's list is torn down no guard is alive
+    // here, which is the panic below.
+    let taken = GUARDS
+        .try_with(|g| {
+            let mut guards = g.borrow_mut();
+            let (_, seen) = guards.last_mut()?;
+            let (taken, left) = std::mem::take(seen).into_iter().partition(|f| pick(f));
+            *seen = left;
+            Some(taken)
+        })
+        .ok()
+        .flatten();
     match taken {
         Some(taken) => taken,
         None => panic!(
