@@ -506,6 +506,7 @@ fn setup_clock(n: u64) -> (Clock, u64, Slowdown) {
     // The clock's first timer allocates its table: not per-timeout work.
     clock
         .call_later(Duration::from_secs(1), || ())
+        .unwrap()
         .cancel()
         .unwrap();
     (clock, n, Slowdown::from_env())

@@ -702,7 +702,9 @@ fn fs_lock_released_before_the_timeout_is_taken() {
     let lock = DeferredFilesystemLock::new(&path.0, clock.clone());
     sc.log(format!("lock {}", yes(lock.lock().unwrap())));
     let l = lock.clone();
-    clock.call_later(Duration::from_secs(1), move || l.unlock().unwrap());
+    clock
+        .call_later(Duration::from_secs(1), move || l.unlock().unwrap())
+        .unwrap();
     Attempts::new(&sc, &clock).watch(lock.defer_until_locked(Some(Duration::from_secs(10))));
     pump_seconds(&clock, 10);
     sc.log(format!("locked {}", yes(lock.is_locked())));
@@ -718,7 +720,9 @@ fn fs_lock_tries_one_attempt_at_a_time() {
     let lock = DeferredFilesystemLock::new(&path.0, clock.clone());
     lock.lock().unwrap();
     let l = lock.clone();
-    clock.call_later(Duration::from_secs(1), move || l.unlock().unwrap());
+    clock
+        .call_later(Duration::from_secs(1), move || l.unlock().unwrap())
+        .unwrap();
     let attempts = Attempts::new(&sc, &clock);
     attempts.watch(lock.defer_until_locked(None));
     attempts.watch(lock.defer_until_locked(None));
@@ -734,7 +738,9 @@ fn fs_lock_can_be_waited_for_again_once_taken() {
     let lock = DeferredFilesystemLock::new(&path.0, clock.clone());
     lock.lock().unwrap();
     let l = lock.clone();
-    clock.call_later(Duration::from_secs(1), move || l.unlock().unwrap());
+    clock
+        .call_later(Duration::from_secs(1), move || l.unlock().unwrap())
+        .unwrap();
     let d = lock.defer_until_locked(None);
     let (l, events) = (lock.clone(), sc.events());
     d.add_callback(move |()| {

@@ -278,9 +278,15 @@ impl Clock {
     }
 
     /// Schedules `f` to run once the clock has advanced by `delay`
-    /// (Twisted's `callLater`). A test clock never refuses, so this returns
-    /// the handle itself; through [`ReactorTime`] the same call returns it
-    /// in an `Ok`.
+    /// (Twisted's `callLater`). The same shape as
+    /// [`ReactorTime::call_later`] (and the reactor's), so code moves
+    /// between a test clock and the reactor unchanged; a test clock never
+    /// refuses, so it is always `Ok`.
+    ///
+    /// # Errors
+    ///
+    /// None: always `Ok` (the `Result` is the reactor's, which refuses a
+    /// timer while it stops).
     ///
     /// ```
     /// use std::sync::atomic::{AtomicBool, Ordering};
@@ -290,16 +296,17 @@ impl Clock {
     /// let clock = deferred::testing::Clock::new();
     /// let ran = Arc::new(AtomicBool::new(false));
     /// let r = Arc::clone(&ran);
-    /// let call = clock.call_later(Duration::from_secs(1), move || r.store(true, Ordering::SeqCst));
+    /// let call = clock.call_later(Duration::from_secs(1), move || r.store(true, Ordering::SeqCst))?;
     /// assert_eq!(call.time(), Duration::from_secs(1));
     /// clock.advance(Duration::from_secs(1));
     /// assert!(ran.load(Ordering::SeqCst));
+    /// # Ok::<(), deferred::ReactorError>(())
     /// ```
-    pub fn call_later<F>(&self, delay: Duration, f: F) -> DelayedCall
+    pub fn call_later<F>(&self, delay: Duration, f: F) -> Result<DelayedCall, ReactorError>
     where
         F: FnOnce() + Send + 'static,
     {
-        self.schedule(delay, Box::new(f))
+        Ok(self.schedule(delay, Box::new(f)))
     }
 
     fn schedule(&self, delay: Duration, job: TimerJob) -> DelayedCall {
@@ -352,8 +359,8 @@ impl Clock {
     ///     let s = Arc::clone(&s);
     ///     let c2 = c.clone();
     ///     // Due now: runs in this same advance.
-    ///     c.call_later(Duration::ZERO, move || s.lock().unwrap().push(c2.now()));
-    /// });
+    ///     c.call_later(Duration::ZERO, move || s.lock().unwrap().push(c2.now())).unwrap();
+    /// }).unwrap();
     /// clock.advance(Duration::from_secs(3));
     /// assert_eq!(*seen.lock().unwrap(), [Duration::from_secs(3), Duration::from_secs(3)]);
     /// ```
@@ -386,8 +393,8 @@ impl Clock {
     /// ```
     /// use std::time::Duration;
     /// let clock = deferred::testing::Clock::new();
-    /// let late = clock.call_later(Duration::from_secs(2), || ());
-    /// let early = clock.call_later(Duration::from_secs(1), || ());
+    /// let late = clock.call_later(Duration::from_secs(2), || ()).unwrap();
+    /// let early = clock.call_later(Duration::from_secs(1), || ()).unwrap();
     /// assert_eq!(clock.delayed_calls(), [early, late]);
     /// ```
     pub fn delayed_calls(&self) -> Vec<DelayedCall> {

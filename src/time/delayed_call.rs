@@ -88,7 +88,7 @@ pub(crate) trait TimerQueue: Send + Sync {
 /// use deferred::testing::Clock;
 ///
 /// let clock = Clock::new();
-/// let call = clock.call_later(Duration::from_secs(10), || unreachable!());
+/// let call = clock.call_later(Duration::from_secs(10), || unreachable!()).unwrap();
 /// assert!(call.is_active());
 /// call.reset(Duration::from_secs(20)).unwrap();
 /// call.delay(Duration::from_secs(5)).unwrap();
@@ -116,7 +116,7 @@ impl DelayedCall {
     /// ```
     /// use std::time::Duration;
     /// let clock = deferred::testing::Clock::new();
-    /// let call = clock.call_later(Duration::ZERO, || ());
+    /// let call = clock.call_later(Duration::ZERO, || ()).unwrap();
     /// assert!(call.is_active());
     /// clock.advance(Duration::ZERO);
     /// assert!(!call.is_active());
@@ -132,7 +132,7 @@ impl DelayedCall {
     /// use std::time::Duration;
     /// let clock = deferred::testing::Clock::new();
     /// clock.advance(Duration::from_secs(1));
-    /// let call = clock.call_later(Duration::from_secs(2), || ());
+    /// let call = clock.call_later(Duration::from_secs(2), || ()).unwrap();
     /// assert_eq!(call.time(), Duration::from_secs(3));
     /// ```
     pub fn time(&self) -> Duration {
@@ -151,7 +151,7 @@ impl DelayedCall {
     /// use deferred::DelayedCallError;
     ///
     /// let clock = deferred::testing::Clock::new();
-    /// let call = clock.call_later(Duration::ZERO, || unreachable!());
+    /// let call = clock.call_later(Duration::ZERO, || unreachable!()).unwrap();
     /// call.cancel().unwrap();
     /// assert_eq!(call.cancel(), Err(DelayedCallError::AlreadyCancelled));
     /// ```
@@ -175,7 +175,7 @@ impl DelayedCall {
     /// ```
     /// use std::time::Duration;
     /// let clock = deferred::testing::Clock::new();
-    /// let call = clock.call_later(Duration::from_secs(60), || ());
+    /// let call = clock.call_later(Duration::from_secs(60), || ()).unwrap();
     /// clock.advance(Duration::from_secs(10));
     /// call.reset(Duration::from_secs(5)).unwrap();
     /// assert_eq!(call.time(), Duration::from_secs(15));
@@ -195,7 +195,7 @@ impl DelayedCall {
     /// ```
     /// use std::time::Duration;
     /// let clock = deferred::testing::Clock::new();
-    /// let call = clock.call_later(Duration::from_secs(1), || ());
+    /// let call = clock.call_later(Duration::from_secs(1), || ()).unwrap();
     /// call.delay(Duration::from_secs(1)).unwrap();
     /// assert_eq!(call.time(), Duration::from_secs(2));
     /// ```

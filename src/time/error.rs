@@ -15,7 +15,7 @@ use std::time::Duration;
 /// use deferred::{testing::Clock, DelayedCallError};
 ///
 /// let clock = Clock::new();
-/// let call = clock.call_later(Duration::from_secs(60), || ());
+/// let call = clock.call_later(Duration::from_secs(60), || ()).unwrap();
 /// call.cancel().unwrap();
 /// assert_eq!(call.cancel(), Err(DelayedCallError::AlreadyCancelled));
 /// ```

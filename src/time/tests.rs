@@ -77,7 +77,7 @@ fn a_reference_to_a_clock_is_that_clock() {
 #[test]
 fn delay_and_reset_of_a_call_that_ran_are_already_called() {
     let clock = testing::Clock::new();
-    let call = clock.call_later(Duration::ZERO, || ());
+    let call = clock.call_later(Duration::ZERO, || ()).unwrap();
     clock.advance(Duration::ZERO);
     assert_eq!(call.delay(secs(1)), Err(DelayedCallError::AlreadyCalled));
     assert_eq!(call.reset(secs(1)), Err(DelayedCallError::AlreadyCalled));
@@ -90,7 +90,7 @@ fn cancel_drops_the_closure_at_once() {
     let clock = testing::Clock::new();
     let drops = Arc::new(AtomicUsize::new(0));
     let guard = DropCounter(Arc::clone(&drops));
-    let call = clock.call_later(secs(1), move || drop(guard));
+    let call = clock.call_later(secs(1), move || drop(guard)).unwrap();
     call.cancel().unwrap();
     assert_eq!(drops.load(Ordering::SeqCst), 1);
     assert!(clock.delayed_calls().is_empty());
@@ -102,7 +102,7 @@ fn a_dropped_clock_discards_its_calls() {
     let clock = testing::Clock::new();
     let drops = Arc::new(AtomicUsize::new(0));
     let guard = DropCounter(Arc::clone(&drops));
-    let call = clock.call_later(secs(1), move || drop(guard));
+    let call = clock.call_later(secs(1), move || drop(guard)).unwrap();
     drop(clock);
     assert_eq!(drops.load(Ordering::SeqCst), 1);
     assert!(!call.is_active());
@@ -116,11 +116,13 @@ fn a_dropped_clock_discards_its_calls() {
 fn a_panicking_call_unwinds_out_of_advance_and_leaves_later_calls_pending() {
     let clock = testing::Clock::new();
     let ran = Arc::new(AtomicUsize::new(0));
-    clock.call_later(secs(1), || panic!("boom"));
+    clock.call_later(secs(1), || panic!("boom")).unwrap();
     let r = Arc::clone(&ran);
-    let later = clock.call_later(secs(2), move || {
-        r.fetch_add(1, Ordering::SeqCst);
-    });
+    let later = clock
+        .call_later(secs(2), move || {
+            r.fetch_add(1, Ordering::SeqCst);
+        })
+        .unwrap();
     let c = clock.clone();
     let panicked = std::panic::catch_unwind(move || c.advance(secs(5)));
     assert!(panicked.is_err());
@@ -136,13 +138,17 @@ fn a_call_may_advance_the_clock_itself() {
     let clock = testing::Clock::new();
     let seen = Arc::new(Mutex::new(Vec::new()));
     let (c, s) = (clock.clone(), Arc::clone(&seen));
-    clock.call_later(secs(1), move || {
-        s.lock().unwrap().push(("outer", c.now()));
-        c.advance(secs(10));
-        s.lock().unwrap().push(("outer after", c.now()));
-    });
+    clock
+        .call_later(secs(1), move || {
+            s.lock().unwrap().push(("outer", c.now()));
+            c.advance(secs(10));
+            s.lock().unwrap().push(("outer after", c.now()));
+        })
+        .unwrap();
     let (c, s) = (clock.clone(), Arc::clone(&seen));
-    clock.call_later(secs(5), move || s.lock().unwrap().push(("inner", c.now())));
+    clock
+        .call_later(secs(5), move || s.lock().unwrap().push(("inner", c.now())))
+        .unwrap();
     clock.advance(secs(1));
     assert_eq!(
         *seen.lock().unwrap(),
@@ -161,9 +167,11 @@ fn the_clock_is_usable_from_other_threads() {
     let scheduler = {
         let clock = clock.clone();
         std::thread::spawn(move || {
-            clock.call_later(secs(1), move || {
-                tx.send(std::thread::current().id()).unwrap()
-            })
+            clock
+                .call_later(secs(1), move || {
+                    tx.send(std::thread::current().id()).unwrap()
+                })
+                .unwrap()
         })
     };
     let call = scheduler.join().unwrap();
@@ -183,7 +191,7 @@ fn the_clock_is_usable_from_other_threads() {
 #[test]
 fn absurd_delays_and_advances_saturate_instead_of_overflowing() {
     let clock = testing::Clock::new();
-    let call = clock.call_later(Duration::MAX, || ());
+    let call = clock.call_later(Duration::MAX, || ()).unwrap();
     call.delay(Duration::MAX).unwrap();
     clock.advance(secs(1));
     assert!(call.is_active());
@@ -253,8 +261,8 @@ fn a_counting_looping_call_on_a_saturated_clock_gets_the_passed_intervals_once()
 #[test]
 fn handles_compare_by_identity_and_show_their_state() {
     let clock = testing::Clock::new();
-    let a = clock.call_later(secs(1), || ());
-    let b = clock.call_later(secs(1), || ());
+    let a = clock.call_later(secs(1), || ()).unwrap();
+    let b = clock.call_later(secs(1), || ()).unwrap();
     assert_eq!(a, a.clone());
     assert_ne!(a, b);
     assert!(format!("{a:?}").contains("pending"));

@@ -27,7 +27,7 @@ fn clock_starts_at_zero() {
 fn call_later_reports_its_time_and_is_active() {
     let events = Events::new();
     let c = Clock::new();
-    let call = c.call_later(secs(1), || ());
+    let call = c.call_later(secs(1), || ()).unwrap();
     events.log(format!("time {}", ms(call.time())));
     events.log(format!("active {}", yes(call.is_active())));
     call.cancel().unwrap();
@@ -46,7 +46,7 @@ fn call_later_reports_its_time_and_is_active() {
 fn advance_runs_calls_once_due() {
     let events = Events::new();
     let c = Clock::new();
-    let call = c.call_later(secs(2), log_at(&events, &c, "call"));
+    let call = c.call_later(secs(2), log_at(&events, &c, "call")).unwrap();
     c.advance(secs(1));
     events.log(format!("advanced to {}", ms(c.now())));
     c.advance(secs(1));
@@ -65,13 +65,15 @@ fn a_call_cancelling_itself_is_already_called() {
     let c = Clock::new();
     let slot: std::sync::Arc<std::sync::Mutex<Option<DelayedCall>>> = Default::default();
     let (e, s) = (events.clone(), slot.clone());
-    let call = c.call_later(secs(1), move || {
-        let call = s.lock().unwrap().take().unwrap();
-        e.log(format!("inside: active {}", yes(call.is_active())));
-        if call.cancel() == Err(DelayedCallError::AlreadyCalled) {
-            e.log("inside: cancel is already called");
-        }
-    });
+    let call = c
+        .call_later(secs(1), move || {
+            let call = s.lock().unwrap().take().unwrap();
+            e.log(format!("inside: active {}", yes(call.is_active())));
+            if call.cancel() == Err(DelayedCallError::AlreadyCalled) {
+                e.log("inside: cancel is already called");
+            }
+        })
+        .unwrap();
     *slot.lock().unwrap() = Some(call);
     c.advance(secs(1));
     events.assert_twisted("a_call_cancelling_itself_is_already_called");
@@ -82,7 +84,7 @@ fn a_call_cancelling_itself_is_already_called() {
 fn delay_moves_a_call_later() {
     let events = Events::new();
     let c = Clock::new();
-    let call = c.call_later(secs(1), log_at(&events, &c, "call"));
+    let call = c.call_later(secs(1), log_at(&events, &c, "call")).unwrap();
     call.delay(secs(1)).unwrap();
     events.log(format!("time {}", ms(call.time())));
     c.advance(millis(1500));
@@ -96,7 +98,7 @@ fn delay_moves_a_call_later() {
 fn reset_moves_a_call_later() {
     let events = Events::new();
     let c = Clock::new();
-    let call = c.call_later(secs(2), log_at(&events, &c, "call"));
+    let call = c.call_later(secs(2), log_at(&events, &c, "call")).unwrap();
     c.advance(secs(1));
     call.reset(secs(3)).unwrap();
     events.log(format!("time {}", ms(call.time())));
@@ -111,7 +113,7 @@ fn reset_moves_a_call_later() {
 fn reset_moves_a_call_sooner() {
     let events = Events::new();
     let c = Clock::new();
-    let call = c.call_later(secs(4), log_at(&events, &c, "call"));
+    let call = c.call_later(secs(4), log_at(&events, &c, "call")).unwrap();
     call.reset(secs(3)).unwrap();
     events.log(format!("time {}", ms(call.time())));
     c.advance(secs(3));
@@ -123,8 +125,8 @@ fn reset_moves_a_call_sooner() {
 fn delayed_calls_lists_the_pending_calls() {
     let events = Events::new();
     let c = Clock::new();
-    let a = c.call_later(secs(2), || ());
-    let b = c.call_later(secs(1), || ());
+    let a = c.call_later(secs(2), || ()).unwrap();
+    let b = c.call_later(secs(1), || ()).unwrap();
     let times = |c: &Clock| {
         let times: Vec<String> = c.delayed_calls().iter().map(|x| ms(x.time())).collect();
         format!("pending {}", times.join(" "))
@@ -144,9 +146,10 @@ fn calls_due_at_the_same_time_run_in_scheduling_order() {
     let events = Events::new();
     let c = Clock::new();
     for name in ["a", "b", "c"] {
-        c.call_later(secs(1), log_at(&events, &c, name));
+        c.call_later(secs(1), log_at(&events, &c, name)).unwrap();
     }
-    c.call_later(millis(500), log_at(&events, &c, "early"));
+    c.call_later(millis(500), log_at(&events, &c, "early"))
+        .unwrap();
     c.advance(secs(5));
     events.assert_twisted("calls_due_at_the_same_time_run_in_scheduling_order");
 }
@@ -156,9 +159,13 @@ fn calls_due_at_the_same_time_run_in_scheduling_order() {
 fn call_later_keeps_calls_ordered() {
     let events = Events::new();
     let clock = Clock::new();
-    let call_a = clock.call_later(secs(1), log_at(&events, &clock, "a"));
+    let call_a = clock
+        .call_later(secs(1), log_at(&events, &clock, "a"))
+        .unwrap();
     call_a.reset(secs(3)).unwrap();
-    clock.call_later(secs(2), log_at(&events, &clock, "b"));
+    clock
+        .call_later(secs(2), log_at(&events, &clock, "b"))
+        .unwrap();
     clock.pump(&[secs(1); 3]);
     events.assert_twisted("call_later_keeps_calls_ordered");
 }
@@ -168,8 +175,12 @@ fn call_later_keeps_calls_ordered() {
 fn reset_keeps_calls_ordered() {
     let events = Events::new();
     let clock = Clock::new();
-    let call_a = clock.call_later(secs(1), log_at(&events, &clock, "a"));
-    clock.call_later(secs(2), log_at(&events, &clock, "b"));
+    let call_a = clock
+        .call_later(secs(1), log_at(&events, &clock, "a"))
+        .unwrap();
+    clock
+        .call_later(secs(2), log_at(&events, &clock, "b"))
+        .unwrap();
     call_a.reset(secs(3)).unwrap();
     clock.pump(&[secs(1); 3]);
     events.assert_twisted("reset_keeps_calls_ordered");
@@ -180,9 +191,15 @@ fn reset_keeps_calls_ordered() {
 fn reset_inside_a_call_keeps_calls_ordered() {
     let events = Events::new();
     let clock = Clock::new();
-    let call_b = clock.call_later(secs(2), log_at(&events, &clock, "b"));
-    clock.call_later(secs(1), move || call_b.reset(secs(3)).unwrap());
-    clock.call_later(secs(3), log_at(&events, &clock, "c"));
+    let call_b = clock
+        .call_later(secs(2), log_at(&events, &clock, "b"))
+        .unwrap();
+    clock
+        .call_later(secs(1), move || call_b.reset(secs(3)).unwrap())
+        .unwrap();
+    clock
+        .call_later(secs(3), log_at(&events, &clock, "c"))
+        .unwrap();
     clock.pump(&[millis(500); 10]);
     events.assert_twisted("reset_inside_a_call_keeps_calls_ordered");
 }
@@ -193,11 +210,11 @@ fn reset_inside_a_call_keeps_calls_ordered() {
 fn a_call_moved_later_goes_before_calls_already_due_then() {
     let events = Events::new();
     let clock = Clock::new();
-    let a = clock.call_later(secs(1), events.logger("a"));
-    clock.call_later(secs(3), events.logger("b"));
+    let a = clock.call_later(secs(1), events.logger("a")).unwrap();
+    clock.call_later(secs(3), events.logger("b")).unwrap();
     a.reset(secs(3)).unwrap();
-    clock.call_later(secs(3), events.logger("c"));
-    let d = clock.call_later(secs(2), events.logger("d"));
+    clock.call_later(secs(3), events.logger("c")).unwrap();
+    let d = clock.call_later(secs(2), events.logger("d")).unwrap();
     d.delay(secs(1)).unwrap();
     clock.advance(secs(3));
     events.assert_twisted("a_call_moved_later_goes_before_calls_already_due_then");
@@ -208,9 +225,9 @@ fn a_call_moved_later_goes_before_calls_already_due_then() {
 fn a_call_moved_earlier_goes_after_calls_already_due_then() {
     let events = Events::new();
     let clock = Clock::new();
-    clock.call_later(secs(1), events.logger("a"));
-    let b = clock.call_later(secs(5), events.logger("b"));
-    clock.call_later(secs(1), events.logger("c"));
+    clock.call_later(secs(1), events.logger("a")).unwrap();
+    let b = clock.call_later(secs(5), events.logger("b")).unwrap();
+    clock.call_later(secs(1), events.logger("c")).unwrap();
     b.reset(secs(1)).unwrap();
     clock.advance(secs(1));
     events.assert_twisted("a_call_moved_earlier_goes_after_calls_already_due_then");
@@ -224,12 +241,16 @@ fn a_call_scheduled_for_a_reached_time_runs_in_the_same_advance() {
     let events = Events::new();
     let clock = Clock::new();
     let (e, c) = (events.clone(), clock.clone());
-    clock.call_later(secs(2), move || {
-        e.log(format!("first at {}", ms(c.now())));
-        c.call_later(secs(0), log_at(&e, &c, "zero delay"));
-        c.call_later(secs(1), log_at(&e, &c, "one second"));
-    });
-    clock.call_later(secs(5), log_at(&events, &clock, "later"));
+    clock
+        .call_later(secs(2), move || {
+            e.log(format!("first at {}", ms(c.now())));
+            c.call_later(secs(0), log_at(&e, &c, "zero delay")).unwrap();
+            c.call_later(secs(1), log_at(&e, &c, "one second")).unwrap();
+        })
+        .unwrap();
+    clock
+        .call_later(secs(5), log_at(&events, &clock, "later"))
+        .unwrap();
     clock.advance(secs(5));
     events.log(format!(
         "after advance, pending {}",
@@ -249,7 +270,9 @@ fn pump_advances_step_by_step() {
     let events = Events::new();
     let clock = Clock::new();
     for t in [1, 2, 3] {
-        clock.call_later(secs(t), log_at(&events, &clock, &format!("call {t}")));
+        clock
+            .call_later(secs(t), log_at(&events, &clock, &format!("call {t}")))
+            .unwrap();
     }
     clock.pump(&[millis(500), secs(1), secs(1), secs(1)]);
     events.log(format!("now {}", ms(clock.now())));
@@ -291,7 +314,8 @@ fn react_on_a_clock_advances_to_each_call_until_the_deferred_fires() {
         let c1 = c.clone();
         c.call_later(secs(5), move || {
             e1.log(format!("tick at {}", c1.now().as_secs()))
-        });
+        })
+        .unwrap();
         deferred::defer_later(c, secs(10), move || {
             e2.log("done");
             7

@@ -377,7 +377,9 @@ fn loop_stopped_by_another_call_never_calls() {
     let lc = LoopingCall::new(&clock, events.clone().logger_fn("called"));
     lc.start(secs(1), false).unwrap();
     let stopper = lc.clone();
-    clock.call_later(secs(0), move || stopper.stop().unwrap());
+    clock
+        .call_later(secs(0), move || stopper.stop().unwrap())
+        .unwrap();
     clock.advance(secs(0));
     events.log(pending(&clock));
     clock.advance(secs(5));
@@ -397,7 +399,8 @@ fn loop_waits_for_the_returned_deferred() {
         let s = Arc::clone(&s);
         d.add_callback(move |()| s.lock().unwrap().take().unwrap().stop().unwrap());
         let fire = d.clone();
-        c.call_later(secs(1), move || fire.callback(()).unwrap());
+        c.call_later(secs(1), move || fire.callback(()).unwrap())
+            .unwrap();
         d
     });
     *slot.lock().unwrap() = Some(lc.clone());
@@ -417,7 +420,8 @@ fn loop_fails_with_the_returned_deferreds_failure() {
         e.log(format!("call at {}", ms(c.now())));
         let d = Deferred::<()>::new();
         let fire = d.clone();
-        c.call_later(millis(300), move || fire.errback(ValueError).unwrap());
+        c.call_later(millis(300), move || fire.errback(ValueError).unwrap())
+            .unwrap();
         d
     });
     watch(&events, &lc, lc.start(secs(1), true).unwrap());

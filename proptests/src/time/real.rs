@@ -194,7 +194,8 @@ impl Real {
                     .clock
                     .call_later(Duration::from_millis(delay), move || {
                         push(&log, format!("call {n} at {}", ms(c.now())));
-                    });
+                    })
+                    .unwrap();
                 self.calls.push(call);
                 format!("schedule call {n}")
             }

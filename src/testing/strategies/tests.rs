@@ -72,9 +72,11 @@ proptest! {
         let clock = Clock::new();
         let ran = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let r = std::sync::Arc::clone(&ran);
-        clock.call_later(Duration::from_millis(50), move || {
-            r.store(true, std::sync::atomic::Ordering::SeqCst)
-        });
+        clock
+            .call_later(Duration::from_millis(50), move || {
+                r.store(true, std::sync::atomic::Ordering::SeqCst)
+            })
+            .unwrap();
         clock.pump(&steps);
         let total: Duration = steps.iter().sum();
         prop_assert_eq!(clock.now(), total);
