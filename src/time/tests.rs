@@ -713,9 +713,13 @@ fn the_clock_keeps_twisteds_list_order_over_random_operations() {
                     let id = handles.len();
                     let delay = next(5);
                     let f = Arc::clone(&fired);
-                    handles.push(clock.call_later(Duration::from_millis(delay), move || {
-                        f.lock().unwrap().push(id);
-                    }));
+                    handles.push(
+                        clock
+                            .call_later(Duration::from_millis(delay), move || {
+                                f.lock().unwrap().push(id);
+                            })
+                            .unwrap(),
+                    );
                     model.calls.push((id, model.now + delay));
                     model.sort();
                 }
@@ -776,15 +780,17 @@ fn the_clock_handles_100k_timers_in_each_pattern() {
     let clock = testing::Clock::new();
     for i in 0..N {
         let r = Arc::clone(&ran);
-        clock.call_later(Duration::from_nanos(i), move || {
-            r.fetch_add(1, Ordering::Relaxed);
-        });
+        clock
+            .call_later(Duration::from_nanos(i), move || {
+                r.fetch_add(1, Ordering::Relaxed);
+            })
+            .unwrap();
     }
     clock.advance(Duration::from_nanos(N));
     assert_eq!(ran.load(Ordering::Relaxed), 100_000);
     // Cancelling newest first.
     let calls: Vec<DelayedCall> = (0..N)
-        .map(|i| clock.call_later(Duration::from_nanos(i), || ()))
+        .map(|i| clock.call_later(Duration::from_nanos(i), || ()).unwrap())
         .collect();
     for call in calls.iter().rev() {
         call.cancel().unwrap();
@@ -794,7 +800,9 @@ fn the_clock_handles_100k_timers_in_each_pattern() {
     let order = Arc::new(Mutex::new(Vec::with_capacity(100_000)));
     for i in (0..N).rev() {
         let o = Arc::clone(&order);
-        clock.call_later(Duration::from_nanos(i), move || o.lock().unwrap().push(i));
+        clock
+            .call_later(Duration::from_nanos(i), move || o.lock().unwrap().push(i))
+            .unwrap();
     }
     clock.advance(Duration::from_nanos(N));
     let order = order.lock().unwrap();
