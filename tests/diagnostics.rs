@@ -92,3 +92,17 @@ fn a_closure_capturing_an_rc_says_what_cannot_be_sent() {
         "{text}"
     );
 }
+
+#[test]
+fn ensure_deferred_of_something_else_says_what_it_takes() {
+    let text =
+        errors_of("let _d: deferred::Deferred<u8> = deferred::ensure_deferred(\"something\");");
+    assert!(
+        text.contains("`ensure_deferred` takes a future or a `Deferred`, not `&str`"),
+        "{text}"
+    );
+    assert!(
+        text.contains("not a future (an `async` block or `async fn` call) or a `Deferred`"),
+        "{text}"
+    );
+}
