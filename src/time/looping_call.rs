@@ -19,6 +19,7 @@
 //! `withCount` (how many multiples passed) is integer arithmetic here: no
 //! float epsilon, no drift.
 
+use std::any::Any;
 use std::fmt;
 use std::time::Duration;
 
@@ -26,6 +27,7 @@ use super::{nanos, ClockExhaustedError, DelayedCall, LoopingCallError, Nanos, Re
 use crate::deferred::{catch_outcome, Deferred, IntoOutcome, Outcome};
 use crate::failure::Failure;
 use crate::mutant;
+use crate::reactor::{Reactor, ReactorError, WeakReactor};
 use crate::sync::{Arc, Mutex, MutexGuard};
 
 /// The function, as the loop keeps it: it gets the count (1 when not
@@ -79,9 +81,53 @@ pub struct LoopingCall {
 /// What every handle shares.
 struct Shared {
     /// Where the calls are scheduled.
-    clock: Arc<dyn ReactorTime>,
+    clock: LoopClock,
     /// Everything that changes.
     state: Mutex<State>,
+}
+
+/// The loop's clock. A [`Reactor`] is held weakly: the reactor holds the
+/// loop's next call, which holds the loop, so a strong handle here would be
+/// a cycle that keeps a reactor dropped before it ran (whose timers nothing
+/// discards) alive for ever, with its pool and the loop (issue 17, found by
+/// the lifecycle state machine). A reactor gone is a reactor stopped: it
+/// refuses the call, and the loop ends with `ReactorError::Stopped`. Any
+/// other clock is held as given.
+enum LoopClock {
+    Reactor(WeakReactor),
+    Other(Arc<dyn ReactorTime>),
+}
+
+impl LoopClock {
+    fn new<C: ReactorTime + Clone + 'static>(clock: &C) -> Self {
+        match (clock as &dyn Any).downcast_ref::<Reactor>() {
+            Some(reactor) => LoopClock::Reactor(reactor.downgrade()),
+            None => LoopClock::Other(Arc::new(clock.clone())),
+        }
+    }
+
+    /// The clock's time; zero once a reactor is gone (it runs nothing more,
+    /// so no call of the loop can depend on it).
+    fn now(&self) -> Duration {
+        match self {
+            LoopClock::Reactor(weak) => weak.upgrade().map_or(Duration::ZERO, |r| r.now()),
+            LoopClock::Other(clock) => clock.now(),
+        }
+    }
+
+    fn call_later_boxed(
+        &self,
+        delay: Duration,
+        job: Box<dyn FnOnce() + Send + 'static>,
+    ) -> Result<DelayedCall, ReactorError> {
+        match self {
+            LoopClock::Reactor(weak) => match weak.upgrade() {
+                Some(reactor) => reactor.call_later_boxed(delay, job),
+                None => Err(ReactorError::Stopped),
+            },
+            LoopClock::Other(clock) => clock.call_later_boxed(delay, job),
+        }
+    }
 }
 
 /// The loop's state (Twisted's attributes of the same names).
@@ -114,6 +160,11 @@ impl LoopingCall {
     /// [`start`](Self::start)ed. `f` returns anything
     /// [`IntoOutcome<()>`](IntoOutcome): `()`, a `Result<(), E>`, or a
     /// `Deferred<()>` that the loop waits for.
+    ///
+    /// A [`Reactor`] is held weakly (its pending call holds the loop, not
+    /// the other way round): the loop does not keep the reactor alive, and
+    /// on a reactor whose handles are all gone it behaves as on a stopped
+    /// one.
     ///
     /// ```
     /// use deferred::{LoopingCall, Reactor};
@@ -201,7 +252,7 @@ impl LoopingCall {
     {
         LoopingCall {
             shared: Arc::new(Shared {
-                clock: Arc::new(clock.clone()),
+                clock: LoopClock::new(clock),
                 state: Mutex::new(State {
                     f: Some(f),
                     counting,

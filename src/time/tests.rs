@@ -809,3 +809,76 @@ fn the_clock_handles_100k_timers_in_each_pattern() {
     assert_eq!(order.len(), 100_000);
     assert!(order.windows(2).all(|w| w[0] < w[1]));
 }
+
+/// Issue 17 (found by the lifecycle state machine): the loop's next call,
+/// held by the reactor, holds the loop; the loop held the reactor as its
+/// clock, so a reactor dropped before it ran (nothing discards its timers)
+/// leaked with its pool, the loop and the function's captures.
+#[test]
+fn a_looping_call_on_a_reactor_dropped_before_it_ran_is_freed() {
+    let token = Arc::new(());
+    let reactor = Reactor::new();
+    let captured = Arc::clone(&token);
+    let lc = LoopingCall::new(&reactor, move || {
+        let _ = &captured;
+    });
+    let done = lc.start(secs(1), false).unwrap();
+    drop((lc, reactor));
+    assert_eq!(
+        Arc::strong_count(&token),
+        1,
+        "the loop's function was not freed"
+    );
+    assert!(
+        !done.is_called(),
+        "nothing ran it: its Deferred stays unfired"
+    );
+}
+
+/// A loop on a reactor does not keep the reactor alive: once every handle
+/// is gone it is a stopped reactor, and `start` ends the loop with
+/// `ReactorError::Stopped` (a first call made `now` runs first, as on a
+/// stopped reactor).
+#[test]
+fn a_looping_call_whose_reactor_is_gone_ends_with_stopped() {
+    let reactor = Reactor::new();
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&calls);
+    let lc = LoopingCall::new(&reactor, move || {
+        counted.fetch_add(1, Ordering::SeqCst);
+    });
+    drop(reactor);
+    let done = lc.start(secs(1), true).unwrap();
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+    let failure = done.result().unwrap().unwrap_err();
+    assert_eq!(
+        failure.downcast_ref::<ReactorError>(),
+        Some(&ReactorError::Stopped)
+    );
+    assert!(!lc.is_running());
+}
+
+/// A counting loop on a running reactor reads the reactor's time through
+/// its weak handle: each call gets a count of at least one (a clock read as
+/// zero would make every count zero, and skip the function for ever).
+#[test]
+fn a_counting_looping_call_on_a_running_reactor_is_called() {
+    let reactor = Reactor::new();
+    let counts = Arc::new(Mutex::new(Vec::new()));
+    let (seen, r) = (Arc::clone(&counts), reactor.clone());
+    let lc = LoopingCall::with_count(&reactor, move |n| {
+        seen.lock().unwrap().push(n);
+        let _ = r.stop();
+    });
+    let _done = lc.start(Duration::from_millis(1), false).unwrap();
+    // Not a timing assertion: only a bound on the test if the loop never calls.
+    let r = reactor.clone();
+    reactor
+        .call_later(secs(10), move || {
+            let _ = r.stop();
+        })
+        .unwrap();
+    reactor.run().unwrap();
+    let counts = counts.lock().unwrap().clone();
+    assert!(!counts.is_empty() && counts[0] >= 1, "counts: {counts:?}");
+}

@@ -50,12 +50,11 @@ pub mod pending {
     /// pool jobs queued on it (`call_in_thread`) or leaks them
     /// (`defer_to_thread`).
     pub const PENDING_FIX_17_4: bool = false;
-    /// Found by this machine, of item 4's kind (reported; no owner yet): a
-    /// `LoopingCall` started on a reactor that is dropped before it ran
-    /// leaks the reactor, its pool and the loop (the timer holds the loop,
-    /// the loop holds the reactor as its clock, the reactor holds the
-    /// timer; only a stop breaks the cycle, by discarding the timer).
-    pub const PENDING_FIX_17_4_LOOP: bool = true;
+    /// Found by this machine, of item 4's kind: a `LoopingCall` started on
+    /// a reactor dropped before it ran leaked the reactor, its pool and the
+    /// loop (the timer held the loop, the loop the reactor). Fixed: the
+    /// loop holds a reactor weakly.
+    pub const PENDING_FIX_17_4_LOOP: bool = false;
     /// Item 5 (`h/reactor-edges`): `reset`/`delay` of a timer on a stopping
     /// reactor return `Ok` and it stays active.
     pub const PENDING_FIX_17_5: bool = true;
