@@ -58,6 +58,7 @@ planted!(
     "pool_sleep_undone_uncounted",
     "engine_join_strands_queued",
     "looping_call_reset_split_lock",
+    "fs_lock_no_os_lock",
 );
 
 /// `a == b` for strings, in a `const fn`.

@@ -110,6 +110,11 @@ pub const MUTANTS: &[Mutant] = &[
         model: "threads::pool_submit_racing_start_runs_the_job_without_stop",
     },
     Mutant {
+        name: "fs_lock_no_os_lock",
+        breaks: "DeferredFilesystemLock::lock takes the lock without the OS's file lock, so two processes hold it at once",
+        model: "tests/fs_lock_processes.rs: processes_contending_for_one_lock_never_hold_it_together",
+    },
+    Mutant {
         name: "looping_call_no_ticket",
         breaks: "a LoopingCall's call that the clock took while stop cancelled it still runs the function, after the loop ended",
         model: "time::looping_call_stop_racing_its_due_call",
@@ -139,8 +144,24 @@ pub struct Verdict {
 pub fn check(mutant: &'static Mutant, preemptions: u32, quiet: bool) -> Verdict {
     let cfg = format!("deferred_mutant=\"{}\"", mutant.name);
     let target_dir = root().join("target/loom-mutants").join(mutant.name);
-    let mut command = step::loom_test(preemptions, &target_dir, Some(&cfg));
-    command.args(["--", mutant.model, "--test-threads", "1"]);
+    let command = match test_of(mutant.model) {
+        // Caught by an ordinary test (a cross-process protocol, which loom
+        // cannot model): that test file, built with the mutant in.
+        Some((file, test)) => {
+            let mut command = step::cargo();
+            command
+                .env("RUSTFLAGS", format!("--cfg {cfg}"))
+                .args(["test", "-p", "deferred", "--test", file, "--target-dir"])
+                .arg(&target_dir);
+            command.args(["--", test, "--exact"]);
+            command
+        }
+        None => {
+            let mut command = step::loom_test(preemptions, &target_dir, Some(&cfg));
+            command.args(["--", mutant.model, "--test-threads", "1"]);
+            command
+        }
+    };
     let log = root()
         .join("target/xtask")
         .join(format!("mutant-{}.log", mutant.name));
@@ -171,6 +192,13 @@ pub fn check(mutant: &'static Mutant, preemptions: u32, quiet: bool) -> Verdict 
 }
 
 /// Checks every mutant; prints a table; true if all were caught.
+/// `tests/FILE.rs: TEST` names an integration test instead of a loom
+/// model: `(FILE, TEST)`.
+fn test_of(model: &str) -> Option<(&str, &str)> {
+    let (file, test) = model.strip_prefix("tests/")?.split_once(".rs: ")?;
+    Some((file, test))
+}
+
 pub fn check_all(preemptions: u32, quiet: bool) -> bool {
     let mut verdicts = Vec::new();
     for mutant in MUTANTS {
@@ -349,6 +377,22 @@ mod tests {
         expected.sort_unstable();
         planted_sorted.sort_unstable();
         assert_eq!(planted_sorted, expected, "src/mutant.rs and MUTANTS differ");
+    }
+
+    #[test]
+    fn a_mutant_caught_by_an_integration_test_names_its_file_and_test() {
+        assert_eq!(
+            test_of("tests/fs_lock_processes.rs: processes_contending"),
+            Some(("fs_lock_processes", "processes_contending"))
+        );
+        assert_eq!(test_of("threads::a_model"), None);
+        for mutant in MUTANTS {
+            if let Some((file, test)) = test_of(mutant.model) {
+                let text =
+                    std::fs::read_to_string(root().join(format!("tests/{file}.rs"))).unwrap();
+                assert!(text.contains(&format!("fn {test}()")), "{}", mutant.model);
+            }
+        }
     }
 
     #[test]
