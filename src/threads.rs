@@ -29,7 +29,7 @@ use crate::reactor_threads::ReactorThreads;
 ///
 /// If the pool refuses the work (the reactor has stopped, so has its pool),
 /// the returned Deferred has already failed with
-/// [`PoolStoppedError`](crate::PoolStoppedError); if the reactor is dropped
+/// [`PoolStoppedError`]; if the reactor is dropped
 /// before it ever ran, its pool never started and drops the work unrun, and
 /// the Deferred fails with `PoolStoppedError` then. If the reactor stops (or
 /// is dropped) before the result can cross back (only possible with

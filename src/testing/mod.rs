@@ -9,7 +9,7 @@
 //!    `task.Clock`), and [`MemoryReactor`], a reactor whose calls, timers
 //!    and pool jobs run only when the test says (Twisted's
 //!    `MemoryReactorClock` and `createMemoryWorker`).
-//! 4. [`strategies`] (feature `proptest`): proptest strategies for
+//! 4. `strategies` (feature `proptest`): proptest strategies for
 //!    interleavings of fire, cancel and pause over a set of Deferreds, and
 //!    for clock advances.
 //!

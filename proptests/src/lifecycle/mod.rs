@@ -96,7 +96,7 @@ pub enum Context {
     TlsDestructor,
 }
 
-/// Which primitive a [`Op::Handoff`] uses.
+/// Which primitive a [`Call::Handoff`] uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Primitive {
     /// `DeferredLock`: held, a second `acquire` waits, `release` hands it on.
@@ -107,7 +107,7 @@ pub enum Primitive {
     Queue,
 }
 
-/// Which combinator a [`Op::Combine`] uses.
+/// Which combinator a [`Call::Combine`] uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Combinator {
     /// `gather_results`.
