@@ -59,6 +59,8 @@ planted!(
     "engine_join_strands_queued",
     "looping_call_reset_split_lock",
     "fs_lock_no_os_lock",
+    "reactor_drain_until_idle",
+    "threads_result_lost_at_drop",
 );
 
 /// `a == b` for strings, in a `const fn`.

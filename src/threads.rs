@@ -227,8 +227,10 @@ impl<F, T: Send + 'static> Drop for ToThread<F, T> {
                 }
                 fire_or_log(&self.target, Err(Failure::new(PoolStoppedError)));
             }
-            Stage::Done(outcome) => deliver(&self.target, outcome),
-            Stage::Taken => {}
+            Stage::Done(outcome) if !mutant::on("threads_result_lost_at_drop") => {
+                deliver(&self.target, outcome);
+            }
+            Stage::Done(_) | Stage::Taken => {}
         }
     }
 }

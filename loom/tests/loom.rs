@@ -35,3 +35,6 @@ mod primitives;
 
 #[path = "loom/bridge.rs"]
 mod bridge;
+
+#[path = "loom/reactor_edges.rs"]
+mod reactor_edges;

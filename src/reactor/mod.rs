@@ -181,6 +181,13 @@ struct State {
     next_stop_hook: u64,
 }
 
+impl State {
+    /// Whether a stop has begun (the phase is `Stopping` or `Stopped`).
+    fn stopping(&self) -> bool {
+        matches!(self.phase, Phase::Stopping | Phase::Stopped)
+    }
+}
+
 impl Default for Reactor {
     fn default() -> Self {
         Reactor::new()
@@ -321,7 +328,13 @@ impl Reactor {
 
     /// Stops the loop (Twisted's `reactor.stop`): callable from any thread,
     /// the reactor's own included. `run` finishes the batch it is running,
-    /// then winds down and returns (see [`run`](Self::run)).
+    /// then winds down and returns (see [`run`](Self::run)). Pending timers
+    /// are discarded as the stop begins: from the moment `stop` returns
+    /// their [`DelayedCall`]s are no longer active and answer
+    /// [`DelayedCallError::Discarded`](crate::DelayedCallError::Discarded)
+    /// to `reset`, `delay` and `cancel` (as `call_later` answers
+    /// [`ReactorError::Stopped`]); their closures are dropped unrun at the
+    /// end of the shutdown.
     ///
     /// # Errors
     ///
@@ -352,6 +365,16 @@ impl Reactor {
             return Err(ReactorError::NotRunning);
         }
         state.phase = Phase::Stopping;
+        // No timer runs once the stop began (the loop leaves before its next
+        // one, and the drain runs only calls): mark them discarded now, in
+        // the same critical section, so that from here on their handles say
+        // so (`is_active` false; `reset`, `delay` and `cancel`, which check
+        // the phase, answer `Discarded`), as `call_later` already answers
+        // `Stopped` (issue 17 item 5). Their closures are dropped at the end
+        // of the shutdown, as before, once calls are refused: a task
+        // awaiting a timer then fails with `Stopped`, not with what the
+        // drop of its timer's Deferred would tell it during the drain.
+        state.timers.mark_all_discarded();
         self.inner.wake_locked();
         Ok(())
     }
@@ -393,8 +416,8 @@ impl Reactor {
     /// Runs `f` on the reactor thread once `delay` has passed (Twisted's
     /// `callLater`). Calls run in deadline order; calls with the same
     /// deadline, in the order they were scheduled. Timers scheduled before
-    /// `run` wait for it; timers still pending when the reactor stops are
-    /// discarded.
+    /// `run` wait for it; timers still pending when the stop begins are
+    /// discarded then (see [`stop`](Self::stop)).
     ///
     /// # Errors
     ///
@@ -751,6 +774,15 @@ impl Inner {
                 "reactor ran on one of its own pool's workers; the pool stops without a join"
             );
         }
+        // The drain before issue 17: until no call is pending, which a call
+        // or task that queues itself again never lets happen.
+        while mutant::on("reactor_drain_until_idle") {
+            let calls = pending(self.inbound.load(Ordering::Acquire));
+            if calls == 0 {
+                break;
+            }
+            self.run_calls(calls);
+        }
         let accepted = self.refuse_calls();
         if mutant::on("reactor_no_drain") {
             for _ in 0..accepted {
@@ -811,14 +843,21 @@ impl Inner {
 }
 
 impl TimerQueue for Inner {
+    // Once the stop began, every timer is discarded (see `Reactor::stop`):
+    // each of these refuses, and the handle says `Discarded`.
+
     fn cancel(&self, cell: &TimerCell) -> Option<TimerJob> {
-        self.state.lock().timers.remove(cell, CANCELLED)
+        let mut state = self.state.lock();
+        if state.stopping() {
+            return None;
+        }
+        state.timers.remove(cell, CANCELLED)
     }
 
     fn reset(&self, cell: &TimerCell, delay: Duration) -> bool {
         let when = self.now().saturating_add(nanos(delay));
         let mut state = self.state.lock();
-        if !state.timers.reschedule(cell, |_| when) {
+        if state.stopping() || !state.timers.reschedule(cell, |_| when) {
             return false;
         }
         // An earlier due time must shorten the reactor's sleep.
@@ -828,7 +867,8 @@ impl TimerQueue for Inner {
 
     fn delay(&self, cell: &TimerCell, by: Duration) -> bool {
         // Later only: the reactor's sleep can stay as it is.
-        (self.state.lock().timers).reschedule(cell, |old| old.saturating_add(nanos(by)))
+        let mut state = self.state.lock();
+        !state.stopping() && (state.timers).reschedule(cell, |old| old.saturating_add(nanos(by)))
     }
 }
 

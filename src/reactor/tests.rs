@@ -344,6 +344,97 @@ fn a_result_queued_on_a_reactor_dropped_unrun_still_fires_its_deferred() {
     assert_eq!(d.result().expect("fired").unwrap(), 5);
 }
 
+/// Issue 17 item 5: timers are discarded as the stop begins. From the
+/// moment `stop` returns (here inside a call on the reactor thread, while
+/// the reactor is stopping, then after `run`), a pending timer (one of
+/// `Duration::MAX` among them) is no longer active, `reset`, `delay` and
+/// `cancel` answer `Discarded`, its closure was dropped unrun, and
+/// `call_later` answers `Stopped`. (Before, `reset`/`delay` answered `Ok`
+/// and `is_active` stayed true while the reactor stopped, though the timer
+/// was discarded moments later.)
+#[test]
+fn timers_are_discarded_as_the_stop_begins() {
+    let reactor = Reactor::new();
+    let ran = Arc::new(AtomicUsize::new(0));
+    let dropped = Arc::new(AtomicUsize::new(0));
+    let timer = |delay| {
+        let (ran, guard) = (Arc::clone(&ran), DropCount(Arc::clone(&dropped)));
+        reactor
+            .call_later(delay, move || {
+                let _guard = guard;
+                ran.fetch_add(1, Ordering::SeqCst);
+            })
+            .unwrap()
+    };
+    let calls = [timer(Duration::from_secs(600)), timer(Duration::MAX)];
+    let check = |calls: &[DelayedCall]| {
+        for call in calls {
+            assert!(!call.is_active());
+            assert_eq!(
+                call.reset(Duration::from_secs(1)),
+                Err(DelayedCallError::Discarded)
+            );
+            assert_eq!(
+                call.delay(Duration::from_secs(1)),
+                Err(DelayedCallError::Discarded)
+            );
+            assert_eq!(call.cancel(), Err(DelayedCallError::Discarded));
+        }
+    };
+    let (r, seen, dropped2, calls2) = (
+        reactor.clone(),
+        Arc::new(AtomicUsize::new(0)),
+        Arc::clone(&dropped),
+        calls.clone(),
+    );
+    let checked = Arc::clone(&seen);
+    reactor
+        .call_when_running(move || {
+            assert!(calls2.iter().all(DelayedCall::is_active));
+            r.stop().unwrap();
+            check(&calls2);
+            // Dropped at the end of the shutdown, once calls are refused.
+            assert_eq!(dropped2.load(Ordering::SeqCst), 0);
+            assert!(matches!(
+                r.call_later(Duration::ZERO, || ()),
+                Err(ReactorError::Stopped)
+            ));
+            checked.fetch_add(1, Ordering::SeqCst);
+        })
+        .unwrap();
+    reactor.run().unwrap();
+    assert_eq!(seen.load(Ordering::SeqCst), 1);
+    check(&calls);
+    assert_eq!(ran.load(Ordering::SeqCst), 0);
+    assert_eq!(dropped.load(Ordering::SeqCst), 2);
+}
+
+/// A timer whose closure stops the reactor (or drops its own handle, or
+/// resets another timer) while stopping: the stop discards the others at
+/// once, the running one finishes, nothing deadlocks.
+#[test]
+fn a_timer_that_stops_the_reactor_and_resets_another_gets_discarded() {
+    let reactor = Reactor::new();
+    let later = reactor
+        .call_later(Duration::from_secs(600), || unreachable!())
+        .unwrap();
+    let (r, other) = (reactor.clone(), later.clone());
+    let got = Arc::new(Mutex::new(None));
+    let out = Arc::clone(&got);
+    reactor
+        .call_later(Duration::ZERO, move || {
+            r.stop().unwrap();
+            *out.lock().unwrap() = Some((other.reset(Duration::ZERO), other.is_active()));
+        })
+        .unwrap();
+    reactor.run().unwrap();
+    assert_eq!(
+        *got.lock().unwrap(),
+        Some((Err(DelayedCallError::Discarded), false))
+    );
+    assert!(!later.is_active());
+}
+
 #[test]
 fn a_panicking_call_does_not_stop_the_loop() {
     let reactor = Reactor::new();

@@ -53,6 +53,14 @@ impl Timers {
         seq
     }
 
+    /// Marks every pending timer `DISCARDED` (the stop began: none will
+    /// run), keeping their jobs until [`discard_all`](Self::discard_all).
+    pub(super) fn mark_all_discarded(&mut self) {
+        for timer in self.queue.values() {
+            timer.cell.set_status(DISCARDED);
+        }
+    }
+
     /// Removes a pending timer, marking it `status`; hands back its job for
     /// the caller to drop outside the lock. `None` if it is not pending.
     pub(super) fn remove(&mut self, cell: &TimerCell, status: usize) -> Option<TimerJob> {

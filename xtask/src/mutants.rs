@@ -81,7 +81,7 @@ pub const MUTANTS: &[Mutant] = &[
     },
     Mutant {
         name: "reactor_stops_over_a_call",
-        breaks: "shutdown sets STOPPED without checking, in the same step, that no call is pending, so a call accepted just before never runs",
+        breaks: "shutdown reads the pending count and sets STOPPED in two steps, so a call accepted between them never runs",
         model: "threads::calls_from_two_threads_fifo_per_thread_none_lost_at_stop",
     },
     Mutant {
@@ -123,6 +123,16 @@ pub const MUTANTS: &[Mutant] = &[
         name: "looping_call_reset_split_lock",
         breaks: "LoopingCall::reset lets go of the loop's lock between taking the pending call and scheduling the next, so a call the clock took meanwhile runs the function and schedules a call the reset orphans",
         model: "time::looping_call_reset_racing_its_due_call",
+    },
+    Mutant {
+        name: "reactor_drain_until_idle",
+        breaks: "the stop's drain runs calls until none is pending, so a task that wakes itself keeps run from returning",
+        model: "reactor_edges::a_stop_racing_a_self_waking_task_ends_run",
+    },
+    Mutant {
+        name: "threads_result_lost_at_drop",
+        breaks: "a defer_to_thread result queued on a reactor dropped unrun is dropped without firing its Deferred",
+        model: "reactor_edges::a_drop_of_an_unrun_reactor_racing_a_workers_call_back",
     },
 ];
 

@@ -57,7 +57,7 @@ pub mod pending {
     pub const PENDING_FIX_17_4_LOOP: bool = false;
     /// Item 5 (`h/reactor-edges`): `reset`/`delay` of a timer on a stopping
     /// reactor return `Ok` and it stays active.
-    pub const PENDING_FIX_17_5: bool = true;
+    pub const PENDING_FIX_17_5: bool = false;
 }
 
 /// Where the reactor is in its life.
