@@ -14,7 +14,8 @@ use deferred::{
 };
 use loom::thread;
 
-use crate::support::{exhaustive, reset_unhandled, unhandled, Boom};
+use crate::support::{exhaustive, Boom};
+use deferred::testing::LoggedFailures;
 
 /// `gather_results` with its inputs fired on two threads: the output fires
 /// exactly once, with the values in input order, whichever fires last.
@@ -49,7 +50,7 @@ fn gather_results_of_inputs_fired_on_two_threads_fires_once_in_order() {
 fn gather_results_fails_once_with_first_error_when_an_input_fails_on_another_thread() {
     for consume in [true, false] {
         exhaustive(move || {
-            reset_unhandled();
+            let reports = LoggedFailures::guard();
             let (a, b) = (Deferred::<i64>::new(), Deferred::<i64>::new());
             let all = DeferredList::new(vec![a.clone(), b.clone()])
                 .consume_errors(consume)
@@ -73,7 +74,11 @@ fn gather_results_fails_once_with_first_error_when_an_input_fails_on_another_thr
             assert_eq!(*seen.lock().unwrap(), [Some((0, true))]);
             drop(all);
             let expected = if consume { 0 } else { 1 };
-            assert_eq!(unhandled(), expected, "consume_errors({consume})");
+            assert_eq!(
+                reports.flush_all().len(),
+                expected,
+                "consume_errors({consume})"
+            );
         });
     }
 }
@@ -97,7 +102,7 @@ impl Drop for DropCount {
 fn a_handler_added_while_a_list_input_fires_runs_on_a_failure_and_is_dropped_on_a_value() {
     for fail in [false, true] {
         exhaustive(move || {
-            reset_unhandled();
+            let reports = LoggedFailures::guard();
             let d = Deferred::<i64>::new();
             let list = DeferredList::new(vec![d.clone()]).build();
             let (ran, dropped) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
@@ -140,7 +145,7 @@ fn a_handler_added_while_a_list_input_fires_runs_on_a_failure_and_is_dropped_on_
                 assert_eq!(d.state(), DeferredState::Consumed);
             }
             drop((d, list));
-            assert_eq!(unhandled(), 0);
+            assert_eq!(reports.flush_all().len(), 0);
         });
     }
 }

@@ -5,7 +5,8 @@
 use deferred::{Deferred, DeferredState};
 use loom::thread;
 
-use crate::support::{exhaustive, reset_unhandled, result_of, unhandled, Boom, Call, Log};
+use crate::support::{exhaustive, result_of, Boom, Call, Log};
+use deferred::testing::LoggedFailures;
 
 /// Checks that the calls form one fold: each handler ran once, in the order
 /// given, each getting what the one before returned, and the Deferred holds
@@ -235,7 +236,7 @@ fn pause_and_unpause_racing_a_fire_leave_nothing_behind() {
 #[test]
 fn cancel_racing_a_fire_ignores_the_late_fire_once() {
     exhaustive(|| {
-        reset_unhandled();
+        let reports = LoggedFailures::guard();
         let d = Deferred::<i64>::new();
         let log = Log::new();
         d.add_both(log.both(0, |v| v, -1));
@@ -265,7 +266,7 @@ fn cancel_racing_a_fire_ignores_the_late_fire_once() {
             "a second late fire is AlreadyCalled"
         );
         drop(d);
-        assert_eq!(unhandled(), 0, "the failure was handled");
+        assert_eq!(reports.flush_all().len(), 0, "the failure was handled");
     });
 }
 
@@ -368,7 +369,7 @@ fn inner_fired_on_one_thread_while_handler_on_another_returns_it() {
 #[test]
 fn cancel_of_waiting_outer_reaches_inner_across_threads() {
     exhaustive(|| {
-        reset_unhandled();
+        let reports = LoggedFailures::guard();
         let outer = Deferred::<i64>::new();
         let inner = Deferred::<i64>::new();
         let log = Log::new();
@@ -403,7 +404,7 @@ fn cancel_of_waiting_outer_reaches_inner_across_threads() {
         assert_eq!(result_of(&outer).map(|r| r.is_ok()), Some(true));
         assert_eq!(inner.state(), DeferredState::Consumed);
         drop((outer, inner));
-        assert_eq!(unhandled(), 0);
+        assert_eq!(reports.flush_all().len(), 0);
     });
 }
 
@@ -413,7 +414,7 @@ fn cancel_of_waiting_outer_reaches_inner_across_threads() {
 #[test]
 fn unhandled_failure_reported_once_whichever_thread_drops_last() {
     exhaustive(|| {
-        reset_unhandled();
+        let reports = LoggedFailures::guard();
         let d = Deferred::<i64>::new();
         let firer = {
             let d = d.clone();
@@ -425,7 +426,11 @@ fn unhandled_failure_reported_once_whichever_thread_drops_last() {
         let dropper = thread::spawn(move || drop(d));
         firer.join().unwrap();
         dropper.join().unwrap();
-        assert_eq!(unhandled(), 1, "the failure must be reported exactly once");
+        assert_eq!(
+            reports.flush_all().len(),
+            1,
+            "the failure must be reported exactly once"
+        );
     });
 }
 
@@ -435,7 +440,7 @@ fn unhandled_failure_reported_once_whichever_thread_drops_last() {
 #[test]
 fn failure_handled_on_another_thread_is_not_reported() {
     exhaustive(|| {
-        reset_unhandled();
+        let reports = LoggedFailures::guard();
         let d = Deferred::<i64>::new();
         let log = Log::new();
         let firer = {
@@ -455,7 +460,11 @@ fn failure_handled_on_another_thread_is_not_reported() {
         firer.join().unwrap();
         handler.join().unwrap();
         assert_eq!(log.inputs(), [(0, Err("Boom"))]);
-        assert_eq!(unhandled(), 0, "a handled failure must not be reported");
+        assert_eq!(
+            reports.flush_all().len(),
+            0,
+            "a handled failure must not be reported"
+        );
     });
 }
 
@@ -465,7 +474,7 @@ fn failure_handled_on_another_thread_is_not_reported() {
 #[test]
 fn paused_unhandled_failure_reported_once() {
     exhaustive(|| {
-        reset_unhandled();
+        let reports = LoggedFailures::guard();
         let d = Deferred::<i64>::new();
         d.pause();
         let firer = {
@@ -479,7 +488,7 @@ fn paused_unhandled_failure_reported_once() {
         let dropper = thread::spawn(move || drop(d));
         firer.join().unwrap();
         dropper.join().unwrap();
-        assert_eq!(unhandled(), 1);
+        assert_eq!(reports.flush_all().len(), 1);
     });
 }
 

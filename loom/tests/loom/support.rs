@@ -6,9 +6,8 @@
 //! joined, never held across a loom operation, so they add no interleavings
 //! of their own and cannot hide or create a race in the code under test.
 
-use std::cell::Cell;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, Once};
+use std::sync::{Arc, Mutex};
 
 /// Runs `f` under loom with the preemption bound from `LOOM_MAX_PREEMPTIONS`,
 /// or 2 when it is unset (unbounded search is far too slow on CI, and every
@@ -162,29 +161,4 @@ pub fn tag(failure: &deferred::Failure) -> &'static str {
 /// `Some(Ok(v))`/`Some(Err(tag))` of a Deferred's result.
 pub fn result_of(d: &deferred::Deferred<i64>) -> Option<Result<i64, &'static str>> {
     d.result().map(|r| r.map_err(|f| tag(&f)))
-}
-
-thread_local! {
-    /// Unhandled reports seen in the current model iteration. Loom runs
-    /// every modelled thread as a coroutine on the OS thread that called
-    /// `loom::model`, so this std thread-local is per test (tests run on
-    /// separate OS threads) and shared by all threads of one model: exactly
-    /// the scope we want, with no cross-test interference through the
-    /// process-global hook.
-    static UNHANDLED: Cell<usize> = const { Cell::new(0) };
-}
-
-/// Installs (once per process) the hook that counts unhandled reports, and
-/// zeroes this test's counter. Call at the start of each model iteration.
-pub fn reset_unhandled() {
-    static INSTALL: Once = Once::new();
-    INSTALL.call_once(|| {
-        deferred::set_unhandled_failure_hook(|_| UNHANDLED.with(|n| n.set(n.get() + 1)));
-    });
-    UNHANDLED.with(|n| n.set(0));
-}
-
-/// Unhandled reports since the last [`reset_unhandled`] on this test.
-pub fn unhandled() -> usize {
-    UNHANDLED.with(Cell::get)
 }

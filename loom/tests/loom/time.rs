@@ -14,7 +14,8 @@ use std::time::Duration;
 use deferred::{Deferred, Failure, Reactor, ReactorTime, ThreadPool, TimeoutError};
 use loom::thread;
 
-use crate::support::{model, reset_unhandled, tag, unhandled};
+use crate::support::{model, tag};
+use deferred::testing::LoggedFailures;
 
 /// A pool that never starts a worker here (nothing is submitted).
 fn idle_pool() -> ThreadPool {
@@ -35,7 +36,7 @@ fn push(seen: &Seen, what: String) {
 fn timeout_racing_a_fire_from_another_thread() {
     static OUTCOMES: Mutex<[usize; 3]> = Mutex::new([0; 3]);
     model(|| {
-        reset_unhandled();
+        let reports = LoggedFailures::guard();
         let reactor = Reactor::with_thread_pool(idle_pool());
         let seen: Seen = Arc::default();
         let d = Deferred::<i64>::new();
@@ -113,7 +114,7 @@ fn timeout_racing_a_fire_from_another_thread() {
         );
         assert!(reactor.delayed_calls().is_empty());
         drop((d, inner));
-        assert_eq!(unhandled(), 0);
+        assert_eq!(reports.flush_all().len(), 0);
     });
     // The model reaches all three: it does race the timer and the fire.
     let outcomes = *OUTCOMES.lock().unwrap();
