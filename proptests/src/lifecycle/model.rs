@@ -41,8 +41,6 @@ pub enum Now {
     AlreadyCancelled,
     /// `Err(DelayedCallError::Discarded)` (a reset of a timer the stop discarded).
     Discarded,
-    /// Some failure at once, whichever error the fix chose (issue 17 item 3).
-    AnyFailure,
     /// Nothing to act on (no timer or loop made yet): no call.
     Nothing,
 }
@@ -123,11 +121,7 @@ impl Model {
                 if drain
                     && matches!(
                         call,
-                        Call::LoopStart { .. }
-                            | Call::LoopStop
-                            | Call::ResetTimer { .. }
-                            | Call::CancelTimer
-                            | Call::CallLater { soon: false }
+                        Call::LoopStart { .. } | Call::LoopStop | Call::CallLater { soon: false }
                     )
                 {
                     return false;
@@ -189,8 +183,8 @@ impl Model {
                 (false, _) => (Now::Refused, Later::Never),
             },
             // threads.md's errors table: a call no longer pending gives
-            // `Discarded`; issue 17 item 5: a stopping reactor's timer is no
-            // longer pending either.
+            // `Discarded`; issue 17 item 5: the stop discards the timers at
+            // once, so a stopping reactor's timer is no longer pending either.
             // DelayedCall::cancel's rustdoc: a call no longer pending is
             // refused, with why (cancelled before, or discarded by the stop).
             Call::CancelTimer | Call::ResetTimer { .. }
@@ -201,13 +195,13 @@ impl Model {
             Call::CancelTimer => match (self.timer, phase) {
                 (None, _) => (Now::Nothing, Later::Done),
                 (Some(_), Unstarted | Running) => (Now::Ok, Later::Done),
-                (Some(_), Stopping) => (Now::AnyFailure, Later::Done),
+                (Some(_), Stopping) => (Now::Discarded, Later::Done),
                 (Some(_), _) => (Now::Discarded, Later::Done),
             },
             Call::ResetTimer { .. } => match (self.timer, phase) {
                 (None, _) => (Now::Nothing, Later::Done),
                 (Some(_), Unstarted | Running) => (Now::Ok, Later::Done),
-                (Some(_), Stopping) => (Now::AnyFailure, Later::Done),
+                (Some(_), Stopping) => (Now::Discarded, Later::Done),
                 (Some(_), _) => (Now::Discarded, Later::Done),
             },
             Call::CallWhenRunning => match phase {

@@ -93,8 +93,6 @@ fn deferred_now(s: Seen) -> Result<Now, String> {
 /// Whether the real answer is the model's.
 fn agrees(want: Now, got: &Result<Now, String>) -> bool {
     match (want, got) {
-        (Now::AnyFailure, Err(_)) => true,
-        (Now::AnyFailure, Ok(got)) => !matches!(got, Now::Ok | Now::Value(_) | Now::Blocks),
         (want, Ok(got)) => want == *got,
         _ => false,
     }
