@@ -286,7 +286,7 @@ impl LoopingCall {
     ///
     /// If the clock refuses to schedule a call (a reactor that is
     /// stopping), the loop ends and the Deferred fails with that
-    /// [`ReactorError`](crate::ReactorError).
+    /// [`ReactorError`].
     ///
     /// # Errors
     ///
