@@ -6,9 +6,13 @@
 
 use std::error::Error;
 
+use std::time::Duration;
+
+use deferred::testing::ClockIdleError;
 use deferred::{
-    AlreadyTryingToLockError, ClockExhaustedError, DroppedUnfiredError, NotAcquiredError,
-    QueueOverflow, QueueUnderflow, ReactorThreadError, ZeroIntervalError, ZeroTokensError,
+    AlreadyTryingToLockError, ClockExhaustedError, DelayedCallError, DroppedUnfiredError,
+    LoopingCallError, NotAcquiredError, QueueOverflow, QueueUnderflow, ReactorError,
+    ReactorThreadError, TimeoutError, ZeroIntervalError, ZeroTokensError,
 };
 
 /// `error`'s message, and that it names no cause (each of these is a
@@ -70,4 +74,65 @@ fn a_queue_overflow_says_so_and_hands_the_item_back_without_showing_it() {
     assert_eq!(message(&overflow), "the DeferredQueue is full");
     assert_eq!(format!("{overflow:?}"), "QueueOverflow(..)");
     assert_eq!(overflow.into_inner().0, 7);
+}
+
+#[test]
+fn the_time_and_reactor_errors_say_what_happened() {
+    let cases: [(&dyn Error, &str); 12] = [
+        (
+            &DelayedCallError::AlreadyCalled,
+            "the delayed call has already run",
+        ),
+        (
+            &DelayedCallError::AlreadyCancelled,
+            "the delayed call was cancelled",
+        ),
+        (
+            &DelayedCallError::Discarded,
+            "the delayed call's clock stopped or was dropped before it was due; it will never run",
+        ),
+        (
+            &LoopingCallError::AlreadyRunning,
+            "the looping call is already running",
+        ),
+        (
+            &LoopingCallError::Stopping,
+            "the looping call was stopped and its last call has not finished yet",
+        ),
+        (
+            &LoopingCallError::NotRunning,
+            "the looping call is not running",
+        ),
+        (
+            &ClockIdleError,
+            "the clock has no calls left and the Deferred has not fired",
+        ),
+        (
+            &ReactorError::AlreadyRunning,
+            "the reactor is already running",
+        ),
+        (
+            &ReactorError::NotRestartable,
+            "the reactor has stopped and cannot run again",
+        ),
+        (&ReactorError::NotRunning, "the reactor is not running"),
+        (
+            &ReactorError::Stopped,
+            "the reactor has stopped and refuses new work",
+        ),
+        (
+            &ReactorError::StoppedEarly,
+            "the reactor was stopped before the Deferred fired",
+        ),
+    ];
+    for (error, expected) in cases {
+        assert_eq!(message(error), expected);
+    }
+}
+
+#[test]
+fn a_timeout_error_names_its_timeout() {
+    let error = TimeoutError::new(Duration::from_millis(1500));
+    assert_eq!(error.timeout(), Duration::from_millis(1500));
+    assert_eq!(message(&error), "the Deferred timed out after 1.5s");
 }
