@@ -36,7 +36,7 @@ pub const MUTANTS: &[Mutant] = &[
     },
     Mutant {
         name: "reactor_no_drain",
-        breaks: "shutdown drops the calls workers handed back during the stop",
+        breaks: "shutdown loses (neither runs nor drops) the calls workers handed back during the stop",
         model: "threads::defer_to_thread_result_survives_a_concurrent_stop",
     },
     Mutant {
