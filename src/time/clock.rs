@@ -89,6 +89,28 @@ pub struct Clock {
     inner: Arc<Inner>,
 }
 
+/// A handle that does not keep the clock alive (a `LoopingCall` holds its
+/// test clock so: the clock's pending call holds the loop).
+pub(crate) struct WeakClock {
+    inner: Weak<Inner>,
+}
+
+impl WeakClock {
+    /// The clock, if a handle of it is still alive.
+    pub(crate) fn upgrade(&self) -> Option<Clock> {
+        self.inner.upgrade().map(|inner| Clock { inner })
+    }
+}
+
+impl Clock {
+    /// A handle that does not keep the clock alive.
+    pub(crate) fn downgrade(&self) -> WeakClock {
+        WeakClock {
+            inner: Arc::downgrade(&self.inner),
+        }
+    }
+}
+
 /// What every handle shares.
 struct Inner {
     state: Mutex<State>,

@@ -29,6 +29,7 @@ use crate::failure::Failure;
 use crate::mutant;
 use crate::reactor::{Reactor, ReactorError, WeakReactor};
 use crate::sync::{Arc, Mutex, MutexGuard};
+use crate::time::clock::{Clock, WeakClock};
 
 /// The function, as the loop keeps it: it gets the count (1 when not
 /// counting).
@@ -95,22 +96,32 @@ struct Shared {
 /// other clock is held as given.
 enum LoopClock {
     Reactor(WeakReactor),
+    /// A `testing::Clock`, held weakly for the same reason: its pending
+    /// call holds the loop, so a strong handle would keep a clock dropped
+    /// under a running loop (and the loop) alive for ever. A clock gone
+    /// never advances again, so the loop could never be called anyway.
+    Clock(WeakClock),
     Other(Arc<dyn ReactorTime>),
 }
 
 impl LoopClock {
     fn new<C: ReactorTime + Clone + 'static>(clock: &C) -> Self {
-        match (clock as &dyn Any).downcast_ref::<Reactor>() {
-            Some(reactor) => LoopClock::Reactor(reactor.downgrade()),
-            None => LoopClock::Other(Arc::new(clock.clone())),
+        let any = clock as &dyn Any;
+        if let Some(reactor) = any.downcast_ref::<Reactor>() {
+            LoopClock::Reactor(reactor.downgrade())
+        } else if let Some(test_clock) = any.downcast_ref::<Clock>() {
+            LoopClock::Clock(test_clock.downgrade())
+        } else {
+            LoopClock::Other(Arc::new(clock.clone()))
         }
     }
 
-    /// The clock's time; zero once a reactor is gone (it runs nothing more,
-    /// so no call of the loop can depend on it).
+    /// The clock's time; zero once a reactor or a test clock is gone (it
+    /// runs nothing more, so no call of the loop can depend on it).
     fn now(&self) -> Duration {
         match self {
             LoopClock::Reactor(weak) => weak.upgrade().map_or(Duration::ZERO, |r| r.now()),
+            LoopClock::Clock(weak) => weak.upgrade().map_or(Duration::ZERO, |c| c.now()),
             LoopClock::Other(clock) => clock.now(),
         }
     }
@@ -123,6 +134,11 @@ impl LoopClock {
         match self {
             LoopClock::Reactor(weak) => match weak.upgrade() {
                 Some(reactor) => reactor.call_later_boxed(delay, job),
+                None => Err(ReactorError::Stopped),
+            },
+            // A test clock gone is a reactor stopped: nothing will run the call.
+            LoopClock::Clock(weak) => match weak.upgrade() {
+                Some(clock) => clock.call_later_boxed(delay, job),
                 None => Err(ReactorError::Stopped),
             },
             LoopClock::Other(clock) => clock.call_later_boxed(delay, job),
@@ -161,10 +177,10 @@ impl LoopingCall {
     /// [`IntoOutcome<()>`](IntoOutcome): `()`, a `Result<(), E>`, or a
     /// `Deferred<()>` that the loop waits for.
     ///
-    /// A [`Reactor`] is held weakly (its pending call holds the loop, not
-    /// the other way round): the loop does not keep the reactor alive, and
-    /// on a reactor whose handles are all gone it behaves as on a stopped
-    /// one.
+    /// A [`Reactor`] or a [`testing::Clock`](crate::testing::Clock) is held
+    /// weakly (its pending call holds the loop, not the other way round):
+    /// the loop does not keep it alive, and on a reactor or clock whose
+    /// handles are all gone it behaves as on a stopped reactor.
     ///
     /// ```
     /// use deferred::{LoopingCall, Reactor};

@@ -882,3 +882,76 @@ fn a_counting_looping_call_on_a_running_reactor_is_called() {
     let counts = counts.lock().unwrap().clone();
     assert!(!counts.is_empty() && counts[0] >= 1, "counts: {counts:?}");
 }
+
+/// A loop on a `testing::Clock` does not keep the clock alive: the clock's
+/// pending call holds the loop, so a strong handle would be a cycle that
+/// leaks the clock, the loop and its function once every handle is dropped
+/// (issue 17, the lifecycle machine's open row).
+#[test]
+fn a_looping_call_on_a_test_clock_dropped_under_it_is_freed() {
+    let token = Arc::new(());
+    let clock = Clock::new();
+    let captured = Arc::clone(&token);
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&calls);
+    let lc = LoopingCall::new(&clock, move || {
+        let _ = &captured;
+        counted.fetch_add(1, Ordering::SeqCst);
+    });
+    let done = lc.start(secs(1), false).unwrap();
+    clock.advance(secs(1));
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        1,
+        "the loop ran while the clock lived"
+    );
+    assert!(lc.is_running());
+    drop((lc, clock));
+    assert_eq!(
+        Arc::strong_count(&token),
+        1,
+        "the loop's function was not freed"
+    );
+    assert!(
+        !done.is_called(),
+        "nothing ended it: its Deferred stays unfired"
+    );
+}
+
+/// The loop holds the clock weakly, but any live handle keeps it: a loop
+/// made on a clone that is dropped at once still ticks on the original.
+#[test]
+fn a_looping_call_on_a_dropped_clone_of_a_live_clock_still_ticks() {
+    let clock = Clock::new();
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&calls);
+    let lc = LoopingCall::new(&clock.clone(), move || {
+        counted.fetch_add(1, Ordering::SeqCst);
+    });
+    let _done = lc.start(secs(1), true).unwrap();
+    clock.pump(&[secs(1), secs(1), secs(1)]);
+    assert_eq!(calls.load(Ordering::SeqCst), 4);
+    lc.stop().unwrap();
+}
+
+/// Once every handle of its test clock is gone, a loop is on a stopped
+/// clock: `start` ends it with `ReactorError::Stopped` (a first call made
+/// `now` runs first), as for a reactor that is gone.
+#[test]
+fn a_looping_call_whose_test_clock_is_gone_ends_with_stopped() {
+    let clock = Clock::new();
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&calls);
+    let lc = LoopingCall::new(&clock, move || {
+        counted.fetch_add(1, Ordering::SeqCst);
+    });
+    drop(clock);
+    let done = lc.start(secs(1), true).unwrap();
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+    let failure = done.result().unwrap().unwrap_err();
+    assert_eq!(
+        failure.downcast_ref::<ReactorError>(),
+        Some(&ReactorError::Stopped)
+    );
+    assert!(!lc.is_running());
+}
