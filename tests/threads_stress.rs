@@ -194,9 +194,20 @@ fn reactor_run(seed: u64) {
         .collect();
     drop(refused_early_tx);
     // If every job is delivered before `stop_after`, stop once all are.
-    let (r, delivered2) = (reactor.clone(), Arc::clone(&delivered));
+    // `run_over`: the reactor may run and stop before this thread first
+    // sees it running (a starved thread, as under `nice`); it must not wait
+    // for a run that is over.
+    let run_over = Arc::new(AtomicBool::new(false));
+    let (r, delivered2, over) = (
+        reactor.clone(),
+        Arc::clone(&delivered),
+        Arc::clone(&run_over),
+    );
     let stopper = std::thread::spawn(move || {
         while !r.is_running() {
+            if over.load(Ordering::SeqCst) {
+                return;
+            }
             std::thread::yield_now();
         }
         while delivered2.load(Ordering::SeqCst) < total && r.is_running() {
@@ -205,6 +216,7 @@ fn reactor_run(seed: u64) {
         let _ = r.stop();
     });
     reactor.run().unwrap();
+    run_over.store(true, Ordering::SeqCst);
     for handle in handles {
         handle.join().unwrap();
     }
