@@ -850,6 +850,35 @@ fn workers_run_at_the_priority_the_builder_names() {
     pool.stop().unwrap();
 }
 
+/// An `Idle` worker keeps the nice value it inherited even when that is
+/// above 0: `thread-priority` sets nice 0 with `SCHED_IDLE`, and the worker
+/// puts its inherited value back. The pool is built from a thread that
+/// lowered itself first (Linux's nice is per thread), so this holds at any
+/// nice the suite starts at, not only under CI's `nice -n 15` (cargo-mutants
+/// found `set_idle`'s policy check and restore unguarded at nice 0).
+#[cfg(target_os = "linux")]
+#[test]
+fn an_idle_worker_keeps_a_positive_nice_it_inherited() {
+    std::thread::spawn(|| {
+        let start = own_nice_and_policy().0;
+        let target = (start + 5).min(19);
+        rustix::process::setpriority_process(None, target as i32).unwrap();
+        assert_eq!(own_nice_and_policy().0, target, "the thread lowered itself");
+        let pool = ThreadPool::builder()
+            .worker_priority(WorkerPriority::Idle)
+            .build()
+            .unwrap();
+        let (tx, rx) = mpsc::channel();
+        pool.call_in_thread(move || tx.send(own_nice_and_policy()).unwrap())
+            .unwrap();
+        let seen = rx.recv().unwrap();
+        pool.stop().unwrap();
+        assert_eq!(seen, (target, 5), "SCHED_IDLE at the inherited nice");
+    })
+    .join()
+    .unwrap();
+}
+
 /// The nice value of a `Lowered` worker, from the building thread's and
 /// the one it inherited: ten below the builder, capped at 19, never above
 /// what it inherited (so never above the builder).
