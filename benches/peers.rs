@@ -20,6 +20,8 @@
 //! cargo bench --bench peers                     quick: a few seconds per row
 //! cargo bench --bench peers -- --full           the figures for the docs
 //! cargo bench --bench peers -- hop link         only the rows named
+//! cargo bench --bench peers -- --threads 2       thread rows with 2-thread pools
+//! benches/scaling.sh                             1 and 2 cores x 1, 2, 10 threads
 //! cargo test --bench peers                      smoke: one checked operation each, untimed
 //! ```
 //!
@@ -33,7 +35,7 @@ mod common;
 use std::cell::Cell;
 use std::fmt::Write as _;
 use std::hint::black_box;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -52,6 +54,27 @@ const HANDLERS: u64 = 100;
 const LINKS: u64 = 100;
 /// The tick-gap goal (ms): issue 8's table.
 const TICK_GAP_GOAL_MS: f64 = 1.5;
+
+/// Worker threads of every pool in the thread rows: [`THREADS`] unless
+/// `--threads N` names another count (the scaling runs of
+/// `benches/scaling.sh`, issue 19).
+static WORKERS: AtomicUsize = AtomicUsize::new(THREADS);
+
+/// The thread rows' pool size (see [`WORKERS`]).
+fn workers() -> usize {
+    WORKERS.load(Ordering::Relaxed)
+}
+
+/// A row title naming the pool size, made once per row run.
+fn with_workers(title: &str) -> &'static str {
+    let n = workers();
+    let threads = if n == 1 {
+        "1 thread".to_string()
+    } else {
+        format!("{n} threads")
+    };
+    Box::leak(title.replace("{threads}", &threads).into_boxed_str())
+}
 
 /// The job every thread row runs: trivial, so the hand-off is what is
 /// measured, and its result is checked.
@@ -213,15 +236,15 @@ fn channel_sequential(pool: &impl SpawnPool, from: u64, count: u64) -> u64 {
 
 fn rayon_pool() -> rayon::ThreadPool {
     rayon::ThreadPoolBuilder::new()
-        .num_threads(THREADS)
+        .num_threads(workers())
         .build()
         .expect("rayon pool")
 }
 
 fn our_pool() -> ThreadPool {
     ThreadPool::builder()
-        .min_threads(THREADS)
-        .max_threads(THREADS)
+        .min_threads(workers())
+        .max_threads(workers())
         .name_prefix("bench-pool-alone")
         .build()
         .expect("valid pool size")
@@ -475,10 +498,10 @@ const ROWS: &[Row] = &[
 ];
 
 fn in_flight(mode: Mode) -> ComparisonResult {
-    let reactor = ReactorThread::start();
+    let reactor = ReactorThread::with_threads(workers());
     let rayon = rayon_pool();
-    let tokio = tokio_runtime(THREADS);
-    let threadpool = threadpool::ThreadPool::new(THREADS);
+    let tokio = tokio_runtime(workers());
+    let threadpool = threadpool::ThreadPool::new(workers());
     let ours_alone = our_pool();
     let batches = |run: &dyn Fn(u64) -> u64, ops: u64, seed: u64| {
         (0..ops).fold(0u64, |sum, o| {
@@ -489,7 +512,7 @@ fn in_flight(mode: Mode) -> ComparisonResult {
         mode,
         Comparison {
             id: "in_flight",
-            title: "20,000 jobs in flight, 10 threads (per job)",
+            title: with_workers("20,000 jobs in flight, {threads} (per job)"),
             unit: "job",
             units_per_op: IN_FLIGHT,
             threads: true,
@@ -510,10 +533,13 @@ fn in_flight(mode: Mode) -> ComparisonResult {
                         seed,
                     )
                 })
-                .with_goal(Goal::RatioAtMost(1.0 / 1.5)),
-                Contender::new("tokio spawn_blocking, capped at 10", |ops, seed| {
-                    batches(&|base| tokio_in_flight(&tokio, base, IN_FLIGHT), ops, seed)
-                })
+                .with_goal(Goal::RatioAtMost(0.5)),
+                Contender::new(
+                    with_workers("tokio spawn_blocking, capped at {threads}"),
+                    |ops, seed| {
+                        batches(&|base| tokio_in_flight(&tokio, base, IN_FLIGHT), ops, seed)
+                    },
+                )
                 .with_goal(Goal::RatioAtMost(0.25)),
                 Contender::new("threadpool crate + channel", |ops, seed| {
                     batches(
@@ -537,7 +563,7 @@ fn in_flight(mode: Mode) -> ComparisonResult {
 }
 
 fn sequential(mode: Mode) -> ComparisonResult {
-    let reactor = ReactorThread::start();
+    let reactor = ReactorThread::with_threads(workers());
     let rayon = rayon_pool();
     let channel_echo = ChannelEcho::start();
     let park_echo = ParkEcho::start();
@@ -545,7 +571,7 @@ fn sequential(mode: Mode) -> ComparisonResult {
         mode,
         Comparison {
             id: "sequential",
-            title: "sequential round trip",
+            title: with_workers("sequential round trip, {threads}"),
             unit: "round trip",
             units_per_op: 1,
             threads: true,
@@ -560,7 +586,7 @@ fn sequential(mode: Mode) -> ComparisonResult {
                 Contender::new("rayon::spawn + channel", |ops, seed| {
                     channel_sequential(&rayon, seed, ops)
                 })
-                .with_goal(Goal::RatioAtMost(0.5)),
+                .with_goal(Goal::RatioAtMost(0.4)),
                 Contender::new("floor: crossbeam channel ping-pong", |ops, seed| {
                     channel_echo.round_trips(seed, ops)
                 }),
@@ -586,7 +612,7 @@ fn hop(mode: Mode) -> ComparisonResult {
             contenders: vec![
                 Contender::new("Deferred", deferred_hops),
                 Contender::new("Vec<Box<dyn FnOnce>>", boxed_hops)
-                    .with_goal(Goal::OursAtMostNs(15.0)),
+                    .with_goal(Goal::RatioAtMost(0.5)),
             ],
         },
     )
@@ -606,7 +632,7 @@ fn create_fire(mode: Mode) -> ComparisonResult {
             contenders: vec![
                 Contender::new("Deferred", deferred_create_fire),
                 Contender::new("Arc<Mutex<Option<u64>>> cell", cell_create_fire)
-                    .with_goal(Goal::RatioAtMost(1.0)),
+                    .with_goal(Goal::RatioAtMost(0.8)),
             ],
         },
     )
@@ -626,7 +652,7 @@ fn link(mode: Mode) -> ComparisonResult {
             contenders: vec![
                 Contender::new("Deferred (succeed)", deferred_links),
                 Contender::new("boxed closure returning a set cell", boxed_cell_links)
-                    .with_goal(Goal::RatioAtMost(1.0)),
+                    .with_goal(Goal::RatioAtMost(0.6)),
             ],
         },
     )
@@ -771,11 +797,23 @@ fn main() {
     } else {
         Mode::QUICK
     };
-    let filters: Vec<&str> = args
-        .iter()
-        .filter(|a| !a.starts_with('-'))
-        .map(String::as_str)
-        .collect();
+    // `--threads N`: the pool size of the thread rows (default THREADS).
+    let mut filters: Vec<&str> = Vec::new();
+    let mut words = args.iter();
+    while let Some(arg) = words.next() {
+        if arg == "--threads" {
+            let n = words.next().and_then(|n| n.parse::<usize>().ok());
+            match n {
+                Some(n) if n > 0 => WORKERS.store(n, Ordering::Relaxed),
+                _ => {
+                    eprintln!("peers: --threads needs a thread count of at least 1");
+                    std::process::exit(2);
+                }
+            }
+        } else if !arg.starts_with('-') {
+            filters.push(arg);
+        }
+    }
     let rows: Vec<&Row> = ROWS
         .iter()
         .filter(|r| filters.is_empty() || filters.iter().any(|f| r.id.contains(f)))
@@ -865,18 +903,27 @@ fn main() {
         "commit": commit,
         "started_utc": utc(started),
         "cpus": thread::available_parallelism().map_or(0, |n| n.get()),
+        "threads": workers(),
         "load_average_before": load_before,
         "load_average_after": load_after,
         "rows": results,
         "tick_gap": gap_json,
     });
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-peers");
+    // A scaling run (`--threads`, or cores limited by `taskset`) gets its
+    // own file, so that it never overwrites the figures for the docs.
+    let cpus = thread::available_parallelism().map_or(0, |n| n.get());
+    let name = if workers() == THREADS && args.iter().all(|a| a != "--threads") {
+        format!("peers-{}", mode.name)
+    } else {
+        format!("peers-{}-cpus{cpus}-threads{}", mode.name, workers())
+    };
     let written = std::fs::create_dir_all(&dir).and_then(|()| {
         std::fs::write(
-            dir.join(format!("peers-{}.json", mode.name)),
+            dir.join(format!("{name}.json")),
             serde_json::to_string_pretty(&json).expect("JSON"),
         )?;
-        std::fs::write(dir.join(format!("peers-{}.md", mode.name)), &table)
+        std::fs::write(dir.join(format!("{name}.md")), &table)
     });
     match written {
         Ok(()) => println!("written to {}", dir.display()),
