@@ -13,6 +13,7 @@ use std::thread;
 use std::time::Duration;
 
 use super::trampoline::MAX_NESTED_POLLS;
+use crate::testing::yield_now;
 use crate::{
     blocking_call_from_thread, defer_to_thread, ensure_deferred, fail, react, succeed,
     AlreadyChainedError, CancelledError, Deferred, DeferredState, DroppedUnfiredError, Failure,
@@ -678,23 +679,6 @@ fn a_spawned_task_woken_after_the_stop_fails_with_stopped() {
     assert!(dropped.load(Ordering::SeqCst));
 }
 
-/// Wakes itself and returns `Pending` once, then is ready: tokio's
-/// `yield_now` (issue 17 item 1).
-struct Yield(bool);
-
-impl Future for Yield {
-    type Output = ();
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if self.0 {
-            Poll::Ready(())
-        } else {
-            self.0 = true;
-            cx.waker().wake_by_ref();
-            Poll::Pending
-        }
-    }
-}
-
 /// Sets its flag when dropped (the future it lives in was dropped).
 struct SetOnDrop(Arc<AtomicBool>);
 
@@ -723,7 +707,7 @@ fn yield_forever(polls: &Arc<AtomicUsize>, dropped: &Arc<AtomicBool>) -> impl Fu
         let _guard = guard;
         loop {
             polls.fetch_add(1, Ordering::SeqCst);
-            Yield(false).await;
+            yield_now().await;
         }
     }
 }
@@ -777,7 +761,7 @@ fn a_task_that_stops_the_reactor_and_yields_on_fails_with_stopped() {
                 r.stop().unwrap();
                 assert_eq!(r.stop(), Err(ReactorError::NotRunning));
             }
-            Yield(false).await;
+            yield_now().await;
         }
     }
     let d: Deferred<()> = reactor.spawn(stop_at_poll_3(reactor.clone(), Arc::clone(&polls)));

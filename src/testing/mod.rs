@@ -9,7 +9,9 @@
 //!    `task.Clock`), and [`MemoryReactor`], a reactor whose calls, timers
 //!    and pool jobs run only when the test says (Twisted's
 //!    `MemoryReactorClock` and `createMemoryWorker`).
-//! 4. `strategies` (feature `proptest`): proptest strategies for
+//! 4. [`yield_now()`]: a future that gives its task's turn up once, so that
+//!    what the reactor queued meanwhile (a stop) runs between its polls.
+//! 5. `strategies` (feature `proptest`): proptest strategies for
 //!    interleavings of fire, cancel and pause over a set of Deferreds, and
 //!    for clock advances.
 //!
@@ -44,9 +46,11 @@ mod memory;
 mod results;
 #[cfg(feature = "proptest")]
 pub mod strategies;
+mod yield_now;
 
 pub use crate::time::{Clock, ClockIdleError};
 pub(crate) use logged::record as record_logged;
 pub use logged::{flush_all_logged_failures, flush_logged_failures, LoggedFailures};
 pub use memory::MemoryReactor;
 pub use results::{assert_no_result, failure_result_of, success_result_of, ErrorType};
+pub use yield_now::{yield_now, YieldNow};

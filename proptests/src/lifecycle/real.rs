@@ -4,16 +4,14 @@
 
 use std::any::Any;
 use std::cell::RefCell;
-use std::future::Future;
 use std::io::Write;
-use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{channel, Receiver, RecvTimeoutError};
 use std::sync::Arc;
-use std::task::{Context as TaskContext, Poll};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use deferred::testing::yield_now;
 use deferred::{
     blocking_call_from_thread, defer_later, defer_to_thread, defer_to_thread_pool, ensure_deferred,
     gather_results, race, AlreadyChainedError, CancelledError, Deferred, DeferredList,
@@ -95,22 +93,6 @@ fn agrees(want: Now, got: &Result<Now, String>) -> bool {
     match (want, got) {
         (want, Ok(got)) => want == *got,
         _ => false,
-    }
-}
-
-/// A future that wakes itself and is pending once (tokio's `yield_now`).
-struct Yield(bool);
-
-impl Future for Yield {
-    type Output = ();
-    fn poll(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<()> {
-        if self.0 {
-            Poll::Ready(())
-        } else {
-            self.0 = true;
-            cx.waker().wake_by_ref();
-            Poll::Pending
-        }
     }
 }
 
@@ -729,7 +711,7 @@ impl Real {
                         let _token = token;
                         if yields {
                             loop {
-                                Yield(false).await;
+                                yield_now().await;
                             }
                         }
                         seven()
