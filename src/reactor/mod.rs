@@ -54,7 +54,9 @@
 //!    follows it), and loom models skip it. It never yields: a yield hands
 //!    the core to a runnable worker, and the reactor thread, runnable but
 //!    not woken, then waits for the scheduler's next tick to get it back
-//!    (4 ms at Linux's HZ=250: the tick gap of docs/benchmarks.md).
+//!    (4 ms at Linux's HZ=250: the tick gap of docs/benchmarks.md). A
+//!    reactor made where the process has one core never spins: there the
+//!    spin only holds the core the worker needs.
 
 mod timers;
 
@@ -129,6 +131,9 @@ pub(crate) struct Inner {
     pool: ThreadPool,
     /// Time zero of the reactor's time line ([`ReactorTime::now`]).
     epoch: Instant,
+    /// Whether the loop spins before it sleeps (design note 7): only when
+    /// the process has a second core, where the worker it waits for runs.
+    spins: bool,
 }
 
 /// Where a reactor is in its life.
@@ -149,6 +154,15 @@ enum Phase {
 /// `Backoff::spin` doubles its pause hints up to 64 a step, so 12 steps are
 /// about 450 hints (a few to ten microseconds).
 const REACTOR_SPIN_STEPS: u32 = 12;
+
+/// Whether a reactor made now should spin before it sleeps (design note
+/// 7): not when the process may use only one core (`taskset`, a cgroup
+/// quota), where the spin holds the core the worker needs to send the
+/// result it waits for (a sequential round trip went from 2.6 µs to 16.6 µs
+/// pinned to one core: docs/benchmarks.md, "Scaling").
+fn spins_before_sleeping() -> bool {
+    std::thread::available_parallelism().is_ok_and(|n| n.get() > 1)
+}
 
 /// `inbound`: the reactor thread waits on `wake`, or is about to.
 const SLEEPING: usize = 1;
@@ -256,6 +270,7 @@ impl Reactor {
                 wake: Condvar::new(),
                 pool,
                 epoch: Instant::now(),
+                spins: spins_before_sleeping(),
             }),
         }
     }
@@ -727,8 +742,10 @@ impl Inner {
     /// Spins briefly, outside the lock, until a call is pending (design
     /// note 7): pause hints only, about ten microseconds, never a yield.
     fn spin_for_calls(&self) {
-        if cfg!(deferred_loom) {
-            return; // the models skip the spin: it only delays the sleep
+        if cfg!(deferred_loom) || !self.spins {
+            // The models skip the spin: it only delays the sleep. On one
+            // core it would only delay the worker it waits for.
+            return;
         }
         let backoff = Backoff::new();
         for _ in 0..REACTOR_SPIN_STEPS {
