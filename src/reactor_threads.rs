@@ -3,6 +3,9 @@
 //! against it runs unchanged on the [`Reactor`] and on the
 //! [`MemoryReactor`] of tests.
 
+use std::future::Future;
+
+use crate::deferred::{Deferred, IntoOutcome};
 use crate::job::Job;
 use crate::pool::PoolStoppedError;
 use crate::reactor::{Reactor, ReactorError, WeakReactor};
@@ -59,6 +62,49 @@ pub trait ReactorThreads: Send + Sync + sealed::Sealed {
     /// Whether the caller is on the reactor thread (Twisted's
     /// `isInIOThread`).
     fn is_in_reactor_thread(&self) -> bool;
+
+    /// Runs `future` as a task whose every poll, the first included, runs
+    /// on the reactor thread: [`Reactor::spawn`], on any of the crate's
+    /// reactors. On a [`MemoryReactor`] each poll waits in its queue of
+    /// calls until the test runs it ([`run_calls`](MemoryReactor::run_calls)),
+    /// so a test steps an `async` task poll by poll; after its
+    /// [`stop`](MemoryReactor::stop), or once every handle of it is gone, a
+    /// wake-up can no longer be queued: the Deferred fails with
+    /// [`ReactorError::Stopped`] and the future is dropped (polls queued
+    /// before the stop still run when the test says).
+    ///
+    /// ```
+    /// use deferred::testing::{success_result_of, MemoryReactor};
+    /// use deferred::{defer_to_thread, Deferred, ReactorThreads};
+    ///
+    /// // Code under test: two steps in the pool, summed on the reactor thread.
+    /// fn sum_in_pool(reactor: &(impl ReactorThreads + Clone + 'static)) -> Deferred<u32> {
+    ///     let r = reactor.clone();
+    ///     reactor.spawn(async move {
+    ///         let a: u32 = defer_to_thread(&r, || 40).await?;
+    ///         assert!(r.is_in_reactor_thread());
+    ///         let b: u32 = defer_to_thread(&r, || 2).await?;
+    ///         Ok::<_, deferred::Failure>(a + b)
+    ///     })
+    /// }
+    ///
+    /// let reactor = MemoryReactor::new();
+    /// let d = sum_in_pool(&reactor);
+    /// assert_eq!(reactor.pending_calls(), 1); // the first poll waits for the test
+    /// assert_eq!(reactor.run_calls(), 1);     // polled: it waits on the pool now
+    /// assert!(reactor.run_one_job());         // the first job; its result is a call
+    /// reactor.run_until_idle();               // the rest of the way
+    /// assert_eq!(success_result_of(&d), 42);
+    /// ```
+    fn spawn<T, F>(&self, future: F) -> Deferred<T>
+    where
+        Self: Sized,
+        T: Send + 'static,
+        F: Future + Send + 'static,
+        F::Output: IntoOutcome<T>,
+    {
+        crate::bridge::spawn_on(self.target(), future)
+    }
 }
 
 pub(crate) mod sealed {

@@ -35,6 +35,15 @@ use crate::unwind;
 ///
 /// Before [`run`](Reactor::run), the call waits for the reactor to start.
 ///
+/// It takes only a [`Reactor`], not a test's
+/// [`MemoryReactor`](crate::testing::MemoryReactor): there the pool's jobs
+/// run on the test's thread, which is its reactor thread, so a job's call
+/// would wait for a `run_calls` that only its own thread could make (here it
+/// would be refused with `ReactorThreadError`); the only callers that could
+/// wait are threads of the test's own, racing the test's steps, which is
+/// the nondeterminism the memory reactor exists to remove. Code that calls
+/// it is tested on a real reactor (or its blocking part kept apart).
+///
 /// ```
 /// use std::time::Duration;
 /// use deferred::{blocking_call_from_thread, defer_to_thread, react, Deferred};

@@ -98,4 +98,5 @@ mod tests;
 pub use blocking::blocking_call_from_thread;
 pub use error::{DroppedUnfiredError, ReactorThreadError};
 pub use future::DeferredFuture;
+pub(crate) use task::spawn_on;
 pub use task::{ensure_deferred, IntoDeferred};

@@ -13,7 +13,10 @@ use super::trampoline::{self, Run};
 use crate::deferred::{Deferred, IntoOutcome, Outcome};
 use crate::failure::Failure;
 use crate::reactor::{Reactor, ReactorError, WeakReactor};
+use crate::reactor_threads::sealed::{Back, Sealed, Target};
+use crate::reactor_threads::ReactorThreads;
 use crate::sync::{thread_local, Arc, Mutex, Weak};
+use crate::testing::WeakMemoryReactor;
 use crate::unwind;
 
 /// Runs an `async` block (any `Send` future) as a Deferred, the way Twisted
@@ -124,6 +127,9 @@ impl Reactor {
     /// reactor thread (handed over with
     /// [`call_from_thread`](Reactor::call_from_thread)), for code that must
     /// stay there. Cancellation and output as for `ensure_deferred`.
+    /// [`ReactorThreads::spawn`] is the same for code written against
+    /// either reactor (a test's [`MemoryReactor`](crate::testing::MemoryReactor)
+    /// too).
     ///
     /// A stop polls the future once more if a wake-up was queued before the
     /// stop's final drain began (see [`Reactor::run`]); from then on a poll
@@ -155,19 +161,32 @@ impl Reactor {
         F: Future + Send + 'static,
         F::Output: IntoOutcome<T>,
     {
-        start(
-            future,
-            Scheduler::Reactor(self.downgrade()),
-            CancelMode::Coroutine,
-        )
+        spawn_on(self.target(), future)
     }
+}
+
+/// [`Reactor::spawn`] and [`ReactorThreads::spawn`]: polls on the reactor.
+pub(crate) fn spawn_on<T, F>(reactor: Target<'_>, future: F) -> Deferred<T>
+where
+    T: Send + 'static,
+    F: Future + Send + 'static,
+    F::Output: IntoOutcome<T>,
+{
+    start(
+        future,
+        Scheduler::Reactor(OnReactor::new(reactor)),
+        CancelMode::Coroutine,
+    )
 }
 
 impl<T: Send + 'static> Deferred<T> {
     /// A Deferred of any `Send` future's output, the future driven on
     /// `reactor`'s thread (Twisted's `Deferred.fromFuture`): each wake-up,
     /// from whatever thread or runtime, hands a poll to the reactor through
-    /// [`call_from_thread`](Reactor::call_from_thread). The output fires the
+    /// [`call_from_thread`](Reactor::call_from_thread). `reactor` is any
+    /// [`ReactorThreads`]: the [`Reactor`], or in a test a
+    /// [`MemoryReactor`](crate::testing::MemoryReactor), whose polls then
+    /// wait until the test runs its calls. The output fires the
     /// Deferred as a handler's return would (`T`, `Result<T, E>`,
     /// `Deferred<T>`); a panic becomes a failure.
     ///
@@ -192,14 +211,14 @@ impl<T: Send + 'static> Deferred<T> {
     /// });
     /// assert_eq!(got.unwrap(), 10);
     /// ```
-    pub fn from_future<F>(reactor: &Reactor, future: F) -> Deferred<T>
+    pub fn from_future<F>(reactor: &(impl ReactorThreads + ?Sized), future: F) -> Deferred<T>
     where
         F: Future + Send + 'static,
         F::Output: IntoOutcome<T>,
     {
         start(
             future,
-            Scheduler::Reactor(reactor.downgrade()),
+            Scheduler::Reactor(OnReactor::new(reactor.target())),
             CancelMode::DropFuture,
         )
     }
@@ -210,7 +229,34 @@ enum Scheduler {
     /// On the thread that wakes it, through the trampoline.
     Inline,
     /// On the reactor thread.
-    Reactor(WeakReactor),
+    Reactor(OnReactor),
+}
+
+/// The reactor a task's polls are queued on, held weakly: its queue holds
+/// the next poll, which holds the task, so a strong handle would be a cycle
+/// that keeps a reactor dropped unrun (and the task) alive.
+enum OnReactor {
+    /// The real one.
+    Real(WeakReactor),
+    /// A test's (its calls run when the test says).
+    Memory(WeakMemoryReactor),
+}
+
+impl OnReactor {
+    fn new(reactor: Target<'_>) -> Self {
+        match reactor {
+            Target::Real(real) => OnReactor::Real(real.downgrade()),
+            Target::Memory(memory) => OnReactor::Memory(memory.downgrade()),
+        }
+    }
+
+    /// The reactor, if a handle of it is still alive.
+    fn upgrade(&self) -> Option<Back> {
+        match self {
+            OnReactor::Real(weak) => weak.upgrade().map(Back::Real),
+            OnReactor::Memory(weak) => weak.upgrade().map(Back::Memory),
+        }
+    }
 }
 
 /// What `cancel` on the task's Deferred does.
@@ -329,7 +375,7 @@ where
                 };
                 let poll = PollOnReactor(Some(self));
                 // Refused (stopped): the call is dropped, and its drop abandons the task.
-                let _ = reactor.call_from_thread(move || poll.run());
+                let _ = reactor.push_call(Box::new(move || poll.run()));
             }
         }
     }

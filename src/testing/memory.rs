@@ -11,7 +11,7 @@ use crate::pool::PoolStoppedError;
 use crate::reactor::ReactorError;
 use crate::reactor_threads::sealed::{Sealed, Target};
 use crate::reactor_threads::ReactorThreads;
-use crate::sync::{thread, Arc, Mutex};
+use crate::sync::{thread, Arc, Mutex, Weak};
 use crate::time::{Clock, DelayedCall, ReactorTime, TimerJob};
 
 /// A stand-in for the [`Reactor`](crate::Reactor) in tests: nothing runs
@@ -155,16 +155,48 @@ impl MemoryReactor {
         }
     }
 
+    /// Runs the oldest queued call, here; returns whether there was one.
+    /// One poll of a task spawned on it
+    /// ([`ReactorThreads::spawn`],
+    /// [`Deferred::from_future`](crate::Deferred::from_future)) is one call,
+    /// so this steps such a task poll by poll.
+    ///
+    /// ```
+    /// use deferred::testing::{success_result_of, yield_now, MemoryReactor};
+    /// use deferred::{Deferred, ReactorThreads};
+    ///
+    /// let reactor = MemoryReactor::new();
+    /// let d: Deferred<&str> = reactor.spawn(async {
+    ///     yield_now().await;
+    ///     "done"
+    /// });
+    /// assert!(reactor.run_one_call()); // the first poll: it yields
+    /// assert_eq!(reactor.pending_calls(), 1); // its next poll
+    /// assert!(reactor.run_one_call());
+    /// assert_eq!(success_result_of(&d), "done");
+    /// assert!(!reactor.run_one_call());
+    /// ```
+    pub fn run_one_call(&self) -> bool {
+        let call = self.inner.queues.lock().calls.pop_front();
+        match call {
+            Some(call) => {
+                call.run();
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Runs queued calls, oldest first, until none is left (calls queued by
-    /// those calls too); returns how many ran.
+    /// those calls too); returns how many ran. A task that wakes itself on
+    /// every poll (a `yield_now` loop) keeps queueing calls, so this would
+    /// not return: step such a task with [`run_one_call`](Self::run_one_call).
     pub fn run_calls(&self) -> usize {
         let mut ran = 0;
-        loop {
-            let call = self.inner.queues.lock().calls.pop_front();
-            let Some(call) = call else { return ran };
-            call.run();
+        while self.run_one_call() {
             ran += 1;
         }
+        ran
     }
 
     /// Runs queued calls and pool jobs until neither is left: all calls
@@ -230,6 +262,29 @@ impl MemoryReactor {
         }
         queues.jobs.push_back(job);
         Ok(())
+    }
+}
+
+/// A handle to a [`MemoryReactor`] that does not keep it alive: what a
+/// task spawned on it holds, since the reactor's queue holds the task's
+/// next poll (a strong handle would be a cycle).
+pub(crate) struct WeakMemoryReactor {
+    inner: Weak<Inner>,
+}
+
+impl WeakMemoryReactor {
+    /// The reactor, if a handle of it is still alive.
+    pub(crate) fn upgrade(&self) -> Option<MemoryReactor> {
+        self.inner.upgrade().map(|inner| MemoryReactor { inner })
+    }
+}
+
+impl MemoryReactor {
+    /// A handle that does not keep it alive.
+    pub(crate) fn downgrade(&self) -> WeakMemoryReactor {
+        WeakMemoryReactor {
+            inner: Arc::downgrade(&self.inner),
+        }
     }
 }
 

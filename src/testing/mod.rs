@@ -52,5 +52,6 @@ pub use crate::time::{Clock, ClockIdleError};
 pub(crate) use logged::record as record_logged;
 pub use logged::{flush_all_logged_failures, flush_logged_failures, LoggedFailures};
 pub use memory::MemoryReactor;
+pub(crate) use memory::WeakMemoryReactor;
 pub use results::{assert_no_result, failure_result_of, success_result_of, ErrorType};
 pub use yield_now::{yield_now, YieldNow};

@@ -206,3 +206,224 @@ fn code_taking_dyn_reactor_threads_runs_on_both_reactors() {
     real.run().unwrap();
     assert_eq!(success_result_of(&d), 4);
 }
+
+#[test]
+fn run_one_call_runs_the_oldest_call_only_and_says_whether_there_was_one() {
+    let reactor = MemoryReactor::new();
+    assert!(!reactor.run_one_call());
+    let log = Log::default();
+    for name in ["first", "second"] {
+        let l = log.clone();
+        reactor.call_from_thread(move || l.push(name)).unwrap();
+    }
+    assert!(reactor.run_one_call());
+    assert_eq!(log.take(), ["first"]);
+    assert_eq!(reactor.pending_calls(), 1);
+    assert!(reactor.run_one_call());
+    assert_eq!(log.take(), ["second"]);
+    assert!(!reactor.run_one_call());
+}
+
+/// Sets its flag when dropped (the future or call it lives in was dropped).
+struct SetOnDrop(Arc<std::sync::atomic::AtomicBool>);
+
+impl Drop for SetOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+fn flag() -> Arc<std::sync::atomic::AtomicBool> {
+    Arc::new(std::sync::atomic::AtomicBool::new(false))
+}
+
+fn is_set(flag: &Arc<std::sync::atomic::AtomicBool>) -> bool {
+    flag.load(std::sync::atomic::Ordering::SeqCst)
+}
+
+/// An async task on the memory reactor, step by step: every poll (the first
+/// too) is a call that waits for the test, a wake-up from a fire queues the
+/// next one rather than polling inline, and the polls run on the test's
+/// thread.
+#[test]
+fn a_spawned_task_is_polled_only_when_the_test_runs_its_calls() {
+    let reactor = MemoryReactor::new();
+    let log = Log::default();
+    let input = Deferred::<u32>::new();
+    let (l, r, awaited) = (log.clone(), reactor.clone(), input.clone());
+    let d: Deferred<u32> = reactor.spawn(async move {
+        l.push("polled");
+        assert!(r.is_in_reactor_thread());
+        let n = awaited.await?;
+        l.push(format!("got {n}"));
+        Ok::<_, crate::Failure>(n + 1)
+    });
+    assert!(log.take().is_empty(), "not polled before the test says");
+    assert_eq!(reactor.pending_calls(), 1);
+    assert!(reactor.run_one_call());
+    assert_eq!(log.take(), ["polled"]);
+    assert_eq!(reactor.pending_calls(), 0, "suspended on `input`");
+    input.callback(41).unwrap();
+    assert!(
+        log.take().is_empty(),
+        "the wake-up queues a poll, not runs one"
+    );
+    assert_no_result(&d);
+    assert_eq!(reactor.pending_calls(), 1);
+    assert_eq!(reactor.run_calls(), 1);
+    assert_eq!(log.take(), ["got 41"]);
+    assert_eq!(success_result_of(&d), 42);
+}
+
+/// A wake-up from another thread queues the poll too; it runs on the test's
+/// thread, when the test says.
+#[test]
+fn a_task_woken_from_another_thread_is_polled_on_the_test_thread() {
+    let reactor = MemoryReactor::new();
+    let (tx, rx) = futures::channel::oneshot::channel::<u8>();
+    let r = reactor.clone();
+    let d: Deferred<(u8, bool)> = Deferred::from_future(&reactor, async move {
+        let n = rx.await.unwrap();
+        (n, r.is_in_reactor_thread())
+    });
+    assert_eq!(reactor.run_calls(), 1);
+    std::thread::spawn(move || tx.send(5).unwrap())
+        .join()
+        .unwrap();
+    assert_no_result(&d);
+    assert_eq!(reactor.run_calls(), 1);
+    assert_eq!(success_result_of(&d), (5, true));
+}
+
+/// `from_future` on the memory reactor: cancel drops the future.
+#[test]
+fn cancelling_a_from_future_task_on_the_memory_reactor_drops_the_future() {
+    let reactor = MemoryReactor::new();
+    let dropped = flag();
+    let guard = SetOnDrop(Arc::clone(&dropped));
+    // The sender stays with the test: the receiver keeps the task's waker.
+    let (_tx, rx) = futures::channel::oneshot::channel::<u8>();
+    let d: Deferred<u8> = Deferred::from_future(&reactor, async move {
+        let _guard = guard;
+        rx.await.unwrap()
+    });
+    reactor.run_calls();
+    assert!(!is_set(&dropped));
+    d.cancel();
+    assert!(is_set(&dropped));
+    failure_result_of(&d, &[ErrorType::of::<crate::CancelledError>()]);
+}
+
+/// After `stop`: a task's wake-up can no longer be queued, so its Deferred
+/// fails with `Stopped` and its future is dropped; a poll queued before the
+/// stop still runs when the test says; a spawn after the stop fails at once.
+#[test]
+fn a_stopped_memory_reactor_fails_the_tasks_that_wake_after_the_stop() {
+    let reactor = MemoryReactor::new();
+    let dropped = flag();
+    let guard = SetOnDrop(Arc::clone(&dropped));
+    let input = Deferred::<u8>::new();
+    let awaited = input.clone();
+    let woken_late: Deferred<u8> = reactor.spawn(async move {
+        let _guard = guard;
+        awaited.await
+    });
+    let queued: Deferred<u8> = reactor.spawn(async { 3 });
+    assert!(reactor.run_one_call()); // `woken_late` waits on `input` now
+    reactor.stop();
+    assert_eq!(reactor.run_calls(), 1, "the poll queued before the stop");
+    assert_eq!(success_result_of(&queued), 3);
+    input.callback(1).unwrap();
+    assert_eq!(
+        failure_result_of(&woken_late, &[ErrorType::of::<ReactorError>()])
+            .downcast_ref::<ReactorError>(),
+        Some(&ReactorError::Stopped)
+    );
+    assert!(is_set(&dropped));
+    for late in [
+        reactor.spawn(async { 1u8 }),
+        Deferred::from_future(&reactor, async { 1u8 }),
+    ] {
+        assert_eq!(
+            failure_result_of(&late, &[ErrorType::of::<ReactorError>()])
+                .downcast_ref::<ReactorError>(),
+            Some(&ReactorError::Stopped)
+        );
+    }
+    assert_eq!(reactor.pending_calls(), 0);
+}
+
+/// A task holds its memory reactor weakly: dropping the last handle frees
+/// the reactor (its queue, with the task's poll in it) though the task
+/// lives on; the dropped poll, and a later wake-up, fail the task with
+/// `Stopped`, its future dropped.
+#[test]
+fn a_task_does_not_keep_its_memory_reactor_alive() {
+    // A poll queued when the reactor goes.
+    let reactor = MemoryReactor::new();
+    let (queue_dropped, future_dropped) = (flag(), flag());
+    let guard = SetOnDrop(Arc::clone(&future_dropped));
+    let d: Deferred<u8> = reactor.spawn(async move {
+        let _guard = guard;
+        7
+    });
+    let marker = SetOnDrop(Arc::clone(&queue_dropped));
+    reactor.call_from_thread(move || drop(marker)).unwrap();
+    drop(reactor);
+    assert!(is_set(&queue_dropped), "the reactor was freed");
+    assert!(is_set(&future_dropped));
+    assert_eq!(
+        failure_result_of(&d, &[ErrorType::of::<ReactorError>()]).downcast_ref::<ReactorError>(),
+        Some(&ReactorError::Stopped)
+    );
+
+    // A task suspended when the reactor goes, woken after.
+    let reactor = MemoryReactor::new();
+    let (queue_dropped, future_dropped) = (flag(), flag());
+    let guard = SetOnDrop(Arc::clone(&future_dropped));
+    let input = Deferred::<u8>::new();
+    let awaited = input.clone();
+    let d: Deferred<u8> = reactor.spawn(async move {
+        let _guard = guard;
+        awaited.await
+    });
+    reactor.run_calls();
+    let marker = SetOnDrop(Arc::clone(&queue_dropped));
+    reactor.call_from_thread(move || drop(marker)).unwrap();
+    drop(reactor);
+    assert!(is_set(&queue_dropped), "the reactor was freed");
+    assert!(!is_set(&future_dropped), "the task lives on, suspended");
+    input.callback(1).unwrap();
+    assert!(is_set(&future_dropped));
+    assert_eq!(
+        failure_result_of(&d, &[ErrorType::of::<ReactorError>()]).downcast_ref::<ReactorError>(),
+        Some(&ReactorError::Stopped)
+    );
+}
+
+/// The same function spawns on both reactors, through the trait.
+#[test]
+fn code_taking_reactor_threads_spawns_on_both_reactors() {
+    fn doubled(reactor: &(impl ReactorThreads + Clone + 'static)) -> Deferred<u32> {
+        let r = reactor.clone();
+        reactor.spawn(async move {
+            let n: u32 = defer_to_thread(&r, || 21).await?;
+            assert!(r.is_in_reactor_thread());
+            Ok::<_, crate::Failure>(n * 2)
+        })
+    }
+    let memory = MemoryReactor::new();
+    let d = doubled(&memory);
+    memory.run_until_idle();
+    assert_eq!(success_result_of(&d), 42);
+
+    let real = crate::Reactor::new();
+    let d = doubled(&real);
+    let r = real.clone();
+    d.add_both(move |x| {
+        r.stop().unwrap();
+        x
+    });
+    real.run().unwrap();
+    assert_eq!(success_result_of(&d), 42);
+}
