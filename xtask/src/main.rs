@@ -69,7 +69,7 @@ const COMMANDS: &[Command] = &[
     },
     Command {
         name: "twisted",
-        about: "compare generated scripts, every fixture and tests/twisted/*.py with real Twisted (pinned; makes .venv-twisted on first use)",
+        about: "compare generated scripts, every fixture, tests/twisted/*.py and the listings of docs/from-twisted.md with real Twisted (pinned; makes .venv-twisted on first use)",
         run: twisted::run,
     },
     Command {

@@ -1,6 +1,6 @@
 //! `cargo xtask twisted`: the differential check against real Twisted.
 //!
-//! Three parts, all on the pinned Twisted of `oracle/requirements.txt`
+//! Four parts, all on the pinned Twisted of `oracle/requirements.txt`
 //! (`.venv-twisted/`, made on first use):
 //!
 //! 1. generated op scripts (`gen`) run on Twisted
@@ -12,14 +12,18 @@
 //!    deviate exactly as `oracle/deviations/` records (`fixtures`);
 //! 3. every per-feature script `tests/twisted/<feature>.py` must print its
 //!    `tests/twisted/expected/<feature>.txt` (`features`; `--bless`
-//!    rewrites those files).
+//!    rewrites those files);
+//! 4. every Python listing of `docs/from-twisted.md` that has a `text` block
+//!    must print that block (`listings`; the doc is edited by hand, never
+//!    blessed).
 //!
-//! Exits 0 only when all three agree; 1 on any disagreement or when the
+//! Exits 0 only when all four agree; 1 on any disagreement or when the
 //! environment cannot be had; 2 on bad arguments.
 
 mod features;
 mod fixtures;
 mod gen;
+mod listings;
 mod oracle;
 mod shrink;
 mod venv;
@@ -63,7 +67,9 @@ Compares the project with real Twisted (pinned in oracle/requirements.txt;
   - N generated op scripts on Twisted, `replay` and `replay --model`; the
     first disagreeing script is shrunk and saved in target/twisted/;
   - every fixture in model/fixtures/ (deviations: oracle/deviations/);
-  - every tests/twisted/<feature>.py against tests/twisted/expected/.
+  - every tests/twisted/<feature>.py against tests/twisted/expected/;
+  - every Python listing of docs/from-twisted.md against its `text` block
+    (harnesses: tests/twisted/listings/).
 
   --scripts N   generated scripts to compare (default 2000; 0 for none)
   --seed S      seed of the generated scripts (default 1)
@@ -200,6 +206,19 @@ fn check(options: &Options) -> Result<Summary, Missing> {
         );
         notes.push(format!("features {}", report.agree));
     }
+    problems += report.problems.len();
+
+    header("twisted: the howto listings of docs/from-twisted.md");
+    let report = listings::check(&python);
+    for problem in &report.problems {
+        println!("DISAGREE {problem}");
+    }
+    println!(
+        "listings: {} print their `text` block, {} problems",
+        report.agree,
+        report.problems.len()
+    );
+    notes.push(format!("listings {}", report.agree));
     problems += report.problems.len();
 
     let mut note = notes.join("; ");
