@@ -258,5 +258,5 @@ pub use reactor_threads::ReactorThreads;
 pub use threads::{defer_to_thread, defer_to_thread_pool};
 pub use time::{
     defer_later, ClockExhaustedError, DelayedCall, DelayedCallError, LoopingCall, LoopingCallError,
-    ReactorTime, TimeoutError,
+    ReactorTime, TimeoutError, WeakTime,
 };

@@ -103,6 +103,7 @@ assert_value!(testing::ClockIdleError: Send & Sync);
 // Test helpers (the guard is tied to its thread's reports).
 assert_value!(testing::MemoryReactor: Send & Sync);
 assert_value!(testing::YieldNow: Send & Sync);
+assert_value!(WeakTime: Send & Sync);
 assert_value!(testing::ErrorType: Send & Sync);
 assert_value!(testing::LoggedFailures: !Send & !Sync);
 

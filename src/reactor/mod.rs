@@ -916,6 +916,12 @@ impl ReactorTime for Reactor {
         let cells = self.inner.state.lock().timers.cells();
         cells.into_iter().map(|cell| self.handle(cell)).collect()
     }
+
+    /// Held weakly by what its timers hold: a reactor gone is a reactor
+    /// stopped.
+    fn downgrade_time(&self) -> Option<crate::time::WeakTime> {
+        Some(crate::time::WeakTime::reactor(self.downgrade()))
+    }
 }
 
 impl fmt::Debug for Reactor {

@@ -12,7 +12,7 @@ use crate::reactor::ReactorError;
 use crate::reactor_threads::sealed::{Sealed, Target};
 use crate::reactor_threads::ReactorThreads;
 use crate::sync::{thread, Arc, Mutex, Weak};
-use crate::time::{Clock, DelayedCall, ReactorTime, TimerJob};
+use crate::time::{Clock, DelayedCall, ReactorTime, TimerJob, WeakTime};
 
 /// A stand-in for the [`Reactor`](crate::Reactor) in tests: nothing runs
 /// until the test says, and everything runs on the test's thread, in an
@@ -316,6 +316,12 @@ impl ReactorTime for MemoryReactor {
 
     fn delayed_calls(&self) -> Vec<DelayedCall> {
         self.inner.clock.delayed_calls()
+    }
+
+    /// Its clock's: its timers are the clock's, and live as long as the
+    /// clock does.
+    fn downgrade_time(&self) -> Option<WeakTime> {
+        self.inner.clock.downgrade_time()
     }
 }
 

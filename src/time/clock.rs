@@ -519,6 +519,11 @@ impl ReactorTime for Clock {
     fn delayed_calls(&self) -> Vec<DelayedCall> {
         Clock::delayed_calls(self)
     }
+
+    /// Held weakly by what its pending calls hold.
+    fn downgrade_time(&self) -> Option<super::WeakTime> {
+        Some(super::WeakTime::clock(self.downgrade()))
+    }
 }
 
 impl TimerQueue for Inner {

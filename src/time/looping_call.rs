@@ -19,17 +19,17 @@
 //! `withCount` (how many multiples passed) is integer arithmetic here: no
 //! float epsilon, no drift.
 
-use std::any::Any;
 use std::fmt;
 use std::time::Duration;
 
-use super::{nanos, ClockExhaustedError, DelayedCall, LoopingCallError, Nanos, ReactorTime};
+use super::{
+    nanos, ClockExhaustedError, DelayedCall, LoopingCallError, Nanos, ReactorTime, WeakTime,
+};
 use crate::deferred::{catch_outcome, Deferred, IntoOutcome, Outcome};
 use crate::failure::Failure;
 use crate::mutant;
-use crate::reactor::{Reactor, ReactorError, WeakReactor};
+use crate::reactor::ReactorError;
 use crate::sync::{Arc, Mutex, MutexGuard};
-use crate::time::clock::{Clock, WeakClock};
 
 /// The function, as the loop keeps it: it gets the count (1 when not
 /// counting).
@@ -55,7 +55,9 @@ type LoopFn = Box<dyn FnMut(&LoopingCall, u64) -> Outcome<()> + Send + 'static>;
 /// whether two handles are), `Send` and `Sync`. The function runs where the clock runs its calls (the reactor
 /// thread, or a test clock's `advance`), and on the thread that calls
 /// `start` for the first call of a loop started `now`. A running loop keeps
-/// itself and its clock alive (the clock holds its next call): stop it.
+/// itself alive while its clock lives (the clock holds its next call): stop
+/// it. It does not keep its clock alive, unless the clock gives no weak
+/// handle ([`ReactorTime::downgrade_time`]).
 ///
 /// ```
 /// use std::sync::{Arc, Mutex};
@@ -87,42 +89,35 @@ struct Shared {
     state: Mutex<State>,
 }
 
-/// The loop's clock. A [`Reactor`] is held weakly: the reactor holds the
-/// loop's next call, which holds the loop, so a strong handle here would be
-/// a cycle that keeps a reactor dropped before it ran (whose timers nothing
-/// discards) alive for ever, with its pool and the loop (issue 17, found by
-/// the lifecycle state machine). A reactor gone is a reactor stopped: it
-/// refuses the call, and the loop ends with `ReactorError::Stopped`. Any
-/// other clock is held as given.
+/// The loop's clock, held weakly when it gives a weak handle
+/// ([`ReactorTime::downgrade_time`]): the clock holds the loop's next call,
+/// which holds the loop, so a strong handle here is a cycle that keeps a
+/// clock dropped under a running loop alive for ever, with the loop (a
+/// reactor dropped before it ran, whose timers nothing discards, with its
+/// pool too: issue 17, found by the lifecycle state machine). A clock gone
+/// is a reactor stopped: it refuses the call, and the loop ends with
+/// `ReactorError::Stopped` (a gone clock never runs a call again, so the
+/// loop could never be called anyway). A clock with no weak handle is held
+/// as given.
 enum LoopClock {
-    Reactor(WeakReactor),
-    /// A `testing::Clock`, held weakly for the same reason: its pending
-    /// call holds the loop, so a strong handle would keep a clock dropped
-    /// under a running loop (and the loop) alive for ever. A clock gone
-    /// never advances again, so the loop could never be called anyway.
-    Clock(WeakClock),
-    Other(Arc<dyn ReactorTime>),
+    Weak(WeakTime),
+    Strong(Arc<dyn ReactorTime>),
 }
 
 impl LoopClock {
     fn new<C: ReactorTime + Clone + 'static>(clock: &C) -> Self {
-        let any = clock as &dyn Any;
-        if let Some(reactor) = any.downcast_ref::<Reactor>() {
-            LoopClock::Reactor(reactor.downgrade())
-        } else if let Some(test_clock) = any.downcast_ref::<Clock>() {
-            LoopClock::Clock(test_clock.downgrade())
-        } else {
-            LoopClock::Other(Arc::new(clock.clone()))
+        match clock.downgrade_time() {
+            Some(weak) => LoopClock::Weak(weak),
+            None => LoopClock::Strong(Arc::new(clock.clone())),
         }
     }
 
-    /// The clock's time; zero once a reactor or a test clock is gone (it
-    /// runs nothing more, so no call of the loop can depend on it).
+    /// The clock's time; zero once the clock is gone (it runs nothing
+    /// more, so no call of the loop can depend on it).
     fn now(&self) -> Duration {
         match self {
-            LoopClock::Reactor(weak) => weak.upgrade().map_or(Duration::ZERO, |r| r.now()),
-            LoopClock::Clock(weak) => weak.upgrade().map_or(Duration::ZERO, |c| c.now()),
-            LoopClock::Other(clock) => clock.now(),
+            LoopClock::Weak(weak) => weak.with(|clock| clock.now()).unwrap_or(Duration::ZERO),
+            LoopClock::Strong(clock) => clock.now(),
         }
     }
 
@@ -132,16 +127,11 @@ impl LoopClock {
         job: Box<dyn FnOnce() + Send + 'static>,
     ) -> Result<DelayedCall, ReactorError> {
         match self {
-            LoopClock::Reactor(weak) => match weak.upgrade() {
-                Some(reactor) => reactor.call_later_boxed(delay, job),
-                None => Err(ReactorError::Stopped),
-            },
-            // A test clock gone is a reactor stopped: nothing will run the call.
-            LoopClock::Clock(weak) => match weak.upgrade() {
-                Some(clock) => clock.call_later_boxed(delay, job),
-                None => Err(ReactorError::Stopped),
-            },
-            LoopClock::Other(clock) => clock.call_later_boxed(delay, job),
+            // Gone: the job is dropped unrun, as a stopped reactor drops it.
+            LoopClock::Weak(weak) => weak
+                .with(move |clock| clock.call_later_boxed(delay, job))
+                .unwrap_or(Err(ReactorError::Stopped)),
+            LoopClock::Strong(clock) => clock.call_later_boxed(delay, job),
         }
     }
 }
@@ -177,10 +167,15 @@ impl LoopingCall {
     /// [`IntoOutcome<()>`](IntoOutcome): `()`, a `Result<(), E>`, or a
     /// `Deferred<()>` that the loop waits for.
     ///
-    /// A [`Reactor`] or a [`testing::Clock`](crate::testing::Clock) is held
-    /// weakly (its pending call holds the loop, not the other way round):
-    /// the loop does not keep it alive, and on a reactor or clock whose
-    /// handles are all gone it behaves as on a stopped reactor.
+    /// The clock is held weakly if it gives a weak handle
+    /// ([`ReactorTime::downgrade_time`]: the [`Reactor`](crate::Reactor),
+    /// a [`testing::Clock`](crate::testing::Clock), a
+    /// [`MemoryReactor`](crate::testing::MemoryReactor), and any clock of
+    /// yours that implements it): its pending call holds the loop, not the
+    /// other way round, so the loop does not keep it alive, and on a clock
+    /// whose handles are all gone it behaves as on a stopped reactor. A
+    /// clock that gives none is held as given: the running loop keeps it
+    /// alive until stopped.
     ///
     /// ```
     /// use deferred::{LoopingCall, Reactor};

@@ -24,6 +24,7 @@ mod error;
 mod later;
 mod looping_call;
 mod timeout;
+mod weak;
 
 #[cfg(all(test, not(deferred_loom)))]
 mod tests;
@@ -38,6 +39,7 @@ pub use error::{
 };
 pub use later::defer_later;
 pub use looping_call::LoopingCall;
+pub use weak::WeakTime;
 
 use crate::reactor_error::ReactorError;
 use crate::sync::Arc;
@@ -141,6 +143,25 @@ pub trait ReactorTime: Send + Sync {
     {
         self.call_later_boxed(delay, Box::new(f))
     }
+
+    /// A handle to this clock that does not keep it alive, for what the
+    /// clock's own pending calls hold: a [`LoopingCall`] holds its clock
+    /// this way, so a running loop never keeps its clock alive (the clock
+    /// holds the loop's next call; a strong handle back would be a cycle).
+    /// Once the clock is gone, a loop on it behaves as on a stopped
+    /// reactor: its next `start` ends it with
+    /// [`ReactorError::Stopped`].
+    ///
+    /// The default is `None`: the clock is held as given, so a clock
+    /// dropped (every handle) under a running loop is kept alive, with the
+    /// loop and its function, until the loop is stopped. The
+    /// [`Reactor`](crate::Reactor), [`testing::Clock`](crate::testing::Clock)
+    /// and [`MemoryReactor`](crate::testing::MemoryReactor) give one; a
+    /// clock of yours gives one with [`WeakTime::new`] (its page has an
+    /// example).
+    fn downgrade_time(&self) -> Option<WeakTime> {
+        None
+    }
 }
 
 impl<C: ReactorTime + ?Sized> ReactorTime for &C {
@@ -155,6 +176,10 @@ impl<C: ReactorTime + ?Sized> ReactorTime for &C {
     fn delayed_calls(&self) -> Vec<DelayedCall> {
         (**self).delayed_calls()
     }
+
+    fn downgrade_time(&self) -> Option<WeakTime> {
+        (**self).downgrade_time()
+    }
 }
 
 impl<C: ReactorTime + ?Sized> ReactorTime for Arc<C> {
@@ -168,6 +193,12 @@ impl<C: ReactorTime + ?Sized> ReactorTime for Arc<C> {
 
     fn delayed_calls(&self) -> Vec<DelayedCall> {
         (**self).delayed_calls()
+    }
+
+    /// The clock's own weak handle: an `Arc` of a clock that gives none is
+    /// held as given (this `Arc` is not the clock's only handle).
+    fn downgrade_time(&self) -> Option<WeakTime> {
+        (**self).downgrade_time()
     }
 }
 

@@ -835,29 +835,6 @@ fn a_looping_call_on_a_reactor_dropped_before_it_ran_is_freed() {
     );
 }
 
-/// A loop on a reactor does not keep the reactor alive: once every handle
-/// is gone it is a stopped reactor, and `start` ends the loop with
-/// `ReactorError::Stopped` (a first call made `now` runs first, as on a
-/// stopped reactor).
-#[test]
-fn a_looping_call_whose_reactor_is_gone_ends_with_stopped() {
-    let reactor = Reactor::new();
-    let calls = Arc::new(AtomicUsize::new(0));
-    let counted = Arc::clone(&calls);
-    let lc = LoopingCall::new(&reactor, move || {
-        counted.fetch_add(1, Ordering::SeqCst);
-    });
-    drop(reactor);
-    let done = lc.start(secs(1), true).unwrap();
-    assert_eq!(calls.load(Ordering::SeqCst), 1);
-    let failure = done.result().unwrap().unwrap_err();
-    assert_eq!(
-        failure.downcast_ref::<ReactorError>(),
-        Some(&ReactorError::Stopped)
-    );
-    assert!(!lc.is_running());
-}
-
 /// A counting loop on a running reactor reads the reactor's time through
 /// its weak handle: each call gets a count of at least one (a clock read as
 /// zero would make every count zero, and skip the function for ever).
@@ -934,12 +911,60 @@ fn a_looping_call_on_a_dropped_clone_of_a_live_clock_still_ticks() {
     lc.stop().unwrap();
 }
 
-/// Once every handle of its test clock is gone, a loop is on a stopped
-/// clock: `start` ends it with `ReactorError::Stopped` (a first call made
-/// `now` runs first), as for a reactor that is gone.
-#[test]
-fn a_looping_call_whose_test_clock_is_gone_ends_with_stopped() {
-    let clock = Clock::new();
+/// A clock of a user's: a test clock behind its own handle, whose shared
+/// state counts its drop; `weak` says whether it gives a weak handle
+/// (`downgrade_time`) or keeps the trait's default.
+#[derive(Clone)]
+struct UserClock {
+    inner: Arc<UserInner>,
+    weak: bool,
+}
+
+struct UserInner {
+    clock: testing::Clock,
+    _dropped: DropCounter,
+}
+
+impl UserClock {
+    fn new(weak: bool, dropped: &Arc<AtomicUsize>) -> Self {
+        UserClock {
+            inner: Arc::new(UserInner {
+                clock: testing::Clock::new(),
+                _dropped: DropCounter(Arc::clone(dropped)),
+            }),
+            weak,
+        }
+    }
+}
+
+impl ReactorTime for UserClock {
+    fn now(&self) -> Duration {
+        self.inner.clock.now()
+    }
+
+    fn call_later_boxed(&self, delay: Duration, f: TimerJob) -> Result<DelayedCall, ReactorError> {
+        self.inner.clock.call_later_boxed(delay, f)
+    }
+
+    fn delayed_calls(&self) -> Vec<DelayedCall> {
+        ReactorTime::delayed_calls(&self.inner.clock)
+    }
+
+    fn downgrade_time(&self) -> Option<WeakTime> {
+        if !self.weak {
+            return None;
+        }
+        let weak = Arc::downgrade(&self.inner);
+        Some(WeakTime::new(move || {
+            weak.upgrade().map(|inner| UserClock { inner, weak: true })
+        }))
+    }
+}
+
+/// Once every handle of its clock is gone, a loop is on a stopped clock:
+/// `start` ends it with `ReactorError::Stopped` (a first call made `now`
+/// runs first, as on a stopped reactor).
+fn a_loop_whose_clock_is_gone_ends_with_stopped<C: ReactorTime + Clone + 'static>(clock: C) {
     let calls = Arc::new(AtomicUsize::new(0));
     let counted = Arc::clone(&calls);
     let lc = LoopingCall::new(&clock, move || {
@@ -954,4 +979,97 @@ fn a_looping_call_whose_test_clock_is_gone_ends_with_stopped() {
         Some(&ReactorError::Stopped)
     );
     assert!(!lc.is_running());
+}
+
+/// The loop holds every clock that gives a weak handle weakly: the
+/// reactor's, the test clock's, the memory reactor's, a user's.
+#[test]
+fn a_looping_call_whose_clock_is_gone_ends_with_stopped() {
+    a_loop_whose_clock_is_gone_ends_with_stopped(Reactor::new());
+    a_loop_whose_clock_is_gone_ends_with_stopped(testing::Clock::new());
+    a_loop_whose_clock_is_gone_ends_with_stopped(testing::MemoryReactor::new());
+    let dropped = Arc::new(AtomicUsize::new(0));
+    a_loop_whose_clock_is_gone_ends_with_stopped(UserClock::new(true, &dropped));
+    assert_eq!(dropped.load(Ordering::SeqCst), 1);
+}
+
+/// A running loop whose clock's handles are all dropped: the clock goes
+/// (it held the loop's next call), and with it the loop and its function,
+/// the `start` Deferred unfired. Returns the function's captures' count.
+fn a_running_loop_on_a_dropped_clock<C: ReactorTime + Clone + 'static>(clock: C) -> usize {
+    let token = Arc::new(());
+    let captured = Arc::clone(&token);
+    let lc = LoopingCall::new(&clock, move || {
+        let _ = &captured;
+    });
+    let done = lc.start(secs(1), false).unwrap();
+    drop((lc, clock));
+    assert!(!done.is_called());
+    Arc::strong_count(&token)
+}
+
+#[test]
+fn a_running_loop_does_not_keep_a_clock_with_a_weak_handle_alive() {
+    assert_eq!(
+        a_running_loop_on_a_dropped_clock(testing::MemoryReactor::new()),
+        1
+    );
+    let dropped = Arc::new(AtomicUsize::new(0));
+    assert_eq!(
+        a_running_loop_on_a_dropped_clock(UserClock::new(true, &dropped)),
+        1
+    );
+    assert_eq!(
+        dropped.load(Ordering::SeqCst),
+        1,
+        "the user's clock was freed"
+    );
+}
+
+/// A clock that keeps the default `downgrade_time` (none) is held as given,
+/// as documented: a running loop keeps it alive, dropped handles or not,
+/// until the loop is stopped and its last handle dropped.
+#[test]
+fn a_running_loop_keeps_a_clock_without_a_weak_handle_alive() {
+    let dropped = Arc::new(AtomicUsize::new(0));
+    let clock = UserClock::new(false, &dropped);
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&calls);
+    let lc = LoopingCall::new(&clock, move || {
+        counted.fetch_add(1, Ordering::SeqCst);
+    });
+    let done = lc.start(secs(1), false).unwrap();
+    let ticker = clock.inner.clock.clone();
+    drop(clock);
+    assert_eq!(dropped.load(Ordering::SeqCst), 0, "held by the loop");
+    ticker.advance(secs(1));
+    assert_eq!(calls.load(Ordering::SeqCst), 1, "and still ticking");
+    lc.stop().unwrap();
+    assert_eq!(
+        dropped.load(Ordering::SeqCst),
+        0,
+        "the handle still holds it"
+    );
+    drop((lc, done)); // `done` holds the loop it fired with
+    assert_eq!(dropped.load(Ordering::SeqCst), 1);
+}
+
+/// `downgrade_time` goes through references and `Arc`s to the clock's own,
+/// and a weak handle names its clock's kind.
+#[test]
+fn a_reference_or_an_arc_gives_the_clocks_weak_handle() {
+    fn weak_of<C: ReactorTime>(clock: C) -> Option<WeakTime> {
+        clock.downgrade_time()
+    }
+    let clock = testing::Clock::new();
+    let reactor = Reactor::new();
+    let dropped = Arc::new(AtomicUsize::new(0));
+    let user = UserClock::new(true, &dropped);
+    let shown = |weak: Option<WeakTime>| format!("{:?}", weak.expect("a weak handle"));
+    assert_eq!(shown(weak_of(&clock)), r#"WeakTime("testing::Clock")"#);
+    let shared: Arc<dyn ReactorTime> = Arc::new(clock.clone());
+    assert_eq!(shown(weak_of(&shared)), r#"WeakTime("testing::Clock")"#);
+    assert_eq!(shown(weak_of(&reactor)), r#"WeakTime("Reactor")"#);
+    assert_eq!(shown(weak_of(&user)), r#"WeakTime("user clock")"#);
+    assert!(weak_of(UserClock::new(false, &dropped)).is_none());
 }
