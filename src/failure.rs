@@ -516,13 +516,86 @@ unit_error!(
     "unpause of a Deferred that is not paused"
 );
 
-unit_error!(
-    /// The failure a chain gets when a handler returns a Deferred that cannot be
-    /// chained: one that another Deferred already waits on or has consumed, or
-    /// the handler's own Deferred (which would wait on itself forever).
-    AlreadyChainedError,
-    "the returned Deferred is already chained, consumed, or is the handler's own Deferred"
-);
+/// A Deferred's result was wanted where it cannot come: the Deferred was
+/// handed on already (another Deferred waits on it, it was awaited, a
+/// combinator joined it, or its result was taken), or it would wait on
+/// itself forever. Twisted hands on `None` there, or waits forever.
+///
+/// One type for every place it happens, so that `f.check::<AlreadyChainedError>()`
+/// finds them all; the variant, and the message, say which place it was.
+///
+/// ```
+/// use deferred::{AlreadyChainedError, Deferred};
+///
+/// let d = Deferred::<u32>::new();
+/// let me = d.clone();
+/// d.add_callback(move |_| me);
+/// d.callback(0).unwrap();
+/// let failure = d.result().unwrap().unwrap_err();
+/// assert!(failure.check::<AlreadyChainedError>());
+/// assert_eq!(failure.downcast_ref(), Some(&AlreadyChainedError::Itself));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum AlreadyChainedError {
+    /// A handler returned a Deferred (or a function whose result fires a
+    /// Deferred did: `defer_to_thread`'s, an `async` block's) that was
+    /// handed on already: chained to another, awaited, joined to a
+    /// combinator that takes its result, or consumed.
+    Returned,
+    /// A handler (or such a function) returned the very Deferred its
+    /// result goes to: it would wait on itself forever.
+    Itself,
+    /// A combinator input (`DeferredList`, `gather_results`, `race`, ..)
+    /// that was handed on already, or given twice: it counts as failed at
+    /// once.
+    CombinatorInput,
+    /// `.await` of a Deferred that was handed on already.
+    Awaited,
+    /// A task awaited its own Deferred (the one `ensure_deferred` or
+    /// `spawn` returned for it, which its result fires): it would wait
+    /// forever.
+    AwaitedByItsTask,
+    /// The Deferred that `blocking_call_from_thread`'s function returned was
+    /// handed on already.
+    BlockingCall,
+}
+
+impl fmt::Display for AlreadyChainedError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Each says where it happened and why the result cannot come: the
+        // user meets this in a log line, far from the call that caused it.
+        f.write_str(match self {
+            AlreadyChainedError::Returned => {
+                "a handler returned a Deferred that was already handed on \
+                 (chained, awaited, joined or consumed): its result cannot come here"
+            }
+            AlreadyChainedError::Itself => {
+                "a handler returned the Deferred its own result goes to, \
+                 which would wait on itself forever"
+            }
+            AlreadyChainedError::CombinatorInput => {
+                "a combinator input was already handed on (chained, awaited, \
+                 joined or consumed) or given twice: its result cannot come here"
+            }
+            AlreadyChainedError::Awaited => {
+                "the awaited Deferred was already handed on (chained, awaited, \
+                 joined or consumed): its result cannot come here"
+            }
+            AlreadyChainedError::AwaitedByItsTask => {
+                "a task awaited its own Deferred, which only its own result fires: \
+                 it would wait forever"
+            }
+            AlreadyChainedError::BlockingCall => {
+                "the Deferred that blocking_call_from_thread's function returned was \
+                 already handed on (chained, awaited, joined or consumed): its result \
+                 cannot come here"
+            }
+        })
+    }
+}
+
+impl Error for AlreadyChainedError {}
 
 /// A panic caught in a handler, a canceller or a pool job, as an error.
 ///

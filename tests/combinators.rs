@@ -640,8 +640,8 @@ fn gather_results_of_an_input_chain_deferred_took() {
     assert_eq!(
         sc.finish(),
         [
-            "gathered failed FirstError #0 the returned Deferred is already chained, consumed, \
-             or is the handler's own Deferred",
+            "gathered failed FirstError #0 a combinator input was already handed on \
+             (chained, awaited, joined or consumed) or given twice: its result cannot come here",
             "chained to 1"
         ]
     );

@@ -6,9 +6,14 @@
 
 use std::error::Error;
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use deferred::testing::ClockIdleError;
+use deferred::{
+    blocking_call_from_thread, deferred_list, ensure_deferred, AlreadyChainedError, Deferred,
+    Failure, Reactor,
+};
 use deferred::{
     AlreadyTryingToLockError, ClockExhaustedError, DelayedCallError, DroppedUnfiredError,
     LoopingCallError, NotAcquiredError, QueueOverflow, QueueUnderflow, ReactorError,
@@ -135,4 +140,166 @@ fn a_timeout_error_names_its_timeout() {
     let error = TimeoutError::new(Duration::from_millis(1500));
     assert_eq!(error.timeout(), Duration::from_millis(1500));
     assert_eq!(message(&error), "the Deferred timed out after 1.5s");
+}
+
+#[test]
+fn an_already_chained_error_says_where_it_happened() {
+    let cases: [(AlreadyChainedError, &str); 6] = [
+        (
+            AlreadyChainedError::Returned,
+            "a handler returned a Deferred that was already handed on \
+             (chained, awaited, joined or consumed): its result cannot come here",
+        ),
+        (
+            AlreadyChainedError::Itself,
+            "a handler returned the Deferred its own result goes to, \
+             which would wait on itself forever",
+        ),
+        (
+            AlreadyChainedError::CombinatorInput,
+            "a combinator input was already handed on (chained, awaited, \
+             joined or consumed) or given twice: its result cannot come here",
+        ),
+        (
+            AlreadyChainedError::Awaited,
+            "the awaited Deferred was already handed on (chained, awaited, \
+             joined or consumed): its result cannot come here",
+        ),
+        (
+            AlreadyChainedError::AwaitedByItsTask,
+            "a task awaited its own Deferred, which only its own result fires: \
+             it would wait forever",
+        ),
+        (
+            AlreadyChainedError::BlockingCall,
+            "the Deferred that blocking_call_from_thread's function returned was \
+             already handed on (chained, awaited, joined or consumed): its result \
+             cannot come here",
+        ),
+    ];
+    for (error, expected) in cases {
+        assert_eq!(message(&error), expected);
+    }
+}
+
+/// The `AlreadyChainedError` a failure carries (it must carry one).
+#[track_caller]
+fn already_chained(failure: &Failure) -> AlreadyChainedError {
+    *failure
+        .downcast_ref::<AlreadyChainedError>()
+        .unwrap_or_else(|| panic!("not an AlreadyChainedError: {failure:?}"))
+}
+
+/// A Deferred whose result was handed on (to a `then`).
+fn handed_on() -> Deferred<u8> {
+    let d = Deferred::new();
+    let _taken: Deferred<u8> = d.then(|r| r);
+    d
+}
+
+/// A Deferred's failure (taken, so that it is handled), which it must have.
+#[track_caller]
+fn failure_of(d: &Deferred<u8>) -> Failure {
+    deferred::testing::failure_result_of(d, &[])
+}
+
+#[test]
+fn each_place_an_already_chained_error_comes_from_says_which() {
+    // A handler returns a Deferred handed on already, or its own.
+    let d = Deferred::<u8>::new();
+    let inner = handed_on();
+    d.add_callback(move |_| inner);
+    d.callback(0).unwrap();
+    assert_eq!(
+        already_chained(&failure_of(&d)),
+        AlreadyChainedError::Returned
+    );
+    let d = Deferred::<u8>::new();
+    let me = d.clone();
+    d.add_callback(move |_| me);
+    d.callback(0).unwrap();
+    assert_eq!(
+        already_chained(&failure_of(&d)),
+        AlreadyChainedError::Itself
+    );
+
+    // An `async` block's output is such a Deferred (the task's Deferred
+    // then waits on it, as a handler's chain would).
+    let inner = handed_on();
+    let d = ensure_deferred(async move { inner });
+    assert_eq!(
+        already_chained(&failure_of(&d)),
+        AlreadyChainedError::Returned
+    );
+    let slot: Arc<Mutex<Option<Deferred<u8>>>> = Arc::default();
+    let gate = Deferred::<()>::new();
+    let d: Deferred<u8> = ensure_deferred({
+        let (slot, gate) = (Arc::clone(&slot), gate.clone());
+        async move {
+            gate.await.unwrap();
+            slot.lock().unwrap().take().expect("set")
+        }
+    });
+    *slot.lock().unwrap() = Some(d.clone());
+    gate.callback(()).unwrap();
+    assert_eq!(
+        already_chained(&failure_of(&d)),
+        AlreadyChainedError::Itself
+    );
+
+    // A combinator input given twice.
+    let input = Deferred::<u8>::new();
+    let list = deferred_list([input.clone(), input.clone()]);
+    input.callback(1).unwrap();
+    let results = list.result().unwrap().unwrap();
+    assert_eq!(
+        already_chained(results[1].as_ref().unwrap_err()),
+        AlreadyChainedError::CombinatorInput
+    );
+
+    // `.await` of a Deferred handed on already.
+    let d = ensure_deferred(async move { handed_on().await });
+    assert_eq!(
+        already_chained(&failure_of(&d)),
+        AlreadyChainedError::Awaited
+    );
+
+    // A task awaiting its own Deferred.
+    let slot: Arc<Mutex<Option<Deferred<u8>>>> = Arc::default();
+    let gate = Deferred::<()>::new();
+    let d: Deferred<u8> = ensure_deferred({
+        let (slot, gate) = (Arc::clone(&slot), gate.clone());
+        async move {
+            gate.await?;
+            let me = slot.lock().unwrap().take().expect("set");
+            me.await
+        }
+    });
+    *slot.lock().unwrap() = Some(d.clone());
+    gate.callback(()).unwrap();
+    assert_eq!(
+        already_chained(&failure_of(&d)),
+        AlreadyChainedError::AwaitedByItsTask
+    );
+
+    // blocking_call_from_thread's function returns one.
+    let reactor = Reactor::new();
+    let out = Arc::new(Mutex::new(None));
+    let (r, o) = (reactor.clone(), Arc::clone(&out));
+    reactor
+        .call_when_running(move || {
+            std::thread::spawn(move || {
+                let result: Result<u8, Failure> = blocking_call_from_thread(&r, handed_on);
+                *o.lock().unwrap() = Some(result);
+                let r2 = r.clone();
+                r.call_from_thread(move || r2.stop().unwrap()).unwrap();
+            });
+        })
+        .unwrap();
+    reactor.run().unwrap();
+    let result = out.lock().unwrap().take().expect("the caller answered");
+    assert_eq!(
+        already_chained(&result.unwrap_err()),
+        AlreadyChainedError::BlockingCall
+    );
 }

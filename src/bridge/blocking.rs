@@ -231,7 +231,7 @@ impl<T> Drop for Answer<T> {
             let failure = if attached {
                 Failure::new(DroppedUnfiredError)
             } else {
-                Failure::new(AlreadyChainedError)
+                Failure::new(AlreadyChainedError::BlockingCall)
             };
             let _ = rendezvous.complete(Err(failure));
         }

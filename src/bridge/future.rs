@@ -136,7 +136,7 @@ impl<T: Send + 'static> Future for DeferredFuture<T> {
                 unreachable!("matched just above")
             };
             if task::fires_current_task(&d) {
-                return Poll::Ready(Err(Failure::new(AlreadyChainedError)));
+                return Poll::Ready(Err(Failure::new(AlreadyChainedError::AwaitedByItsTask)));
             }
             match attach(d) {
                 Ok(cell) => {
@@ -217,7 +217,7 @@ fn attach<T: Send + 'static>(d: Deferred<T>) -> Result<Arc<Cell<T>>, Result<T, F
         if slot.closed {
             // Dropped at once, while we still hold the Deferred: its chain
             // was already handed on (awaited, chained, `then`).
-            return Err(Err(Failure::new(AlreadyChainedError)));
+            return Err(Err(Failure::new(AlreadyChainedError::Awaited)));
         }
     }
     // From here on the Deferred lives only as long as others hold it; if

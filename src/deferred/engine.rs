@@ -293,7 +293,7 @@ impl<T: 'static> State<T> {
     #[inline]
     fn take_for_waiter(&mut self, paused: bool) -> Option<Result<T, Failure>> {
         if self.chained.is_some() {
-            return Some(Err(Failure::new(AlreadyChainedError)));
+            return Some(Err(Failure::new(AlreadyChainedError::Returned)));
         }
         if !self.called() || self.running || paused {
             return None;
@@ -950,7 +950,7 @@ impl<T: Send + 'static> Inner<T> {
         mut inner: Arc<Inner<T>>,
     ) -> Result<Result<T, Failure>, Arc<Inner<T>>> {
         if Arc::ptr_eq(self, &inner) {
-            return Ok(Err(Failure::new(AlreadyChainedError)));
+            return Ok(Err(Failure::new(AlreadyChainedError::Itself)));
         }
         let taken = match Arc::get_mut(&mut inner) {
             Some(only) => {
@@ -975,7 +975,7 @@ impl<T: Send + 'static> Inner<T> {
     fn wait_on(self: &Arc<Self>, inner: Arc<Inner<T>>) -> Option<MutexGuard<'_, State<T>>> {
         if Arc::ptr_eq(self, &inner) {
             let mut state = self.lock();
-            state.slot = Slot::Ready(Err(Failure::new(AlreadyChainedError)));
+            state.slot = Slot::Ready(Err(Failure::new(AlreadyChainedError::Itself)));
             return Some(state);
         }
         // Note 6. Waiting first, so that a `cancel` from now on reaches
@@ -986,7 +986,7 @@ impl<T: Send + 'static> Inner<T> {
         let taken = {
             let mut other = inner.lock();
             let ready = if other.chained.is_some() {
-                Some(Err(Failure::new(AlreadyChainedError)))
+                Some(Err(Failure::new(AlreadyChainedError::Returned)))
             } else if other.called() && !other.running && !inner.paused() {
                 match std::mem::replace(&mut other.slot, Slot::Consumed) {
                     Slot::Ready(result) => {

@@ -249,7 +249,8 @@ impl<T: Send + 'static> Deferred<T> {
         F: FnOnce(Result<T, Failure>) -> Option<Result<T, Failure>> + Send + 'static,
     {
         if let Err(sink) = self.inner.join(sink, kind) {
-            let _ = sink(Err(Failure::new(crate::failure::AlreadyChainedError)));
+            let failure = Failure::new(crate::failure::AlreadyChainedError::CombinatorInput);
+            let _ = sink(Err(failure));
         }
     }
 
