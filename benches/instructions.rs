@@ -74,6 +74,19 @@ fn create_fire(slow: Slowdown) {
     black_box(&d);
 }
 
+// Create a Deferred, fire it, read its result back, drop it: the peers
+// bench's create + fire row, against `Arc<Mutex<Option<u64>>>`.
+#[library_benchmark]
+#[bench::once(setup = setup)]
+fn create_fire_read(slow: Slowdown) {
+    let d = Deferred::<u64>::new();
+    slow.op();
+    d.callback(black_box(1)).unwrap();
+    let read = d.result();
+    assert!(matches!(read, Some(Ok(1))), "the value is read back");
+    black_box(&d);
+}
+
 fn setup_debugging() -> Slowdown {
     deferred::set_debugging(true);
     // The steady state: the first Deferred in debug mode also makes the
@@ -674,6 +687,7 @@ library_benchmark_group!(
     name = chain,
     benchmarks = [
         create_fire,
+        create_fire_read,
         create_fire_debugging,
         handlers,
         link_already_fired,
