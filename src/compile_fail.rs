@@ -301,5 +301,20 @@ struct HandlerReturns;
 ///         deferred::blocking_call_from_thread(reactor, || deferred::succeed(5u32));
 /// }
 /// let _d: Deferred<u32> = deferred::defer_to_thread(&reactor, || -> u32 { panic!("1/0") });
+/// // The forms each function's rustdoc shows ("Naming the type").
+/// let _d = deferred::defer_to_thread::<u32, _, _>(&reactor, || "1".parse::<u32>());
+/// let pool = deferred::ThreadPool::builder().build().unwrap();
+/// let _d: Deferred<u32> = deferred::defer_to_thread_pool(&reactor, &pool, || "1".parse::<u32>());
+/// let semaphore = deferred::DeferredSemaphore::new(1).unwrap();
+/// let _d: Deferred<()> = semaphore.run(|| deferred::succeed(()));
+/// let (clock, delay) = (deferred::testing::Clock::new(), std::time::Duration::from_secs(1));
+/// let _d: Deferred<u32> = deferred::defer_later(&clock, delay, || "1".parse::<u32>());
+/// pool.call_in_thread_with_callback(|r: Result<i32, _>| drop(r), || "1".parse::<i32>()).unwrap();
+/// pool.call_in_thread_with_callback(|r| drop(r), || -> i32 { panic!("1/0") }).unwrap();
+/// fn on_a_worker_too(reactor: &deferred::Reactor) -> Result<u32, Failure> {
+///     let v: u32 = deferred::blocking_call_from_thread(reactor, || deferred::succeed(5u32))?;
+///     Ok(v)
+/// }
+/// # pool.stop().unwrap();
 /// ```
 struct InferenceLimits;

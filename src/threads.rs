@@ -27,6 +27,28 @@ use crate::reactor_threads::ReactorThreads;
 /// back with [`Reactor::call_from_thread`](crate::Reactor::call_from_thread), so the Deferred's callbacks run
 /// on the reactor thread while the reactor keeps turning during `f`.
 ///
+/// # Naming the type
+///
+/// A closure returning a value names the new Deferred's type. One
+/// returning a `Result<U, E>` or a `Deferred<U>` does not, unless something
+/// else does (a `let` with a type, a function's return type; a later
+/// `add_callback` cannot): it could make a `Deferred<U>` (an `Err` fails
+/// it) or a `Deferred<Result<U, E>>` (an `Err` is a value), and Rust stops
+/// with E0283, "type annotations needed", a message no library can change.
+/// Name it once: `let d: Deferred<u32> = defer_to_thread(&reactor, ||
+/// "1".parse::<u32>());` (or `defer_to_thread::<u32, _, _>(..)`). A closure
+/// that only panics names its return type: `|| -> u32 { panic!("1/0") }`.
+/// Stable Rust cannot be told to prefer the first reading: the value case
+/// is a blanket impl of [`IntoOutcome`], which a preferred impl for
+/// `Result` would overlap (docs/semantics.md, "What infers, and what
+/// cannot"). The same holds for every function that takes such a closure:
+/// [`defer_to_thread_pool`], [`blocking_call_from_thread`](crate::blocking_call_from_thread),
+/// [`DeferredLock::run`](crate::DeferredLock::run),
+/// [`DeferredSemaphore::run`](crate::DeferredSemaphore::run),
+/// [`defer_later`](crate::defer_later),
+/// [`ThreadPool::call_in_thread_with_callback`](crate::ThreadPool::call_in_thread_with_callback),
+/// [`maybe_deferred`](crate::maybe_deferred), [`ensure_deferred`](crate::ensure_deferred).
+///
 /// If the pool refuses the work (the reactor has stopped, so has its pool),
 /// the returned Deferred has already failed with
 /// [`PoolStoppedError`]; if the reactor is dropped
@@ -89,6 +111,10 @@ where
 /// [`defer_to_thread`] with a pool of your choosing (Twisted's
 /// `deferToThreadPool`): `f` runs in `pool`, the Deferred fires on
 /// `reactor`'s thread (any [`ReactorThreads`]).
+///
+/// A closure returning a `Result` or a `Deferred` needs the type named
+/// once, as for [`defer_to_thread`](defer_to_thread#naming-the-type):
+/// `let d: Deferred<u32> = defer_to_thread_pool(&reactor, &pool, || "1".parse::<u32>());`.
 ///
 /// ```
 /// use deferred::{defer_to_thread_pool, Reactor, ThreadPool};

@@ -1,15 +1,19 @@
 //! The call shapes a Twisted user writes, each with no type annotation
-//! (issue 18 item 3): this file compiling is the test; each shape also runs
-//! and checks its result. The shapes that Rust cannot infer (a closure
+//! (issue 18 item 3), the shapes docs/from-twisted.md's ports use among
+//! them: this file compiling is the test; each shape also runs and checks
+//! its result. The shapes that Rust cannot infer (a closure
 //! returning a `Result` or a `Deferred` where the new Deferred's type is
 //! free) are in `src/compile_fail.rs` (`InferenceLimits`), each beside the
 //! shortest spelling that compiles, and in docs/semantics.md.
 
 use std::sync::{Arc, Mutex};
 
+use std::time::Duration;
+
+use deferred::testing::Clock;
 use deferred::{
-    blocking_call_from_thread, defer_to_thread, ensure_deferred, fail, react, succeed, Deferred,
-    DeferredLock, DeferredSemaphore, ThreadPool,
+    blocking_call_from_thread, defer_later, defer_to_thread, ensure_deferred, fail, maybe_deferred,
+    react, succeed, Deferred, DeferredList, DeferredLock, DeferredSemaphore, Failure, ThreadPool,
 };
 
 fn get_users() -> Deferred<Vec<&'static str>> {
@@ -98,4 +102,85 @@ fn and_then_changes_the_type_with_a_fallible_step() {
     let port = d.and_then(|text: &str| text.parse::<u16>());
     d.callback("8080").unwrap();
     assert_eq!(port.result().unwrap().unwrap(), 8080);
+}
+
+// The shapes of docs/from-twisted.md's ports that the types infer.
+
+async fn some_deferred_sum() -> Result<u32, Failure> {
+    Ok(succeed(1u32).await? + succeed(2u32).await?)
+}
+
+/// defer-intro 2: `Deferred.fromCoroutine(bar())` in a function whose
+/// return type names the Deferred.
+fn my_deferred_returning_function() -> Deferred<u32> {
+    ensure_deferred(some_deferred_sum())
+}
+
+#[test]
+fn ensure_deferred_of_an_async_fn_returning_a_result_named_by_the_return_type() {
+    assert_eq!(
+        my_deferred_returning_function().result().unwrap().unwrap(),
+        3
+    );
+}
+
+/// defer-intro 5: `addCallbacks(json.loads, connectionError)` as one
+/// `then`, in a function whose return type names the Deferred.
+fn get_users_or_none(body: Deferred<String>) -> Deferred<Vec<String>> {
+    let parse = |body: String| body.split(' ').map(String::from).collect();
+    body.then(move |r| r.map(parse).or_else(|_| Ok::<_, Failure>(Vec::new())))
+}
+
+#[test]
+fn then_with_both_sides_named_by_the_return_type() {
+    assert_eq!(
+        get_users_or_none(succeed("a b".into()))
+            .result()
+            .unwrap()
+            .unwrap(),
+        ["a", "b"]
+    );
+    assert!(get_users_or_none(fail("refused"))
+        .result()
+        .unwrap()
+        .unwrap()
+        .is_empty());
+}
+
+#[test]
+fn a_new_deferred_takes_its_type_from_a_later_handler_or_fire() {
+    // defer 8: `operation = Deferred()`, typed by its callback's argument.
+    let operation = Deferred::new();
+    operation.inspect(|result: &&str| assert_eq!(*result, "completed"));
+    operation.callback("completed").unwrap();
+    // defer 13: inputs typed by what fires them, then gathered.
+    let (d1, d2) = (Deferred::new(), Deferred::new());
+    let d = DeferredList::new([d1.clone(), d2.clone()])
+        .consume_errors(true)
+        .gather();
+    d1.callback("one").unwrap();
+    d2.callback("two").unwrap();
+    assert_eq!(d.result().unwrap().unwrap(), ["one", "two"]);
+}
+
+#[test]
+fn defer_later_and_maybe_deferred_of_a_value() {
+    // time 2: `task.deferLater(reactor, 3.5, f, "hello, world")`.
+    let clock = Clock::new();
+    let f = |s: &str| format!("later: {s}");
+    let d = defer_later(&clock, Duration::from_secs(3), move || f("hello"));
+    clock.advance(Duration::from_secs(3));
+    assert_eq!(d.result().unwrap().unwrap(), "later: hello");
+    let d = maybe_deferred(|| 6 * 7);
+    assert_eq!(d.result().unwrap().unwrap(), 42);
+}
+
+#[test]
+fn defer_to_thread_of_a_function_item() {
+    // gendefer 3 and threading 3: `threads.deferToThread(doLongCalculation)`.
+    fn do_long_calculation() -> u32 {
+        3
+    }
+    let result = react(|reactor| defer_to_thread(reactor, do_long_calculation));
+    assert_eq!(result.unwrap(), 3);
 }

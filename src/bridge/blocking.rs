@@ -17,6 +17,11 @@ use crate::unwind;
 /// [`defer_to_thread`](crate::defer_to_thread) job, a thread of your own)
 /// that need something only the reactor thread may touch.
 ///
+/// A closure returning a `Deferred` or a `Result` needs the type named
+/// once, as for [`defer_to_thread`](crate::defer_to_thread#naming-the-type):
+/// `let v: Result<u32, Failure> = blocking_call_from_thread(&reactor, ||
+/// succeed(5u32));`, or `let v: u32 = blocking_call_from_thread(..)?;`.
+///
 /// # Errors
 ///
 /// Besides `f`'s own failure:

@@ -364,7 +364,11 @@ impl ThreadPool {
     /// value; a `Result<T, E>`, whose `Err` is a failure (Twisted's `onResult`
     /// gets `success=False` only for an exception, and an `Err` is Rust's
     /// exception); or a `Deferred<T>`, whose result goes to `on_result` when
-    /// it fires, on the thread that fires it.
+    /// it fires, on the thread that fires it. With a `Result` or a
+    /// `Deferred`, name `T` once, as for
+    /// [`defer_to_thread`](crate::defer_to_thread#naming-the-type): in
+    /// `on_result`'s argument, `|r: Result<i32, _>| ..`; a function that
+    /// only panics names its return type, `|| -> i32 { panic!("1/0") }`.
     ///
     /// # Errors
     ///

@@ -80,6 +80,10 @@ impl DeferredLock {
     /// `f` runs where the lock is acquired: at once on this thread if the
     /// lock is free, else on the thread whose `release` hands it over.
     ///
+    /// A closure returning a `Deferred` or a `Result` needs the type named
+    /// once, as for [`defer_to_thread`](crate::defer_to_thread#naming-the-type):
+    /// `let d: Deferred<()> = lock.run(|| succeed(()));`.
+    ///
     /// ```
     /// use deferred::{Deferred, DeferredLock};
     ///

@@ -82,7 +82,10 @@ impl DeferredSemaphore {
 
     /// Acquires a token, runs `f`, and releases the token when the Deferred
     /// `f` gives fires (Twisted's `run`); see
-    /// [`DeferredLock::run`](crate::DeferredLock::run).
+    /// [`DeferredLock::run`](crate::DeferredLock::run). A closure returning
+    /// a `Deferred` or a `Result` needs the type named once, as for
+    /// [`defer_to_thread`](crate::defer_to_thread#naming-the-type):
+    /// `let d: Deferred<()> = semaphore.run(|| succeed(()));`.
     pub fn run<U, F, R>(&self, f: F) -> Deferred<U>
     where
         U: Send + 'static,

@@ -14,6 +14,10 @@ use crate::sync::{Arc, Mutex};
 /// [`PanicError`](crate::PanicError). `f` runs where the clock runs its
 /// calls: on the reactor thread, or in a test clock's `advance`.
 ///
+/// A closure returning a `Result` or a `Deferred` needs the type named
+/// once, as for [`defer_to_thread`](crate::defer_to_thread#naming-the-type):
+/// `let d: Deferred<u32> = defer_later(&clock, delay, || "1".parse::<u32>());`.
+///
 /// Cancelling the Deferred before the time cancels the call (nothing is
 /// left pending on the clock, and `f` never runs) and fails it with
 /// [`CancelledError`](crate::CancelledError); cancelling it while it waits
