@@ -90,7 +90,7 @@ fn every_port_with_a_text_block_checks_what_it_prints_against_it() {
     let all = reader::listings(DOC);
     let with_text: Vec<_> = all.iter().filter(|l| l.twisted.is_some()).collect();
     assert!(
-        with_text.len() >= 9,
+        with_text.len() >= 15,
         "{} listings with a text block",
         with_text.len()
     );

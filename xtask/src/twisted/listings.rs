@@ -376,7 +376,7 @@ mod tests {
             .filter(|l| l.twisted.is_some())
             .map(|l| format!("{}.py", l.id()))
             .collect();
-        assert!(wanted.len() >= 9, "{wanted:?}");
+        assert!(wanted.len() >= 15, "{wanted:?}");
         let dir = root().join(HARNESS_DIR);
         assert_eq!(stale_harnesses(&dir, &wanted), Vec::<String>::new());
         assert!(dir.join(PRELUDE).exists());
