@@ -184,3 +184,25 @@ fn defer_to_thread_of_a_function_item() {
     let result = react(|reactor| defer_to_thread(reactor, do_long_calculation));
     assert_eq!(result.unwrap(), 3);
 }
+
+#[test]
+fn a_looping_call_that_stops_itself_or_fails() {
+    // time 3: `runEverySecond`, which returns, raises, or calls `loop.stop()`.
+    const FAIL_IN_THE_END: bool = false;
+    let clock = Clock::new();
+    let mut counter = 0;
+    let looping = deferred::LoopingCall::with_loop(&clock, move |this_loop| {
+        if counter < 3 {
+            counter += 1;
+            return Ok(());
+        }
+        if FAIL_IN_THE_END {
+            return Err(deferred::failure!("Failure during loop execution."));
+        }
+        this_loop.stop().unwrap();
+        Ok(())
+    });
+    let done = looping.start(Duration::from_secs(1), true).unwrap();
+    clock.pump(&[Duration::from_secs(1); 3]);
+    assert!(done.result().unwrap().is_ok());
+}
