@@ -278,6 +278,12 @@ struct HandlerReturns;
 /// }
 /// ```
 ///
+/// The same for an `async` block's `Result` in `ensure_deferred`:
+///
+/// ```compile_fail,E0283
+/// let _d = deferred::ensure_deferred(async { Ok::<u32, deferred::Failure>(1) });
+/// ```
+///
 /// A closure that only panics returns `!`, which becomes `()` (or stays `!`
 /// in edition 2024) before it could become the Deferred's type:
 ///
@@ -303,6 +309,7 @@ struct HandlerReturns;
 /// let _d: Deferred<u32> = deferred::defer_to_thread(&reactor, || -> u32 { panic!("1/0") });
 /// // The forms each function's rustdoc shows ("Naming the type").
 /// let _d = deferred::defer_to_thread::<u32, _, _>(&reactor, || "1".parse::<u32>());
+/// let _d: Deferred<u32> = deferred::ensure_deferred(async { Ok::<u32, Failure>(1) });
 /// let pool = deferred::ThreadPool::builder().build().unwrap();
 /// let _d: Deferred<u32> = deferred::defer_to_thread_pool(&reactor, &pool, || "1".parse::<u32>());
 /// let semaphore = deferred::DeferredSemaphore::new(1).unwrap();
