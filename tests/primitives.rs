@@ -22,8 +22,9 @@ use std::time::Duration;
 use deferred::testing::Clock;
 use deferred::{
     AlreadyTryingToLockError, CancelledError, ClockExhaustedError, Deferred,
-    DeferredFilesystemLock, DeferredLock, DeferredQueue, DeferredSemaphore, Failure,
-    NotAcquiredError, QueueUnderflow, TimeoutError, ZeroIntervalError, ZeroTokensError,
+    DeferredFilesystemLock, DeferredLock, DeferredQueue, DeferredSemaphore, DelayedCall, Failure,
+    NotAcquiredError, QueueUnderflow, ReactorError, ReactorTime, TimeoutError, ZeroIntervalError,
+    ZeroTokensError,
 };
 use support::events::{show_failure, Events, Scenario};
 
@@ -582,6 +583,64 @@ fn primitives_are_send_and_sync() {
 
 // --- DeferredFilesystemLock -----------------------------------------------
 
+/// What `{:?}` shows of each primitive: its state, as its accessors read
+/// it (issue 21: cargo-mutants emptied these impls, and replaced the
+/// counts they show, and no test noticed).
+#[test]
+fn primitives_debug_shows_their_state() {
+    let lock = DeferredLock::new();
+    assert_eq!(
+        format!("{lock:?}"),
+        "DeferredLock { locked: false, waiting: 0 }"
+    );
+    let _held = (lock.acquire(), lock.acquire(), lock.acquire());
+    assert_eq!(
+        format!("{lock:?}"),
+        "DeferredLock { locked: true, waiting: 2 }"
+    );
+
+    let sem = DeferredSemaphore::new(3).unwrap();
+    assert_eq!(
+        format!("{sem:?}"),
+        "DeferredSemaphore { tokens: 3, limit: 3, waiting: 0 }"
+    );
+    let _held: Vec<_> = (0..5).map(|_| sem.acquire()).collect();
+    assert_eq!(
+        format!("{sem:?}"),
+        "DeferredSemaphore { tokens: 0, limit: 3, waiting: 2 }"
+    );
+
+    let queue = DeferredQueue::with_limits(Some(3), Some(2));
+    assert!(queue.is_empty());
+    queue.put(1).unwrap();
+    queue.put(2).unwrap();
+    assert!(!queue.is_empty());
+    assert_eq!(
+        format!("{queue:?}"),
+        "DeferredQueue { len: 2, waiting: 0, size: Some(3), backlog: Some(2) }"
+    );
+    let queue = DeferredQueue::<i64>::new();
+    let _gets = (queue.get().unwrap(), queue.get().unwrap());
+    assert_eq!(
+        format!("{queue:?}"),
+        "DeferredQueue { len: 0, waiting: 2, size: None, backlog: None }"
+    );
+
+    let path = TempPath::new("debug");
+    let fs_lock =
+        DeferredFilesystemLock::with_interval(&path.0, Clock::new(), Duration::from_secs(2))
+            .unwrap();
+    assert!(fs_lock.lock().unwrap());
+    assert_eq!(
+        format!("{fs_lock:?}"),
+        format!(
+            "DeferredFilesystemLock {{ path: {:?}, locked: true, interval: 2s }}",
+            path.0
+        )
+    );
+    fs_lock.unlock().unwrap();
+}
+
 /// A fresh lock path in the temporary directory, removed when dropped.
 struct TempPath(std::path::PathBuf);
 
@@ -1017,4 +1076,199 @@ fn fs_lock_held_on_a_saturated_clock_fails_with_clock_exhausted_instead_of_spinn
     // A free lock is still taken on it.
     holder.unlock().unwrap();
     assert!(waiter.defer_until_locked(None).result().unwrap().is_ok());
+}
+
+/// What another thread may do while an attempt of `defer_until_locked` is
+/// between scheduling a call and recording it in the attempt (design note
+/// 4 of `fs_lock.rs`), made deterministic: a clock that, the `at`-th time
+/// a call is scheduled on it (from 0), schedules it and then runs a hook
+/// before returning it. The hook's answer says whether to refuse the call
+/// instead (it is cancelled, and the clock answers as a stopping reactor).
+struct HookClock {
+    clock: Clock,
+    scheduled: AtomicUsize,
+    at: usize,
+    hook: std::sync::Mutex<Option<Box<dyn FnOnce() -> bool + Send>>>,
+}
+
+impl HookClock {
+    fn new(at: usize) -> Arc<Self> {
+        Arc::new(HookClock {
+            clock: Clock::new(),
+            scheduled: AtomicUsize::new(0),
+            at,
+            hook: std::sync::Mutex::new(None),
+        })
+    }
+
+    fn set_hook(&self, hook: impl FnOnce() -> bool + Send + 'static) {
+        *self.hook.lock().unwrap() = Some(Box::new(hook));
+    }
+}
+
+impl ReactorTime for HookClock {
+    fn now(&self) -> Duration {
+        self.clock.now()
+    }
+
+    fn call_later_boxed(
+        &self,
+        delay: Duration,
+        f: Box<dyn FnOnce() + Send + 'static>,
+    ) -> Result<DelayedCall, ReactorError> {
+        let call = self.clock.call_later_boxed(delay, f)?;
+        if self.scheduled.fetch_add(1, Ordering::SeqCst) == self.at {
+            let hook = self.hook.lock().unwrap().take();
+            if hook.is_some_and(|hook| hook()) {
+                call.cancel().unwrap();
+                return Err(ReactorError::Stopped);
+            }
+        }
+        Ok(call)
+    }
+
+    fn delayed_calls(&self) -> Vec<DelayedCall> {
+        self.clock.delayed_calls()
+    }
+}
+
+fn failed_with<E: std::error::Error + 'static>(d: &Deferred<()>) -> bool {
+    d.result().is_some_and(|r| r.is_err_and(|f| f.check::<E>()))
+}
+
+/// An attempt's retry runs while the lock is held elsewhere and schedules
+/// the next try; meanwhile (between scheduling it and recording it) the
+/// attempt is cancelled and a new one starts. The old attempt's call is
+/// taken back, the new attempt keeps its own; if the clock refused the old
+/// attempt's call, ending the old attempt leaves the new one alone.
+fn cancel_and_restart_while_a_retry_is_scheduled(refuse: bool) {
+    let path = TempPath::new(if refuse { "restart-refused" } else { "restart" });
+    let other = DeferredFilesystemLock::new(&path.0, Clock::new());
+    assert!(other.lock().unwrap());
+    let hooked = HookClock::new(1);
+    let ours = DeferredFilesystemLock::new(&path.0, Arc::clone(&hooked));
+    let first = ours.defer_until_locked(None); // its retry: call 0
+    let second = Arc::new(std::sync::Mutex::new(None));
+    let (f, o, s) = (first.clone(), ours.clone(), Arc::clone(&second));
+    hooked.set_hook(move || {
+        f.cancel();
+        *s.lock().unwrap() = Some(o.defer_until_locked(None)); // call 2
+        refuse
+    });
+    hooked.clock.advance(Duration::from_secs(1)); // the retry schedules call 1
+    let second = second.lock().unwrap().take().expect("the hook ran");
+    assert!(failed_with::<CancelledError>(&first));
+    assert!(!second.is_called());
+    assert_eq!(
+        hooked.clock.delayed_calls().len(),
+        1,
+        "the new attempt's retry"
+    );
+    assert!(failed_with::<AlreadyTryingToLockError>(
+        &ours.defer_until_locked(None)
+    ));
+    second.cancel();
+    assert!(failed_with::<CancelledError>(&second));
+    assert!(
+        hooked.clock.delayed_calls().is_empty(),
+        "a call outlived its attempt"
+    );
+    assert!(!ours.is_locked());
+    other.unlock().unwrap();
+}
+
+#[test]
+fn fs_lock_cancelled_and_restarted_while_a_retry_is_scheduled_keeps_the_new_attempts_calls() {
+    cancel_and_restart_while_a_retry_is_scheduled(false);
+}
+
+#[test]
+fn fs_lock_cancelled_and_restarted_while_a_refused_retry_is_scheduled_keeps_the_new_attempt() {
+    cancel_and_restart_while_a_retry_is_scheduled(true);
+}
+
+/// The timeout of an attempt's first try runs at once (on a reactor's
+/// thread) and a new attempt with its own timeout starts before the first
+/// attempt records its timeout call: the new attempt's calls are its own,
+/// and cancelling it leaves nothing on the clock.
+#[test]
+fn fs_lock_timed_out_at_once_and_restarted_keeps_the_new_attempts_timeout() {
+    let path = TempPath::new("timeout-at-once");
+    let other = DeferredFilesystemLock::new(&path.0, Clock::new());
+    assert!(other.lock().unwrap());
+    let hooked = HookClock::new(0); // the first attempt's timeout
+    let ours = DeferredFilesystemLock::new(&path.0, Arc::clone(&hooked));
+    let second = Arc::new(std::sync::Mutex::new(None));
+    let (c, o, s) = (hooked.clock.clone(), ours.clone(), Arc::clone(&second));
+    hooked.set_hook(move || {
+        c.advance(Duration::from_secs(5)); // the timeout runs
+        *s.lock().unwrap() = Some(o.defer_until_locked(Some(Duration::from_secs(5))));
+        false
+    });
+    let first = ours.defer_until_locked(Some(Duration::from_secs(5)));
+    let second = second.lock().unwrap().take().expect("the hook ran");
+    assert!(failed_with::<TimeoutError>(&first));
+    assert!(!second.is_called());
+    assert_eq!(
+        hooked.clock.delayed_calls().len(),
+        2,
+        "the new attempt's timeout and retry"
+    );
+    second.cancel();
+    assert!(failed_with::<CancelledError>(&second));
+    assert!(
+        hooked.clock.delayed_calls().is_empty(),
+        "a call outlived its attempt"
+    );
+    other.unlock().unwrap();
+}
+
+/// Cancelling an attempt makes one last try first (Twisted's
+/// `_cancelLock`): a lock freed since the last retry is taken, and the
+/// attempt fires with it instead of failing.
+#[test]
+fn fs_lock_cancel_takes_a_lock_freed_since_the_last_try() {
+    let (path, clock) = (TempPath::new("last-try"), Clock::new());
+    let other = DeferredFilesystemLock::new(&path.0, clock.clone());
+    assert!(other.lock().unwrap());
+    let ours = DeferredFilesystemLock::new(&path.0, clock.clone());
+    let attempt = ours.defer_until_locked(Some(Duration::from_secs(5)));
+    other.unlock().unwrap();
+    attempt.cancel();
+    assert!(attempt.result().expect("fired").is_ok());
+    assert!(ours.is_locked());
+    assert!(clock.delayed_calls().is_empty());
+    // The timeout's last try, likewise.
+    ours.unlock().unwrap();
+    assert!(other.lock().unwrap());
+    let attempt = ours.defer_until_locked(Some(Duration::from_millis(1500)));
+    clock.advance(Duration::from_secs(1)); // a retry, refused
+    other.unlock().unwrap();
+    clock.advance(Duration::from_millis(500)); // the timeout: its last try takes it
+    assert!(attempt.result().expect("fired").is_ok());
+    assert!(ours.is_locked());
+    assert!(clock.delayed_calls().is_empty());
+    ours.unlock().unwrap();
+}
+
+/// An attempt has one timeout, scheduled with its first try: its retries
+/// schedule only the next try, and cancelling it leaves nothing on the
+/// clock.
+#[test]
+fn fs_lock_retries_schedule_no_second_timeout() {
+    let (path, clock) = (TempPath::new("one-timeout"), Clock::new());
+    let other = DeferredFilesystemLock::new(&path.0, clock.clone());
+    assert!(other.lock().unwrap());
+    let ours = DeferredFilesystemLock::new(&path.0, clock.clone());
+    let attempt = ours.defer_until_locked(Some(Duration::from_secs(10)));
+    pump_seconds(&clock, 3);
+    let due: Vec<Duration> = clock.delayed_calls().iter().map(|c| c.time()).collect();
+    assert_eq!(
+        due,
+        [Duration::from_secs(4), Duration::from_secs(10)],
+        "the next try, the timeout"
+    );
+    attempt.cancel();
+    assert!(failed_with::<CancelledError>(&attempt));
+    assert!(clock.delayed_calls().is_empty());
 }
