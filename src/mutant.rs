@@ -61,6 +61,7 @@ planted!(
     "fs_lock_no_os_lock",
     "reactor_drain_until_idle",
     "threads_result_lost_at_drop",
+    "reactor_batch_skips_promised",
 );
 
 /// `a == b` for strings, in a `const fn`.

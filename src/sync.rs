@@ -218,6 +218,59 @@ impl<T> Default for Queue<T> {
     }
 }
 
+/// A multi-producer queue whose one consumer takes everything queued in one
+/// step (the reactor's calls: design note 3 of `src/reactor/mod.rs`): a
+/// [`Mutex`]`<Vec>` whose vector the consumer swaps for its own empty one,
+/// so that a batch of any size costs it one lock, and no allocation once
+/// both vectors have grown to the largest batch. As with [`Queue`], a count
+/// in the caller's own atomic says how many items are there or on their
+/// way; this only carries them.
+pub(crate) struct Batch<T>(Mutex<Vec<T>>);
+
+impl<T> Batch<T> {
+    /// A queue with room for `capacity` items before its first growth.
+    pub(crate) fn with_capacity(capacity: usize) -> Self {
+        Batch(Mutex::new(Vec::with_capacity(capacity)))
+    }
+
+    /// Appends `value` at the back.
+    #[inline]
+    pub(crate) fn push(&self, value: T) {
+        self.0.lock().push(value);
+    }
+
+    /// Moves every item queued into `into`, which must be empty, in order
+    /// (its allocation becomes the queue's, for the next pushes). If none is
+    /// queued, waits for one the caller knows is on its way (counted by a
+    /// thread that pushes it next), as [`Queue::pop_promised`] does.
+    #[inline]
+    pub(crate) fn take_promised(&self, into: &mut Vec<T>) {
+        debug_assert!(into.is_empty(), "a batch is taken into an empty vector");
+        self.take_all(into);
+        if !into.is_empty() {
+            return;
+        }
+        let backoff = Backoff::new();
+        loop {
+            if backoff.is_completed() {
+                pause();
+            } else {
+                backoff.snooze();
+            }
+            self.take_all(into);
+            if !into.is_empty() {
+                return;
+            }
+        }
+    }
+
+    /// Swaps the queue's vector with `into` (empty): one lock.
+    #[inline]
+    pub(crate) fn take_all(&self, into: &mut Vec<T>) {
+        std::mem::swap(&mut *self.0.lock(), into);
+    }
+}
+
 /// Spin-then-yield for a thread about to park: crossbeam's.
 #[cfg(not(deferred_loom))]
 pub(crate) use crossbeam_utils::Backoff;
@@ -261,7 +314,7 @@ impl Backoff {
 
 #[cfg(all(test, not(deferred_loom)))]
 mod tests {
-    use super::Queue;
+    use super::{Batch, Queue};
     use std::sync::Arc;
     use std::time::Duration;
 
@@ -282,5 +335,38 @@ mod tests {
         assert_eq!(queue.pop_promised(), 2);
         pusher.join().unwrap();
         assert_eq!(queue.pop(), None);
+    }
+
+    /// A batch is every item pushed, in order, taken at once; an empty
+    /// batch waits for the promised push (late, after the spin), and the
+    /// taker's vector goes back to the queue for the next pushes.
+    #[test]
+    fn take_promised_takes_all_in_order_and_waits_for_a_late_push() {
+        let batch = Arc::new(Batch::with_capacity(0));
+        batch.push(1);
+        batch.push(2);
+        let mut into = Vec::with_capacity(8);
+        batch.take_promised(&mut into);
+        assert_eq!(into, [1, 2]);
+        into.clear();
+        batch.take_all(&mut into);
+        assert!(into.is_empty());
+        assert!(
+            into.capacity() >= 8,
+            "the vectors change places, and keep their room"
+        );
+        let pusher = {
+            let batch = Arc::clone(&batch);
+            std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_millis(50));
+                batch.push(3);
+            })
+        };
+        batch.take_promised(&mut into);
+        assert_eq!(into, [3]);
+        pusher.join().unwrap();
+        into.clear();
+        batch.take_all(&mut into);
+        assert!(into.is_empty(), "taken once");
     }
 }

@@ -3,8 +3,10 @@
 //!
 //! # Design note: the wakeup protocol
 //!
-//! 1. **Calls come in without a lock.** `call_from_thread` (and every
-//!    `defer_to_thread` result) goes into a lock-free queue ([`Queue`]), and
+//! 1. **Calls come in counted in one word.** `call_from_thread` (and every
+//!    `defer_to_thread` result) goes into a queue ([`Batch`]: a vector
+//!    behind a lock held only to push one call or to swap the vector out,
+//!    never while code runs), and
 //!    one atomic word, `inbound`, counts the calls *pending* (counted, and
 //!    pushed or about to be) beside two flags: `SLEEPING` (the reactor thread
 //!    waits on `wake`, or is about to) and `STOPPED` (calls are refused). A
@@ -21,11 +23,19 @@
 //!    `fetch_and`: exactly one caller per sleep) takes the lock once, so its
 //!    notification comes after the wait began, and notifies. Timers and
 //!    `stop`, which change under the lock, clear it and notify the same way.
-//! 3. **Batches.** Each turn reads the pending count once and runs that many
-//!    calls, popping them without a lock; calls that arrive meanwhile wait
-//!    for the next turn. Each turn runs one batch and at most one due timer,
-//!    so neither starves the other. A call counted but not yet pushed (its
-//!    caller was preempted in between) is waited for ([`Queue::pop_promised`]).
+//! 3. **Batches.** Each turn reads the pending count once, then takes every
+//!    call queued in one step (the queue's vector swapped for the turn's
+//!    empty one: one lock for the whole batch, however many results workers
+//!    delivered, and one wake-up, by note 2, for all that arrived while it
+//!    slept), runs them in order, and uncounts the calls it ran. If fewer
+//!    than the count it read were queued (a caller counted its call and was
+//!    preempted before pushing it), it waits for them
+//!    ([`Batch::take_promised`]), and takes them with whatever else arrived
+//!    by then; calls pushed after its last take wait for the next turn
+//!    (their count keeps the loop from sleeping). Each turn runs one batch
+//!    and at most one due timer, so neither starves the other. A worker
+//!    whose result arrives while the reactor is awake does not wake it
+//!    (only the one caller that clears `SLEEPING` does, note 2).
 //! 4. **User code runs with no lock held** and inside the panic policy
 //!    (`crate::unwind`): a panicking call is logged and the loop goes on.
 //! 5. **Time is only in the timed wait.** With no timer pending the loop waits
@@ -42,7 +52,8 @@
 //!    drain runs cannot queue another (nor a task's poll queue the next
 //!    one), so a call or a task that re-queues itself forever does not keep
 //!    `run` from returning: the drain runs a number of calls fixed when it
-//!    begins. Then, under the lock, the phase becomes `Stopped` and pending
+//!    begins (no call is queued beyond those it counted, so its batches
+//!    hold exactly them). Then, under the lock, the phase becomes `Stopped` and pending
 //!    timers are discarded.
 //! 7. **Spin before sleeping, when a result is due.** When jobs that
 //!    `defer_to_thread` handed to threads are still out (`out`), the loop
@@ -76,7 +87,7 @@ use crate::mutant;
 use crate::pool::{PoolSizeError, ThreadPool, WorkerPriority};
 use crate::sync::thread::{self, ThreadId};
 use crate::sync::{
-    Arc, AtomicUsize, Backoff, CachePadded, Condvar, Mutex, MutexGuard, Ordering, Queue, Weak,
+    Arc, AtomicUsize, Backoff, Batch, CachePadded, Condvar, Mutex, MutexGuard, Ordering, Weak,
 };
 use crate::time::CANCELLED;
 use crate::time::{nanos, DelayedCall, Nanos, ReactorTime, TimerCell, TimerJob, TimerQueue};
@@ -117,8 +128,9 @@ pub(crate) struct Inner {
     /// The calls pending and the `SLEEPING` and `STOPPED` flags (design
     /// note 1), on a cache line of its own: every caller writes it.
     inbound: CachePadded<AtomicUsize>,
-    /// Calls from other threads, in arrival order (design note 1).
-    calls: Queue<Job>,
+    /// Calls from other threads, in arrival order, taken a batch at a time
+    /// (design notes 1 and 3).
+    calls: Batch<Job>,
     /// Jobs `defer_to_thread` handed to threads whose results have not come
     /// back yet (design note 7); written by the threads that submit (the
     /// reactor thread, usually) and by the reactor thread.
@@ -163,6 +175,11 @@ const REACTOR_SPIN_STEPS: u32 = 12;
 fn spins_before_sleeping() -> bool {
     std::thread::available_parallelism().is_ok_and(|n| n.get() > 1)
 }
+
+/// Calls the reactor's queue has room for from the start (design note 3):
+/// the calls queued before `run`, and the first burst of results, cost no
+/// growth of its vector (64 calls are 1 KiB).
+const CALLS_ROOM: usize = 64;
 
 /// `inbound`: the reactor thread waits on `wake`, or is about to.
 const SLEEPING: usize = 1;
@@ -257,7 +274,7 @@ impl Reactor {
         Reactor {
             inner: Arc::new(Inner {
                 inbound: CachePadded::new(AtomicUsize::new(0)),
-                calls: Queue::new(),
+                calls: Batch::with_capacity(CALLS_ROOM),
                 out: CachePadded::new(AtomicUsize::new(0)),
                 state: Mutex::new(State {
                     phase: Phase::NotStarted,
@@ -689,6 +706,10 @@ impl Inner {
 
     /// The loop, until `stop`; returns the stop hooks (taken under the lock).
     fn turn(&self) -> Option<Vec<(u64, Job)>> {
+        // The batch the turns take, swapped with the queue's vector: no
+        // allocation once both have grown to the largest batch (the first
+        // take hands the queue this empty one, which grows as calls come).
+        let mut batch = Vec::new();
         loop {
             let mut state = self.state.lock();
             let mut spun = false;
@@ -718,22 +739,38 @@ impl Inner {
                 state = self.sleep(state);
             };
             drop(state);
-            self.run_calls(calls);
+            self.run_calls(calls, &mut batch);
             if let Some(job) = timer {
                 unwind::run_logged("a delayed call", job);
             }
         }
     }
 
-    /// Runs `count` pending calls, in order, then uncounts them.
-    fn run_calls(&self, count: usize) {
-        let mut returned = 0;
-        for _ in 0..count {
-            let job = self.calls.pop_promised();
-            returned += usize::from(job.returns_from_thread());
-            unwind::run_job("a call on the reactor thread", job);
+    /// Runs, in order, the `count` calls pending when the turn began
+    /// (waiting for any whose caller counted it and has not pushed it yet)
+    /// and whatever else was queued by the time it takes them, a batch (one
+    /// lock) at a time: usually one batch. Then uncounts the calls it ran
+    /// (design note 3). `batch` is empty, and left so.
+    fn run_calls(&self, count: usize, batch: &mut Vec<Job>) {
+        let (mut ran, mut returned) = (0, 0);
+        while ran < count {
+            self.calls.take_promised(batch);
+            if mutant::on("reactor_batch_skips_promised") {
+                // One batch, uncounted as if it held every call counted: a
+                // call still on its way is left queued with no count.
+                for job in batch.drain(..) {
+                    unwind::run_job("a call on the reactor thread", job);
+                }
+                ran = count;
+                break;
+            }
+            ran += batch.len();
+            for job in batch.drain(..) {
+                returned += usize::from(job.returns_from_thread());
+                unwind::run_job("a call on the reactor thread", job);
+            }
         }
-        self.inbound.fetch_sub(count * ONE_CALL, Ordering::AcqRel);
+        self.inbound.fetch_sub(ran * ONE_CALL, Ordering::AcqRel);
         if returned > 0 {
             self.out.fetch_sub(returned, Ordering::Relaxed);
         }
@@ -798,21 +835,24 @@ impl Inner {
             if calls == 0 {
                 break;
             }
-            self.run_calls(calls);
+            self.run_calls(calls, &mut Vec::new());
         }
         let accepted = self.refuse_calls();
         if mutant::on("reactor_no_drain") {
             // Lost, neither run nor dropped: a dropped `defer_to_thread`
             // result still fires its Deferred (its drop delivers it).
-            for _ in 0..accepted {
-                std::mem::forget(self.calls.pop_promised());
-            }
+            // (Any still on its way stays queued, dropped with the reactor.)
+            let mut lost = Vec::new();
+            self.calls.take_all(&mut lost);
+            std::mem::forget(lost);
             self.inbound
                 .fetch_sub(accepted * ONE_CALL, Ordering::AcqRel);
         } else {
             // Calls these make are refused: a call (or a task's poll) that
-            // queues itself again cannot keep the drain going.
-            self.run_calls(accepted);
+            // queues itself again cannot keep the drain going. No call can
+            // be queued beyond those counted here, so the batches hold
+            // exactly these.
+            self.run_calls(accepted, &mut Vec::new());
         }
         let discarded = {
             let mut state = self.state.lock();

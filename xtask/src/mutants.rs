@@ -134,6 +134,11 @@ pub const MUTANTS: &[Mutant] = &[
         breaks: "a defer_to_thread result queued on a reactor dropped unrun is dropped without firing its Deferred",
         model: "reactor_edges::a_drop_of_an_unrun_reactor_racing_a_workers_call_back",
     },
+    Mutant {
+        name: "reactor_batch_skips_promised",
+        breaks: "a reactor turn takes one batch and uncounts every call it counted, so a call counted and not yet queued is left queued uncounted and the reactor sleeps over it",
+        model: "threads::two_results_delivered_while_the_reactor_takes_batches_all_run_in_order",
+    },
 ];
 
 /// How one mutant fared.

@@ -331,6 +331,41 @@ fn defer_to_thread_result_survives_a_concurrent_stop() {
     });
 }
 
+/// Model 9d (issue 19: batched delivery): one worker hands two results
+/// back while the reactor takes its calls a batch at a time: it may take
+/// the first result alone while the second is counted and not yet queued
+/// (its worker preempted in between), take both in one batch, or sleep
+/// before either. The turn waits for a call it counted, uncounts only what
+/// it ran, and the sleep decision sees what is left: both callbacks run on
+/// the reactor thread, once each, in the order the worker delivered them,
+/// and the last one's stop ends `run` (a result left queued uncounted
+/// would leave the reactor asleep: loom reports the deadlock).
+#[test]
+fn two_results_delivered_while_the_reactor_takes_batches_all_run_in_order() {
+    model(|| {
+        let reactor = reactor(1);
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        for value in [1i64, 2] {
+            let d = defer_to_thread(&reactor, move || value);
+            let (r, seen) = (reactor.clone(), Arc::clone(&seen));
+            d.add_callback(move |v: i64| {
+                assert!(
+                    r.is_in_reactor_thread(),
+                    "callbacks run on the reactor thread"
+                );
+                let mut seen = seen.lock().unwrap();
+                seen.push(v);
+                if seen.len() == 2 {
+                    r.stop().unwrap();
+                }
+                v
+            });
+        }
+        reactor.run().unwrap();
+        assert_eq!(*seen.lock().unwrap(), [1, 2]);
+    });
+}
+
 /// Model 9c (issue 13 item 1): the job returns a pending Deferred that a
 /// thread of the user's fires, at any point: before the job returns it,
 /// while its result crosses back, or after the outer Deferred waits on it.
