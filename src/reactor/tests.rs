@@ -786,3 +786,47 @@ fn errors_have_clear_messages() {
         "the delayed call has already run"
     );
 }
+
+/// Every `defer_to_thread` job is counted out while its result is away
+/// (design note 7's `out`) and uncounted when the result is delivered,
+/// whether by a turn or by the stop's drain: a count left up would make the
+/// reactor spin before every sleep for ever.
+#[test]
+fn every_delivered_result_uncounts_its_job() {
+    for stop_at_once in [false, true] {
+        let reactor = Reactor::new();
+        let (r, counted) = (reactor.clone(), Arc::new(AtomicUsize::new(0)));
+        let seen = Arc::clone(&counted);
+        reactor
+            .call_when_running(move || {
+                let left = Arc::new(AtomicUsize::new(3));
+                for _ in 0..3 {
+                    let (r2, left) = (r.clone(), Arc::clone(&left));
+                    let d = defer_to_thread(&r, || 1);
+                    d.add_callback(move |v: i32| {
+                        if left.fetch_sub(1, Ordering::SeqCst) == 1 && !stop_at_once {
+                            r2.stop().unwrap();
+                        }
+                        v
+                    });
+                }
+                // No result can have been delivered yet: this is the reactor thread.
+                seen.store(r.inner.out.load(Ordering::Relaxed), Ordering::SeqCst);
+                if stop_at_once {
+                    r.stop().unwrap(); // the results come back through the drain
+                }
+            })
+            .unwrap();
+        reactor.run().unwrap();
+        assert_eq!(
+            counted.load(Ordering::SeqCst),
+            3,
+            "stop at once: {stop_at_once}"
+        );
+        assert_eq!(
+            reactor.inner.out.load(Ordering::Relaxed),
+            0,
+            "stop at once: {stop_at_once}"
+        );
+    }
+}
