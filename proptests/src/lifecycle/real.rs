@@ -890,8 +890,27 @@ impl Real {
             self.drained.push((step, rx));
             return;
         }
+        // A `defer_to_thread_pool` result reaches an unstarted reactor as a
+        // call whenever its helper job ends, which may be steps later: wait
+        // for it here, or its count could pass for a later blocking call's
+        // (which the step above waits for), and `run` and a stop could then
+        // come before that call is made (it was refused, its closure never
+        // ran: seen twice in ~17 runs while the machine was loaded).
+        let result_due = matches!(call, Call::DeferToPool) && phase == Phase::Unstarted;
+        let queued = if result_due {
+            queued_calls(&self.reactor())
+        } else {
+            0
+        };
         let done = self.in_context(ctx, &step.what, body);
         self.record(phase, step, done);
+        if result_due {
+            let r = self.reactor();
+            self.wait_until(
+                "a defer_to_thread_pool result did not reach the reactor",
+                || queued_calls(&r) > queued,
+            );
+        }
     }
 
     /// Checks what an operation returned at once and keeps what is left to
