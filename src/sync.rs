@@ -28,6 +28,10 @@
 //!   (it reports itself completed at once, so the code goes straight to its
 //!   park decision) and whose `snooze` yields to loom's scheduler (so a
 //!   retry loop waiting for another thread's step lets that thread run).
+//!
+//! [`Batch`], the reactor's call queue (a multi-producer queue its one
+//! consumer takes whole), is our own [`Mutex`]`<Vec>` in both builds: the
+//! models check it as it ships.
 
 pub(crate) use std::sync::{Arc, Weak};
 
