@@ -73,6 +73,9 @@ pub trait ReactorThreads: Send + Sync + sealed::Sealed {
     /// [`ReactorError::Stopped`] and the future is dropped (polls queued
     /// before the stop still run when the test says).
     ///
+    /// The method is generic, so a `reactor: &dyn ReactorThreads` calls it
+    /// through a reference: `(&reactor).spawn(future)`.
+    ///
     /// ```
     /// use deferred::testing::{success_result_of, MemoryReactor};
     /// use deferred::{defer_to_thread, Deferred, ReactorThreads};

@@ -427,3 +427,20 @@ fn code_taking_reactor_threads_spawns_on_both_reactors() {
     real.run().unwrap();
     assert_eq!(success_result_of(&d), 42);
 }
+
+/// Through a `dyn ReactorThreads` too (`from_future` takes it as is;
+/// `spawn`, generic, through a reference to it: `(&reactor).spawn`).
+#[test]
+fn code_taking_dyn_reactor_threads_spawns_and_adapts_futures() {
+    fn both(reactor: &dyn ReactorThreads) -> (Deferred<u8>, Deferred<u8>) {
+        (
+            (&reactor).spawn(async { 1u8 }),
+            Deferred::from_future(reactor, async { 2u8 }),
+        )
+    }
+    let memory = MemoryReactor::new();
+    let (spawned, adapted) = both(&memory);
+    assert_eq!(memory.run_calls(), 2);
+    assert_eq!(success_result_of(&spawned), 1);
+    assert_eq!(success_result_of(&adapted), 2);
+}
