@@ -4,7 +4,8 @@
 //! - [`strategy`]: proptest strategies for every op and handler kind.
 //! - [`machine`]: the reference state machine and the system under test,
 //!   compared after every transition (`tests/state_machine.rs` runs them).
-//! - [`cases`]: the case count, from `DEFERRED_PROPTEST_CASES`.
+//! - [`cases`]: the case count, from `DEFERRED_PROPTEST_CASES`; [`config`]
+//!   and [`config_xorshift`]: the configuration every property uses.
 //!
 //! - [`threads`]: the multi-threaded property (`tests/threads.rs` runs it
 //!   under proptest, the `threads` fuzz target under libFuzzer).
@@ -50,5 +51,17 @@ pub fn config() -> proptest::test_runner::Config {
         cases: cases(),
         failure_persistence: None,
         ..proptest::test_runner::Config::default()
+    }
+}
+
+/// [`config`] with proptest's XorShift generator, for the state machines
+/// whose steps are cheap (`tests/time.rs`, `tests/lifecycle.rs`): in a
+/// debug build the default ChaCha generator was nine tenths of the time
+/// machine's run (perf), and a test generator needs no cryptographic
+/// strength.
+pub fn config_xorshift() -> proptest::test_runner::Config {
+    proptest::test_runner::Config {
+        rng_algorithm: proptest::test_runner::RngAlgorithm::XorShift,
+        ..config()
     }
 }

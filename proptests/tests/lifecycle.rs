@@ -6,20 +6,10 @@
 //! a debug build; 50,000 in `cargo xtask verify`).
 
 use deferred_proptests::lifecycle::machine::LifecycleMachine;
-use proptest::test_runner::{Config, RngAlgorithm};
 use proptest_state_machine::prop_state_machine;
 
-/// XorShift, as `tests/time.rs` (a test generator needs no cryptographic
-/// strength).
-fn config() -> Config {
-    Config {
-        rng_algorithm: RngAlgorithm::XorShift,
-        ..deferred_proptests::config()
-    }
-}
-
 prop_state_machine! {
-    #![proptest_config(config())]
+    #![proptest_config(deferred_proptests::config_xorshift())]
 
     /// Whole lives: up to 40 steps through every phase.
     #[test]

@@ -4,21 +4,10 @@
 //! `DEFERRED_PROPTEST_CASES` sets the case count (256 by default).
 
 use deferred_proptests::time::machine::TimeMachine;
-use proptest::test_runner::{Config, RngAlgorithm};
 use proptest_state_machine::prop_state_machine;
 
-/// The harness's configuration, with proptest's XorShift generator: in a
-/// debug build the default ChaCha generator was nine tenths of this test's
-/// time (perf), and a test generator needs no cryptographic strength.
-fn config() -> Config {
-    Config {
-        rng_algorithm: RngAlgorithm::XorShift,
-        ..deferred_proptests::config()
-    }
-}
-
 prop_state_machine! {
-    #![proptest_config(config())]
+    #![proptest_config(deferred_proptests::config_xorshift())]
 
     /// Short runs: most disagreements need a few steps, and shrink fast.
     #[test]

@@ -14,15 +14,14 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Wake, Waker};
-use std::time::Duration;
 
 use deferred::{
     blocking_call_from_thread, defer_to_thread, ensure_deferred, Deferred, Failure, Reactor,
-    ReactorError, ThreadPool,
+    ReactorError,
 };
 use loom::thread;
 
-use crate::support::{exhaustive, model};
+use crate::support::{exhaustive, model, pool, stop_when_running};
 
 /// A waker that counts its wake-ups (an observation: std atomics, see support).
 #[derive(Default)]
@@ -252,25 +251,7 @@ where
 
 /// A reactor whose pool has at most one worker, exiting as soon as idle.
 fn reactor() -> Reactor {
-    Reactor::with_thread_pool(
-        ThreadPool::builder()
-            .min_threads(0)
-            .max_threads(1)
-            .keep_alive(Duration::ZERO)
-            .build()
-            .unwrap(),
-    )
-}
-
-/// Stops `reactor` as soon as it runs (`stop` before `run` is refused).
-fn stop_when_running(reactor: &Reactor) {
-    loop {
-        match reactor.stop() {
-            Ok(()) => return,
-            Err(ReactorError::NotRunning) => thread::yield_now(),
-            Err(other) => panic!("stop: {other:?}"),
-        }
-    }
+    Reactor::with_thread_pool(pool(0, 1))
 }
 
 /// What the caller saw: `f`'s value or the stop.

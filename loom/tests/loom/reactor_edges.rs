@@ -17,30 +17,10 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use deferred::{defer_to_thread, Deferred, Reactor, ReactorError, ThreadPool};
+use deferred::{defer_to_thread, Deferred, Reactor, ReactorError};
 use loom::thread;
 
-use crate::support::model;
-
-/// A pool of at most one worker that exits as soon as it is idle.
-fn pool() -> ThreadPool {
-    ThreadPool::builder()
-        .max_threads(1)
-        .keep_alive(Duration::ZERO)
-        .build()
-        .unwrap()
-}
-
-/// Stops `reactor` as soon as it runs (`stop` before `run` is refused).
-fn stop_when_running(reactor: &Reactor) {
-    loop {
-        match reactor.stop() {
-            Ok(()) => return,
-            Err(ReactorError::NotRunning) => thread::yield_now(),
-            Err(other) => panic!("stop: {other:?}"),
-        }
-    }
-}
+use crate::support::{model, pool, stop_when_running};
 
 /// Counts a drop (an observation: std atomics, see support).
 struct DropCount(Arc<AtomicUsize>);
@@ -54,7 +34,9 @@ impl Drop for DropCount {
 /// A future that never ends: each poll wakes its own waker and returns
 /// `Pending` (tokio's `yield_now` in a loop), and yields the thread to
 /// loom, so that the other threads get to run (the reactor thread is never
-/// idle while it lives). Its drop sets `dropped`.
+/// idle while it lives). Its drop sets `dropped`. Not a loop over
+/// `deferred::testing::yield_now`: that one does not yield the thread to
+/// loom, and the model needs every poll to.
 struct YieldForever {
     polls: Arc<AtomicUsize>,
     dropped: Arc<AtomicBool>,
@@ -85,7 +67,7 @@ impl Drop for YieldForever {
 #[test]
 fn a_stop_racing_a_self_waking_task_ends_run() {
     model(|| {
-        let reactor = Reactor::with_thread_pool(pool());
+        let reactor = Reactor::with_thread_pool(pool(0, 1));
         let (polls, dropped) = (
             Arc::new(AtomicUsize::new(0)),
             Arc::new(AtomicBool::new(false)),
@@ -124,7 +106,7 @@ fn a_stop_racing_a_self_waking_task_ends_run() {
 #[test]
 fn a_drop_of_an_unrun_reactor_racing_a_workers_call_back() {
     model(|| {
-        let reactor = Reactor::with_thread_pool(pool());
+        let reactor = Reactor::with_thread_pool(pool(0, 1));
         let freed = Arc::new(AtomicUsize::new(0));
         let guard = DropCount(Arc::clone(&freed));
         reactor

@@ -1,5 +1,6 @@
-//! What the models share: the loom runner with our default bound, a handler
-//! log, an error type, and an unhandled-failure counter.
+//! What the models share: the loom runner with our default bound, a pool
+//! and a stopper for the reactor models, a handler log, an error type, and
+//! an unhandled-failure counter.
 //!
 //! Observations (the handler log, the unhandled counter) use `std` types on
 //! purpose: they are written by handlers and read after the threads are
@@ -8,6 +9,9 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use deferred::{Reactor, ReactorError, ThreadPool};
 
 /// Runs `f` under loom with the preemption bound from `LOOM_MAX_PREEMPTIONS`,
 /// or 2 when it is unset (unbounded search is far too slow on CI, and every
@@ -54,6 +58,31 @@ where
         iterations.load(Ordering::Relaxed),
         std::thread::current().name().unwrap_or("?"),
     );
+}
+
+/// A pool of `min` to `max` workers, each exiting as soon as it is idle:
+/// timed waits never time out under loom (see `src/sync.rs`), so a zero
+/// keep-alive (or `stop`) is how a worker leaves, and few workers keep the
+/// models' thread count and state space small.
+pub fn pool(min: usize, max: usize) -> ThreadPool {
+    ThreadPool::builder()
+        .min_threads(min)
+        .max_threads(max)
+        .keep_alive(Duration::ZERO)
+        .build()
+        .unwrap()
+}
+
+/// Stops `reactor` as soon as it runs, from the calling thread: `stop`
+/// before `run` is refused, so retry (yielding to loom) until it is not.
+pub fn stop_when_running(reactor: &Reactor) {
+    loop {
+        match reactor.stop() {
+            Ok(()) => return,
+            Err(ReactorError::NotRunning) => loom::thread::yield_now(),
+            Err(other) => panic!("stop: {other:?}"),
+        }
+    }
 }
 
 /// One handler invocation: which handler (its index in the order it was

@@ -12,33 +12,12 @@ use std::time::Duration;
 use deferred::{defer_to_thread, Deferred, PoolStoppedError, Reactor, ReactorError, ThreadPool};
 use loom::thread;
 
-use crate::support::model;
+use crate::support::{model, pool, stop_when_running};
 
 /// A reactor whose pool has at most `threads` workers, each exiting as soon
 /// as it is idle (keeps the models' thread count and state space small).
 fn reactor(threads: usize) -> Reactor {
     Reactor::with_thread_pool(pool(0, threads))
-}
-
-fn pool(min: usize, max: usize) -> ThreadPool {
-    ThreadPool::builder()
-        .min_threads(min)
-        .max_threads(max)
-        .keep_alive(Duration::ZERO)
-        .build()
-        .unwrap()
-}
-
-/// Stops `reactor` as soon as it runs, from the calling thread: `stop`
-/// before `run` is refused, so retry (yielding to loom) until it is not.
-fn stop_when_running(reactor: &Reactor) {
-    loop {
-        match reactor.stop() {
-            Ok(()) => return,
-            Err(ReactorError::NotRunning) => thread::yield_now(),
-            Err(other) => panic!("stop: {other:?}"),
-        }
-    }
 }
 
 /// A list observations go into (std: see `support`).
