@@ -34,6 +34,10 @@ use crate::time::{Clock, DelayedCall, ReactorTime, TimerJob, WeakTime};
 ///   `run_until_idle`, and run on the calling thread.
 /// - Timers run on its [`Clock`] when the test calls
 ///   [`advance`](Self::advance).
+/// - Async tasks ([`ReactorThreads::spawn`],
+///   [`Deferred::from_future`](crate::Deferred::from_future)) are polled by
+///   calls, one a poll, the first included; [`run_one_call`](Self::run_one_call)
+///   steps them.
 ///
 /// A panic in a call or a job reaches the test (the real reactor and pool
 /// contain them; a test wants to see them). [`stop`](Self::stop) refuses
