@@ -830,3 +830,31 @@ fn every_delivered_result_uncounts_its_job() {
         );
     }
 }
+
+/// A result or call queued while the reactor is awake costs its caller no
+/// wake-up (design note 2: only the caller that clears `SLEEPING` takes the
+/// reactor's lock to notify): holding that lock does not hold the caller
+/// up. After a sleep, the first call clears the flag and the next ones
+/// wake no one either.
+#[test]
+fn a_call_while_the_reactor_is_awake_takes_no_lock() {
+    let reactor = Reactor::new();
+    // As if the reactor had gone to sleep: the first call wakes it.
+    reactor.inner.inbound.fetch_or(SLEEPING, Ordering::AcqRel);
+    reactor.call_from_thread(|| ()).unwrap();
+    assert_eq!(reactor.inner.inbound.load(Ordering::Acquire) & SLEEPING, 0);
+    let guard = reactor.inner.state.lock();
+    let (tx, rx) = mpsc::channel();
+    let r = reactor.clone();
+    let caller = std::thread::spawn(move || {
+        for _ in 0..3 {
+            r.call_from_thread(|| ()).unwrap();
+        }
+        tx.send(()).unwrap();
+    });
+    rx.recv_timeout(Duration::from_secs(20))
+        .expect("calls queued to an awake reactor wait for no lock");
+    drop(guard);
+    caller.join().unwrap();
+    assert_eq!(pending(reactor.inner.inbound.load(Ordering::Acquire)), 4);
+}
