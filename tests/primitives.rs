@@ -566,6 +566,27 @@ fn a_token_refused_by_a_cancelled_acquire_goes_to_the_next_waiter() {
     victim.add_errback(move |_| s2);
 }
 
+/// The same race with nobody behind the cancelled acquire: the token it
+/// refused becomes free, and the lock is unlocked.
+#[test]
+fn a_token_refused_by_the_last_cancelled_acquire_becomes_free() {
+    let lock = DeferredLock::new();
+    let _held = lock.acquire();
+    let trigger = lock.acquire();
+    let victim = lock.acquire();
+    let v = victim.clone();
+    trigger.add_callback(move |lock: DeferredLock| {
+        lock.release().unwrap(); // picks `victim`; fires after this returns
+        v.cancel();
+        lock
+    });
+    lock.release().unwrap();
+    let failure = victim.result().expect("fired").unwrap_err();
+    assert!(failure.check::<CancelledError>());
+    assert!(!lock.is_locked(), "the refused token was lost");
+    assert_eq!(lock.waiting(), 0);
+}
+
 /// Every primitive is `Send + Sync`, as are the errors.
 #[test]
 fn primitives_are_send_and_sync() {
@@ -582,6 +603,37 @@ fn primitives_are_send_and_sync() {
 }
 
 // --- DeferredFilesystemLock -----------------------------------------------
+
+/// A cancelled acquire leaves the line at once, not when a release
+/// reaches it: `waiting` stops counting it, and it holds nothing.
+#[test]
+fn a_cancelled_acquire_leaves_the_line_at_once() {
+    let lock = DeferredLock::new();
+    let _held = lock.acquire();
+    let (first, second) = (lock.acquire(), lock.acquire());
+    assert_eq!(lock.waiting(), 2);
+    second.cancel();
+    assert_eq!(lock.waiting(), 1);
+    first.cancel();
+    assert_eq!(lock.waiting(), 0);
+
+    let sem = DeferredSemaphore::new(1).unwrap();
+    let _held = sem.acquire();
+    let waiting = sem.acquire();
+    assert_eq!(sem.waiting(), 1);
+    waiting.cancel();
+    assert_eq!(sem.waiting(), 0);
+}
+
+/// A queue reports the limits it was made with (Twisted's `size` and
+/// `backlog`).
+#[test]
+fn queue_reports_its_limits() {
+    let limited = DeferredQueue::<i64>::with_limits(Some(3), Some(2));
+    assert_eq!((limited.size(), limited.backlog()), (Some(3), Some(2)));
+    let unlimited = DeferredQueue::<i64>::new();
+    assert_eq!((unlimited.size(), unlimited.backlog()), (None, None));
+}
 
 /// What `{:?}` shows of each primitive: its state, as its accessors read
 /// it (issue 21: cargo-mutants emptied these impls, and replaced the
