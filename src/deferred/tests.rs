@@ -529,6 +529,7 @@ fn a_weak_handle_upgrades_while_the_deferred_it_waits_on_holds_it() {
     outer.callback(0).unwrap();
     drop(outer);
     let outer = weak.upgrade().expect("the inner's continuation holds it");
+    assert!(format!("{weak:?}").contains("alive: true"));
     inner.callback(7).unwrap();
     assert_eq!(success_result_of(&outer), 7);
     drop(outer);
@@ -898,4 +899,17 @@ fn a_dropped_waiting_pair_is_freed_and_the_inner_failure_reported() {
         drop(inner);
     });
     assert_eq!(n, 1);
+}
+
+/// An `Outcome` prints as the variant it is, with what it holds.
+#[test]
+fn an_outcome_debug_prints_its_variant_and_contents() {
+    assert_eq!(format!("{:?}", Outcome::Value(3_u8)), "Value(3)");
+    let failed = format!("{:?}", Outcome::<u8>::Failure(Failure::new(Tag("neg"))));
+    assert!(
+        failed.starts_with("Failure(") && failed.contains("neg"),
+        "{failed}"
+    );
+    let waiting = format!("{:?}", Outcome::Deferred(Deferred::<u8>::new()));
+    assert!(waiting.starts_with("Deferred("), "{waiting}");
 }

@@ -27,12 +27,18 @@ static HOOK: GlobalRwLock<Option<Hook>> = GlobalRwLock::new(None);
 ///
 /// let seen = Arc::new(Mutex::new(Vec::new()));
 /// let sink = Arc::clone(&seen);
-/// set_unhandled_failure_hook(move |f| sink.lock().unwrap().push(f.to_string()));
+/// let replaced = set_unhandled_failure_hook(move |f| sink.lock().unwrap().push(f.to_string()));
+/// assert!(!replaced); // the first hook of this process
 ///
 /// let d = Deferred::<u8>::new();
 /// d.errback(CancelledError).unwrap();
 /// drop(d); // nothing handled it
 /// assert!(seen.lock().unwrap().contains(&"the Deferred was cancelled".to_string()));
+///
+/// assert!(deferred::clear_unhandled_failure_hook()); // there was one
+/// assert!(!deferred::clear_unhandled_failure_hook()); // and now there is none
+/// assert!(!set_unhandled_failure_hook(|_| {}));
+/// assert!(set_unhandled_failure_hook(|_| {})); // it replaced the one before
 /// # deferred::clear_unhandled_failure_hook();
 /// ```
 pub fn set_unhandled_failure_hook<F>(hook: F) -> bool
