@@ -551,3 +551,31 @@ fn call_multiple_in_thread() {
     reactor.run().unwrap();
     assert_matches("async_bridge", "call_multiple_in_thread", &log.events());
 }
+
+/// What `{:?}` shows of a `DeferredFuture`: its stage, from made to
+/// polled to done (issue 21: cargo-mutants emptied the impl and no test
+/// noticed).
+#[test]
+fn a_deferred_future_debug_shows_its_stage() {
+    use futures::FutureExt;
+    use std::future::IntoFuture;
+
+    let d = deferred::Deferred::<u32>::new();
+    let mut future = d.clone().into_future();
+    assert_eq!(
+        format!("{future:?}"),
+        r#"DeferredFuture { stage: "unattached" }"#
+    );
+    let mut cx = std::task::Context::from_waker(futures::task::noop_waker_ref());
+    assert!(future.poll_unpin(&mut cx).is_pending());
+    assert_eq!(
+        format!("{future:?}"),
+        r#"DeferredFuture { stage: "attached" }"#
+    );
+    d.callback(7).unwrap();
+    assert!(matches!(
+        future.poll_unpin(&mut cx),
+        std::task::Poll::Ready(Ok(7))
+    ));
+    assert_eq!(format!("{future:?}"), r#"DeferredFuture { stage: "done" }"#);
+}

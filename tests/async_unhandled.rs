@@ -52,6 +52,7 @@ fn poll_once<F: Future + Unpin>(future: &mut F) -> Poll<F::Output> {
 fn the_cancelled_error_of_a_dropped_await_is_not_reported() {
     // As Twisted's asFuture: its errback swallows the failure once the
     // future is cancelled.
+    reports(""); // the hook is in before anything could report
     let d = Deferred::<u8>::new();
     let mut future = d.clone().into_future();
     assert!(poll_once(&mut future).is_pending());
@@ -83,6 +84,21 @@ fn a_failure_that_arrived_but_was_never_returned_is_reported_when_the_future_is_
     assert_eq!(reports("unread"), 0);
     drop(future);
     assert_eq!(reports("unread"), 1);
+}
+
+#[test]
+fn a_cancel_that_arrived_but_was_never_returned_is_not_reported_when_the_future_is_dropped() {
+    // The awaited Deferred was cancelled by its user, not by the drop: its
+    // CancelledError is still nothing to report (as an errback that
+    // swallows it).
+    reports(""); // the hook is in before anything could report
+    let d = Deferred::<u8>::new();
+    let mut future = d.clone().into_future();
+    assert!(poll_once(&mut future).is_pending());
+    d.cancel();
+    drop(future);
+    drop(d);
+    assert_eq!(reports("the Deferred was cancelled"), 0);
 }
 
 #[test]
