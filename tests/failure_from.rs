@@ -187,6 +187,14 @@ mod with_the_anyhow_feature {
         assert!(!f.check::<CancelledError>());
         assert_eq!(f.to_string(), "reading config: gone");
         assert!(f.trap_ref::<io::Error>().is_ok());
+        // Its Debug is anyhow's: the context, then each cause.
+        let debug = format!("{f:?}");
+        assert!(
+            debug.contains("reading config")
+                && debug.contains("Caused by:")
+                && debug.contains("gone"),
+            "{debug}"
+        );
     }
 
     #[test]

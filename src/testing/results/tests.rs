@@ -209,3 +209,12 @@ fn a_paused_deferred_with_handlers_queued_says_paused() {
     d.unpause().unwrap();
     assert_eq!(success_result_of(&d), 2);
 }
+
+#[test]
+fn an_error_type_names_its_type_and_prints_as_that_name() {
+    let e = ErrorType::of::<CancelledError>();
+    let name = std::any::type_name::<CancelledError>();
+    assert!(name.ends_with("CancelledError"), "{name}");
+    assert_eq!(e.name(), name);
+    assert_eq!(format!("{e:?}"), name);
+}
