@@ -407,7 +407,11 @@ fn the_environment_variable_turns_debug_mode_on_and_is_off_by_default() {
         };
         let out = child.output().unwrap();
         let stdout = String::from_utf8_lossy(&out.stdout);
-        assert!(out.status.success(), "{value:?}: {stdout}");
+        assert!(
+            out.status.success(),
+            "{value:?}: {stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         // The test harness prints `test env_child ... ` before the line.
         let got = stdout
             .lines()
@@ -427,10 +431,30 @@ fn the_environment_variable_turns_debug_mode_on_and_is_off_by_default() {
 #[test]
 #[ignore = "run by the_environment_variable_turns_debug_mode_on_and_is_off_by_default in a child process"]
 fn env_child() {
-    let (on, records) = capture(is_debugging);
-    let warned = records
+    let ((on, recorded), records) = capture(|| {
+        // The first Deferred asks whether to record its sites, which reads
+        // the variable: it records them exactly when debug mode is on.
+        let d = Deferred::<u8>::new();
+        let on = is_debugging();
+        let recorded = d.created_at().is_some();
+        // Once set, the switch is what was set: the variable is not read
+        // (nor warned about) again.
+        set_debugging(true);
+        assert!(is_debugging());
+        set_debugging(false);
+        assert!(!is_debugging());
+        (on, recorded)
+    });
+    assert_eq!(recorded, on, "the first Deferred's sites, debug mode {on}");
+    let warnings = records
         .iter()
-        .any(|r| r.level == log::Level::Warn && r.message.contains(DEBUG_ENV_VAR));
+        .filter(|r| r.level == log::Level::Warn && r.message.contains(DEBUG_ENV_VAR))
+        .count();
+    assert!(
+        warnings <= 1,
+        "the variable was warned about {warnings} times"
+    );
+    let warned = warnings == 1;
     println!(
         "debugging: {}{}",
         if on { "True" } else { "False" },
