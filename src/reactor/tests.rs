@@ -858,3 +858,22 @@ fn a_call_while_the_reactor_is_awake_takes_no_lock() {
     caller.join().unwrap();
     assert_eq!(pending(reactor.inner.inbound.load(Ordering::Acquire)), 4);
 }
+
+/// Only a `defer_to_thread` result uncounts a job out (design note 7): the
+/// reactor's ordinary calls leave the count alone (were each taken for a
+/// result, it would wrap below zero, and the loop would spin before every
+/// sleep for ever).
+#[test]
+fn ordinary_calls_leave_the_count_of_jobs_out_alone() {
+    let reactor = Reactor::new();
+    let r = reactor.clone();
+    reactor
+        .call_when_running(move || {
+            let r2 = r.clone();
+            r.call_from_thread(move || r2.stop().unwrap()).unwrap();
+        })
+        .unwrap();
+    reactor.call_from_thread(|| {}).unwrap();
+    reactor.run().unwrap();
+    assert_eq!(reactor.inner.out.load(Ordering::Relaxed), 0);
+}
