@@ -487,6 +487,55 @@ fn cancel_with_no_deferred_awaited_fails_at_once_and_drops_the_future() {
     assert!(dropped.load(Ordering::SeqCst));
 }
 
+/// Once a task's poll returns, the thread is no longer inside that task:
+/// code outside any task (here, a plain poll on the test thread) awaiting
+/// the task's own Deferred waits for it, instead of being refused as a
+/// task awaiting itself.
+#[test]
+fn after_a_tasks_poll_the_thread_is_outside_the_task() {
+    let gate = Deferred::<u8>::new();
+    let d: Deferred<u8> = ensure_deferred({
+        let gate = gate.clone();
+        async move { gate.await }
+    });
+    let (_, waker) = counting_waker();
+    let mut outside = d.clone().into_future();
+    assert!(poll(&mut outside, &waker).is_pending());
+    gate.callback(5).unwrap();
+    assert!(matches!(poll(&mut outside, &waker), Poll::Ready(Ok(5))));
+}
+
+/// A Deferred the future stopped awaiting (its `DeferredFuture` dropped
+/// early) leaves the task's list of awaited Deferreds, even while that
+/// Deferred lives on: a later cancel, the task suspended on a foreign
+/// future, finds nothing awaited and drops the future at once. (Paused, the
+/// Deferred keeps its hand-over, and with it the awaiting cell, alive after
+/// the drop's cancel.)
+#[test]
+fn a_deferred_no_longer_awaited_leaves_the_tasks_list() {
+    let paused = Deferred::<u8>::new();
+    paused.pause();
+    let (foreign, _ready, dropped, _) = foreign();
+    let d: Deferred<u8> = ensure_deferred({
+        let paused = paused.clone();
+        async move {
+            {
+                let mut early = std::pin::pin!(paused.into_future());
+                std::future::poll_fn(|cx| {
+                    assert!(early.as_mut().poll(cx).is_pending());
+                    Poll::Ready(())
+                })
+                .await;
+            } // dropped: its registration goes, its cell stays with `paused`
+            foreign.await
+        }
+    });
+    d.cancel();
+    assert!(failure_result_of(&d, &[]).check::<CancelledError>());
+    assert!(dropped.load(Ordering::SeqCst));
+    paused.add_errback(|_| 0);
+}
+
 #[test]
 fn a_task_cancelled_while_it_runs_goes_on_and_its_deferred_waits_for_it() {
     // Twisted: the cancel reaches only the stale `waitingOn` (see
