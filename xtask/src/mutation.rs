@@ -88,6 +88,12 @@ pub fn mutated_files() -> Vec<String> {
 /// The packages whose tests judge each mutant.
 pub const TEST_PACKAGES: &[&str] = &["deferred", "deferred-model"];
 
+/// The library's optional features, all on: code behind `#[cfg(feature)]`
+/// (the `anyhow` conversions in `failure.rs`, `testing::strategies`) is
+/// otherwise not compiled, so its mutants could never be caught and would
+/// read as survivors.
+pub const FEATURES: &str = "deferred/anyhow,deferred/proptest";
+
 /// The explained survivors: `FILE: DESCRIPTION  # reason`, one a line.
 pub const EQUIVALENT: &str = "mutation/equivalent.txt";
 
@@ -331,6 +337,7 @@ pub fn command(options: &Options, output: &Path) -> Command {
     for package in TEST_PACKAGES {
         command.args(["--test-package", package]);
     }
+    command.args(["--features", FEATURES]);
     // No `--file`: every file of the package's code, less the excluded.
     for file in &options.files {
         command.args(["--file", file]);
@@ -579,6 +586,10 @@ mod tests {
         }
         assert!(shown.contains("--package deferred --test-package deferred"));
         assert!(shown.contains("--test-package deferred --test-package deferred-model"));
+        assert!(
+            shown.contains("--features deferred/anyhow,deferred/proptest"),
+            "every optional feature on, so cfg(feature) code is mutated: {shown}"
+        );
         assert!(shown.contains("--shard 0/3") && shown.contains("--output /tmp/out"));
         assert!(!shown.contains("--list"));
     }
