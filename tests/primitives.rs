@@ -1324,3 +1324,53 @@ fn fs_lock_retries_schedule_no_second_timeout() {
     assert!(failed_with::<CancelledError>(&attempt));
     assert!(clock.delayed_calls().is_empty());
 }
+
+/// The last handle of a lock dropped while it is trying ends the attempt
+/// (design note 5 of `src/primitives/fs_lock.rs`): its calls leave the
+/// clock and its Deferred fails with `CancelledError` at once. Before, the
+/// clock's next try held the lock's state, which held the clock: a cycle
+/// that kept both alive, and the attempt "took" a lock nobody could hold.
+/// A clone still alive keeps the attempt going.
+#[test]
+fn fs_lock_dropped_while_trying_ends_the_attempt() {
+    let (path, clock) = (TempPath::new("dropped-trying"), Clock::new());
+    let other = DeferredFilesystemLock::new(&path.0, clock.clone());
+    assert!(other.lock().unwrap());
+    let ours = DeferredFilesystemLock::new(&path.0, clock.clone());
+    let attempt = ours.defer_until_locked(Some(Duration::from_secs(10)));
+    pump_seconds(&clock, 2);
+    let clone = ours.clone();
+    drop(ours);
+    assert!(attempt.result().is_none(), "a clone still holds the lock");
+    assert_eq!(clock.delayed_calls().len(), 2, "the next try, the timeout");
+    drop(clone);
+    assert!(failed_with::<CancelledError>(&attempt));
+    assert!(clock.delayed_calls().is_empty());
+    // The clock runs nothing of it later: the lock stays the other's.
+    other.unlock().unwrap();
+    pump_seconds(&clock, 10);
+    assert!(other.lock().unwrap());
+}
+
+/// A lock whose attempt took the lock and whose last handle is then dropped
+/// in the attempt's own callback lets the lock go, and leaves nothing on
+/// the clock.
+#[test]
+fn fs_lock_dropped_by_its_attempts_callback_lets_the_lock_go() {
+    let (path, clock) = (TempPath::new("dropped-in-callback"), Clock::new());
+    let other = DeferredFilesystemLock::new(&path.0, clock.clone());
+    assert!(other.lock().unwrap());
+    let ours = DeferredFilesystemLock::new(&path.0, clock.clone());
+    let attempt = ours.defer_until_locked(None);
+    let mut ours = Some(ours);
+    let attempt = attempt.add_callback(move |()| {
+        let lock = ours.take().expect("once");
+        assert!(lock.is_locked());
+        drop(lock);
+    });
+    other.unlock().unwrap();
+    pump_seconds(&clock, 1);
+    assert!(attempt.result().expect("fired").is_ok());
+    assert!(clock.delayed_calls().is_empty());
+    assert!(other.lock().unwrap(), "the dropped handle let the lock go");
+}

@@ -29,6 +29,15 @@
 //!    (another got there first) lets the lock go again, so a lock is never
 //!    left held by an attempt nobody waits for. The attempt's record is
 //!    ended (its calls cancelled) by whoever ends it first, by its id.
+//! 5. **The clock's calls hold the lock weakly.** The clock holds the
+//!    attempt's next try, so a try (or the attempt's canceller, inside the
+//!    Deferred the try holds) that held the lock's state strongly would be
+//!    a cycle through the state's own clock: a lock, its clock and the
+//!    attempt dropped together while a try was due would never be freed.
+//!    The handles own the state; the clock's calls and the canceller hold
+//!    it weakly. So the last handle dropped mid-attempt ends the attempt:
+//!    its calls are cancelled and its Deferred fails with `CancelledError`
+//!    (a lock taken later would have nobody to hold it or let it go).
 
 use std::fmt;
 use std::fs::{File, OpenOptions, TryLockError};
@@ -113,6 +122,8 @@ struct Attempts {
 /// One `defer_until_locked` (Twisted's `_tryLockCall` and `_timeoutCall`).
 struct Attempt {
     id: u64,
+    /// Its Deferred, for the last handle's drop to fail (design note 5).
+    locked: Deferred<()>,
     /// The next try.
     retry: Option<DelayedCall>,
     /// The timeout, once scheduled.
@@ -234,24 +245,29 @@ impl DeferredFilesystemLock {
     /// end of its range (a test clock advanced by `Duration::MAX`), where
     /// every retry would be due at once, forever.
     pub fn defer_until_locked(&self, timeout: Option<Duration>) -> Deferred<()> {
-        let id = {
+        let (id, locked) = {
             let mut attempts = self.shared.attempt.lock();
             if attempts.current.is_some() {
                 return fail(AlreadyTryingToLockError);
             }
             let id = attempts.next_id;
             attempts.next_id += 1;
+            // Weak (design note 5): gone, the last handle's drop has ended
+            // the attempt, and `cancel` fails the Deferred itself.
+            let shared = Arc::downgrade(&self.shared);
+            let locked = Deferred::with_canceller(move |locked: &Deferred<()>| {
+                if let Some(shared) = shared.upgrade() {
+                    shared.give_up(id, locked, Failure::new(CancelledError));
+                }
+            });
             attempts.current = Some(Attempt {
                 id,
+                locked: locked.clone(),
                 retry: None,
                 timeout: None,
             });
-            id
+            (id, locked)
         };
-        let shared = Arc::clone(&self.shared);
-        let locked = Deferred::with_canceller(move |locked: &Deferred<()>| {
-            shared.give_up(id, locked, Failure::new(CancelledError));
-        });
         Shared::try_once(&self.shared, id, &locked, timeout);
         locked
     }
@@ -352,13 +368,15 @@ impl Shared {
         let needs_timeout = timeout.is_some() && this.timeout_pending(id) == Some(false);
         if needs_timeout {
             let timeout = timeout.expect("checked above");
-            let (shared, locked) = (Arc::clone(this), locked.clone());
+            let (shared, locked) = (Arc::downgrade(this), locked.clone());
             let call = this
                 .clock
                 .call_later_boxed(
                     timeout,
                     Box::new(move || {
-                        shared.give_up(id, &locked, Failure::new(TimeoutError::new(timeout)));
+                        if let Some(shared) = shared.upgrade() {
+                            shared.give_up(id, &locked, Failure::new(TimeoutError::new(timeout)));
+                        }
                     }),
                 )
                 .map_err(Failure::new)?;
@@ -367,12 +385,16 @@ impl Shared {
                 _ => stale.push(call),
             }
         }
-        let (shared, locked) = (Arc::clone(this), locked.clone());
+        let (shared, locked) = (Arc::downgrade(this), locked.clone());
         let call = this
             .clock
             .call_later_boxed(
                 this.interval,
-                Box::new(move || Shared::try_once(&shared, id, &locked, timeout)),
+                Box::new(move || {
+                    if let Some(shared) = shared.upgrade() {
+                        Shared::try_once(&shared, id, &locked, timeout);
+                    }
+                }),
             )
             .map_err(Failure::new)?;
         match this.attempt.lock().current.as_mut() {
@@ -435,6 +457,22 @@ impl Shared {
     }
 }
 
+/// The last handle is gone mid-attempt (design note 5): end the attempt,
+/// so that nothing is left on the clock and its Deferred does not wait for
+/// ever. The canceller finds the state gone and fails it with
+/// `CancelledError`.
+impl Drop for Shared {
+    fn drop(&mut self) {
+        let Some(attempt) = self.attempt.get_mut().current.take() else {
+            return;
+        };
+        for call in [attempt.retry, attempt.timeout].into_iter().flatten() {
+            let _ = call.cancel();
+        }
+        attempt.locked.cancel();
+    }
+}
+
 impl fmt::Debug for DeferredFilesystemLock {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DeferredFilesystemLock")
@@ -442,5 +480,32 @@ impl fmt::Debug for DeferredFilesystemLock {
             .field("locked", &self.is_locked())
             .field("interval", &self.shared.interval)
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::DeferredFilesystemLock;
+    use crate::sync::Arc;
+    use crate::testing::Clock;
+
+    /// Design note 5: with a try due on the clock, the lock's state lives
+    /// only as long as its handles (a strong hold from the clock's call
+    /// was a cycle through the state's own clock).
+    #[test]
+    fn a_try_on_the_clock_does_not_keep_the_locks_state_alive() {
+        let dir =
+            std::env::temp_dir().join(format!("deferred-fs-lock-weak-{}", std::process::id()));
+        let clock = Clock::new();
+        let other = DeferredFilesystemLock::new(&dir, clock.clone());
+        assert!(other.lock().unwrap());
+        let ours = DeferredFilesystemLock::new(&dir, clock.clone());
+        let _attempt = ours.defer_until_locked(None);
+        assert_eq!(clock.delayed_calls().len(), 1);
+        let state = Arc::downgrade(&ours.shared);
+        drop(ours);
+        assert!(state.upgrade().is_none());
+        other.unlock().unwrap();
+        let _ = std::fs::remove_file(&dir);
     }
 }
