@@ -112,6 +112,45 @@ fn a_dropped_clock_discards_its_calls() {
     assert!(format!("{call:?}").contains("discarded"));
 }
 
+/// While a dropped clock discards its calls one by one, a call not yet
+/// reached is still marked pending, but its clock is gone: the handle
+/// already says discarded. A destructor of an earlier call's closure sees
+/// that moment. (Catches `is_active`'s `strong_count() > 0` turned `>=`,
+/// and `Debug`'s guard for it turned `false`.)
+#[test]
+fn a_call_of_a_clock_being_dropped_is_already_discarded() {
+    /// On drop, reads the state of the call in `later`.
+    struct Look {
+        later: Arc<Mutex<Option<DelayedCall>>>,
+        seen: mpsc::Sender<(bool, String, Result<(), DelayedCallError>)>,
+    }
+    impl Drop for Look {
+        fn drop(&mut self) {
+            let later = self.later.lock().unwrap().take().expect("scheduled");
+            let seen = (later.is_active(), format!("{later:?}"), later.cancel());
+            self.seen.send(seen).unwrap();
+        }
+    }
+    let clock = testing::Clock::new();
+    let later = Arc::new(Mutex::new(None));
+    let (tx, rx) = mpsc::channel();
+    let look = Look {
+        later: Arc::clone(&later),
+        seen: tx,
+    };
+    // Scheduled first, so the clock's drop reaches it first.
+    clock.call_later(secs(1), move || drop(look)).unwrap();
+    let second = clock.call_later(secs(1), || ()).unwrap();
+    *later.lock().unwrap() = Some(second.clone());
+    assert!(second.is_active());
+    drop(clock);
+    let (active, shown, cancel) = rx.recv().unwrap();
+    assert!(!active);
+    assert_eq!(shown, "DelayedCall { status: \"discarded\", time: 1s }");
+    assert_eq!(cancel, Err(DelayedCallError::Discarded));
+    assert!(!second.is_active());
+}
+
 #[test]
 fn a_panicking_call_unwinds_out_of_advance_and_leaves_later_calls_pending() {
     let clock = testing::Clock::new();
@@ -271,6 +310,24 @@ fn handles_compare_by_identity_and_show_their_state() {
     clock.advance(secs(1));
     assert!(format!("{b:?}").contains("called"));
     assert!(format!("{clock:?}").contains("now"));
+}
+
+/// Handles hash by their call: clones the same, two calls apart. (Catches
+/// `Hash` emptied, which put every call of a clock in one bucket.)
+#[test]
+fn handles_of_one_call_hash_the_same_and_of_two_calls_apart() {
+    use std::collections::hash_map::DefaultHasher;
+    use std::hash::{Hash, Hasher};
+    fn hash_of(call: &DelayedCall) -> u64 {
+        let mut hasher = DefaultHasher::new();
+        call.hash(&mut hasher);
+        hasher.finish()
+    }
+    let clock = testing::Clock::new();
+    let a = clock.call_later(secs(1), || ()).unwrap();
+    let b = clock.call_later(secs(1), || ()).unwrap();
+    assert_eq!(hash_of(&a), hash_of(&a.clone()));
+    assert_ne!(hash_of(&a), hash_of(&b));
 }
 
 #[test]
