@@ -141,6 +141,7 @@ fn a_real_pool_with_the_memory_reactor_brings_the_result_back_as_a_call() {
 #[test]
 fn a_stopped_memory_reactor_refuses_calls_and_jobs() {
     let reactor = MemoryReactor::new();
+    assert!(!reactor.is_stopped(), "a new one is running");
     reactor.stop();
     assert!(reactor.is_stopped());
     assert_eq!(reactor.call_from_thread(|| ()), Err(ReactorError::Stopped));
@@ -443,4 +444,61 @@ fn code_taking_dyn_reactor_threads_spawns_and_adapts_futures() {
     assert_eq!(memory.run_calls(), 2);
     assert_eq!(success_result_of(&spawned), 1);
     assert_eq!(success_result_of(&adapted), 2);
+}
+
+/// Through `dyn ReactorThreads` (the boxed methods, which generic code
+/// reaches): a call and a job queue as from the inherent methods, the
+/// thread test answers for the caller's thread, and after the stop both
+/// are refused.
+#[test]
+fn through_dyn_reactor_threads_it_queues_calls_and_jobs_and_knows_its_thread() {
+    let reactor = MemoryReactor::new();
+    let threads: &dyn ReactorThreads = &reactor;
+    let log = Log::default();
+    let l = log.clone();
+    threads
+        .call_from_thread_boxed(Box::new(move || l.push("call")))
+        .unwrap();
+    let l = log.clone();
+    threads
+        .call_in_thread_boxed(Box::new(move || l.push("job")))
+        .unwrap();
+    assert_eq!((reactor.pending_calls(), reactor.pending_jobs()), (1, 1));
+    assert_eq!(reactor.run_until_idle(), 2);
+    assert_eq!(log.take(), ["call", "job"]);
+    assert!(threads.is_in_reactor_thread());
+    std::thread::scope(|s| {
+        s.spawn(|| assert!(!threads.is_in_reactor_thread()))
+            .join()
+            .unwrap();
+    });
+    reactor.stop();
+    assert_eq!(
+        threads.call_from_thread_boxed(Box::new(|| ())),
+        Err(ReactorError::Stopped)
+    );
+    assert_eq!(
+        threads.call_in_thread_boxed(Box::new(|| ())),
+        Err(PoolStoppedError)
+    );
+}
+
+/// Its `Debug` shows the clock's time, what is queued and whether it is
+/// stopped.
+#[test]
+fn its_debug_shows_the_time_the_queues_and_the_stop() {
+    let reactor = MemoryReactor::new();
+    assert_eq!(
+        format!("{reactor:?}"),
+        "MemoryReactor { now: 0ns, pending_calls: 0, pending_jobs: 0, stopped: false }"
+    );
+    reactor.advance(Duration::from_secs(2));
+    reactor.call_from_thread(|| ()).unwrap();
+    reactor.call_in_thread(|| ()).unwrap();
+    reactor.call_in_thread(|| ()).unwrap();
+    reactor.stop();
+    assert_eq!(
+        format!("{reactor:?}"),
+        "MemoryReactor { now: 2s, pending_calls: 1, pending_jobs: 2, stopped: true }"
+    );
 }
