@@ -62,6 +62,7 @@ planted!(
     "reactor_drain_until_idle",
     "threads_result_lost_at_drop",
     "reactor_batch_skips_promised",
+    "threads_unrun_not_failed",
 );
 
 /// `a == b` for strings, in a `const fn`.

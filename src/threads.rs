@@ -4,7 +4,7 @@
 
 use crate::deferred::{catch_outcome, Deferred, IntoOutcome, Outcome};
 use crate::failure::Failure;
-use crate::job::{Job, Task};
+use crate::job::Job;
 use crate::mutant;
 use crate::pool::{PoolStoppedError, ThreadPool};
 use crate::reactor_threads::sealed::{Back, Target, WeakBack};
@@ -141,7 +141,7 @@ where
     defer_to(reactor.target(), f, |job| pool.submit(job))
 }
 
-/// Both: `f`'s task goes out through `submit`, and its outcome comes back
+/// Both: `f`'s job goes out through `submit`, and its outcome comes back
 /// to `reactor`.
 fn defer_to<T, F, R>(
     reactor: Target<'_>,
@@ -154,109 +154,125 @@ where
     R: IntoOutcome<T>,
 {
     let d = Deferred::new();
-    let task = Box::new(ToThread {
-        stage: Stage::Work(f),
-        target: d.clone(),
-        reactor: reactor.to_weak_back(),
-    });
+    let work = ToThread {
+        work: f,
+        unrun: Unrun {
+            target: Some(d.clone()),
+            reactor: reactor.to_weak_back(),
+        },
+    };
     reactor.job_out();
-    // Refused: `submit` dropped the task, whose drop uncounted it and
+    // Refused: `submit` dropped the job, whose drop uncounted it and
     // failed `d` with `PoolStoppedError`.
-    let _refused = submit(task);
+    let _refused = submit(Job::new(move || work.run()));
     d
 }
 
-/// The job `defer_to_thread` queues: run once on a worker (stage
-/// [`Work`](Stage::Work)), it keeps the outcome and sends *itself* to the
-/// reactor, where it runs again (stage [`Done`](Stage::Done)) and fires the
-/// Deferred. One allocation carries the work there and the result back.
+/// The work `defer_to_thread` queues: run on a worker, it sends the outcome
+/// to the reactor as a [`Delivery`], which fires the Deferred there. Both
+/// are kept inline in the queues' slots when they fit ([`Job`]): no
+/// allocation but the Deferred's.
 ///
-/// It holds a [`Reactor`](crate::Reactor) weakly: a task queued in the pool
+/// It holds a [`Reactor`](crate::Reactor) weakly: a job queued in the pool
 /// of a reactor that never runs must not keep that reactor (and so the pool
-/// holding the task) alive (issue 17 item 4). Dropped without running, it
-/// still fires its Deferred (see its `Drop`).
+/// holding the job) alive (issue 17 item 4). Dropped without running, it
+/// still fires its Deferred (see [`Unrun`]).
 struct ToThread<F, T: Send + 'static> {
-    /// What runs next.
-    stage: Stage<F, T>,
-    /// The Deferred to fire.
-    target: Deferred<T>,
+    /// The work.
+    work: F,
+    /// The Deferred to fire and where to send the result.
+    unrun: Unrun<T>,
+}
+
+/// The part of a [`ToThread`] that fails its Deferred with
+/// [`PoolStoppedError`] if the work is dropped unrun (refused by a stopped
+/// pool, or discarded by the stop of a pool that never started: a reactor
+/// dropped without running), rather than leave it pending for ever.
+struct Unrun<T: Send + 'static> {
+    /// The Deferred to fire; taken when the work runs.
+    target: Option<Deferred<T>>,
     /// Where to send the result.
     reactor: WeakBack,
 }
 
-/// Where a [`ToThread`] task is.
-enum Stage<F, T: 'static> {
-    /// The work, to run on a worker.
-    Work(F),
-    /// Its outcome, to fire the Deferred with on the reactor thread.
-    Done(Outcome<T>),
-    /// In between (moved out).
-    Taken,
+impl<T: Send + 'static> Drop for Unrun<T> {
+    fn drop(&mut self) {
+        if let Some(target) = self.target.take() {
+            if let Some(reactor) = self.reactor.upgrade() {
+                reactor.job_not_out();
+            }
+            if !mutant::on("threads_unrun_not_failed") {
+                fire_or_log(&target, Err(Failure::new(PoolStoppedError)));
+            }
+        }
+    }
 }
 
-impl<F, R, T> Task for ToThread<F, T>
+impl<F, R, T> ToThread<F, T>
 where
     T: Send + 'static,
     F: FnOnce() -> R + Send + 'static,
     R: IntoOutcome<T>,
 {
-    fn run(mut self: Box<Self>) {
-        match std::mem::replace(&mut self.stage, Stage::Taken) {
-            Stage::Work(f) => {
-                let outcome = catch_outcome(|| f().into_outcome());
-                let Some(reactor) = self.reactor.upgrade() else {
-                    // The reactor was dropped without running (and the pool
-                    // is not its own): no reactor thread will ever be, so
-                    // the Deferred fires here, rather than never.
-                    return deliver(&self.target, outcome);
-                };
-                let outcome = match outcome {
-                    // The job returned a Deferred: whoever fires it, on
-                    // whatever thread, the callbacks must still run on the
-                    // reactor thread, so the target waits on a relay that
-                    // is fired there.
-                    Outcome::Deferred(inner) if !mutant::on("threads_no_relay") => {
-                        Outcome::Deferred(relay_to_reactor(&reactor, inner))
-                    }
-                    done => done,
-                };
-                self.stage = Stage::Done(outcome);
-                if let Err(back) = reactor.push_call(self) {
-                    // The reactor has stopped: nowhere else to fire it.
-                    back.run();
-                }
+    /// Runs the work (on a worker) and sends its outcome back.
+    fn run(self) {
+        let ToThread { work, mut unrun } = self;
+        let outcome = catch_outcome(|| work().into_outcome());
+        let Some(target) = unrun.target.take() else {
+            unreachable!("the work runs once, with its Deferred")
+        };
+        let Some(reactor) = unrun.reactor.upgrade() else {
+            // The reactor was dropped without running (and the pool is not
+            // its own): no reactor thread will ever be, so the Deferred
+            // fires here, rather than never.
+            return deliver(&target, outcome);
+        };
+        let outcome = match outcome {
+            // The job returned a Deferred: whoever fires it, on whatever
+            // thread, the callbacks must still run on the reactor thread, so
+            // the target waits on a relay that is fired there.
+            Outcome::Deferred(inner) if !mutant::on("threads_no_relay") => {
+                Outcome::Deferred(relay_to_reactor(&reactor, inner))
             }
-            Stage::Done(outcome) => deliver(&self.target, outcome),
-            Stage::Taken => unreachable!("a ToThread task runs at most twice"),
+            done => done,
+        };
+        let delivery = Delivery {
+            target,
+            outcome: Some(outcome),
+        };
+        if let Err(back) = reactor.push_call(Job::returning(move || delivery.run())) {
+            // The reactor has stopped: nowhere else to fire it.
+            back.run();
         }
-    }
-
-    #[inline]
-    fn returns_from_thread(&self) -> bool {
-        matches!(self.stage, Stage::Done(_))
     }
 }
 
-impl<F, T: Send + 'static> Drop for ToThread<F, T> {
-    /// A task dropped before its work ran (refused by a stopped pool, or
-    /// discarded by the stop of a pool that never started: a reactor
-    /// dropped without running) fails its Deferred with
-    /// [`PoolStoppedError`]; one dropped with its result (the calls of a
-    /// reactor dropped without running) fires it with that result, here.
-    /// Either way the Deferred fires rather than stay pending for ever.
+/// A job's outcome on its way back to the reactor thread, where it fires
+/// the Deferred. Dropped unrun (the calls of a reactor dropped without
+/// running), it fires the Deferred with that outcome, here, rather than
+/// lose it.
+struct Delivery<T: Send + 'static> {
+    /// The Deferred to fire.
+    target: Deferred<T>,
+    /// The outcome; taken when it runs.
+    outcome: Option<Outcome<T>>,
+}
+
+impl<T: Send + 'static> Delivery<T> {
+    /// Fires the Deferred.
+    fn run(mut self) {
+        if let Some(outcome) = self.outcome.take() {
+            deliver(&self.target, outcome);
+        }
+    }
+}
+
+impl<T: Send + 'static> Drop for Delivery<T> {
     fn drop(&mut self) {
-        match std::mem::replace(&mut self.stage, Stage::Taken) {
-            Stage::Work(work) => {
-                drop(work);
-                if let Some(reactor) = self.reactor.upgrade() {
-                    reactor.job_not_out();
-                }
-                fire_or_log(&self.target, Err(Failure::new(PoolStoppedError)));
-            }
-            Stage::Done(outcome) if !mutant::on("threads_result_lost_at_drop") => {
+        if let Some(outcome) = self.outcome.take() {
+            if !mutant::on("threads_result_lost_at_drop") {
                 deliver(&self.target, outcome);
             }
-            Stage::Done(_) | Stage::Taken => {}
         }
     }
 }
@@ -284,7 +300,7 @@ fn relay_to_reactor<T: Send + 'static>(reactor: &Back, inner: Deferred<T>) -> De
     // holds.
     let (target, reactor) = (relay.clone(), reactor.downgrade());
     let _consumed: Deferred<()> = inner.then(move |result| {
-        let fire: Job = Box::new(move || fire_or_log(&target, result));
+        let fire = Job::new(move || fire_or_log(&target, result));
         match reactor.upgrade() {
             Some(reactor) if reactor.is_in_reactor_thread() => fire.run(),
             Some(reactor) => {
@@ -305,5 +321,47 @@ fn relay_to_reactor<T: Send + 'static>(reactor: &Back, inner: Deferred<T>) -> De
 fn fire_or_log<T: Send + 'static>(d: &Deferred<T>, result: Result<T, Failure>) {
     if d.fire(result).is_err() {
         log::debug!("defer_to_thread result dropped: its Deferred was already fired");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Delivery, ToThread};
+    use crate::job::Job;
+    use std::sync::Arc;
+
+    /// Whether `defer_to`'s job (`move || work.run()`, a `ToThread` alone)
+    /// and `ToThread::run`'s (`move || delivery.run()`) are kept inline,
+    /// for work `F` making a `T`.
+    fn out_and_back<F, T>(_: &F) -> (bool, bool)
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        (
+            Job::keeps_inline::<ToThread<F, T>>(),
+            Job::keeps_inline::<Delivery<T>>(),
+        )
+    }
+
+    /// Issue 19: a `defer_to_thread` job whose work captures up to two
+    /// words, making a result of up to three words, goes out and comes back
+    /// kept inline in the queues' slots: no allocation but the Deferred's.
+    /// A larger closure is boxed, as every job was before.
+    #[test]
+    fn small_work_and_its_result_travel_inline() {
+        let (shared, n) = (Arc::new(5u64), 2u64);
+        assert_eq!(out_and_back(&move || *shared + n), (true, true));
+        assert_eq!(
+            out_and_back(&move || format!("{n}")),
+            (true, true),
+            "a String result (three words) comes back inline"
+        );
+        let big = [1u64; 3];
+        assert_eq!(
+            out_and_back(&move || big[2]),
+            (false, true),
+            "three words of captures are boxed"
+        );
     }
 }

@@ -5,6 +5,7 @@
 use super::error::{DroppedUnfiredError, ReactorThreadError};
 use crate::deferred::{IntoOutcome, Outcome};
 use crate::failure::{AlreadyChainedError, CancelledError, Failure};
+use crate::job::Job;
 use crate::reactor::{Reactor, ReactorError};
 use crate::sync::{Arc, Condvar, Mutex};
 use crate::unwind;
@@ -84,7 +85,7 @@ where
     // Design note 11: the stop hook first, so a stop from here on finds it.
     let hook = {
         let rendezvous = Arc::clone(&rendezvous);
-        reactor.add_stop_hook(Box::new(move || {
+        reactor.add_stop_hook(Job::new(move || {
             let _ = rendezvous.complete(Err(Failure::new(ReactorError::Stopped)));
         }))
     };

@@ -12,6 +12,7 @@ use std::task::{Context, Poll, Wake, Waker};
 use super::trampoline::{self, Run};
 use crate::deferred::{Deferred, IntoOutcome, Outcome};
 use crate::failure::Failure;
+use crate::job::Job;
 use crate::reactor::{Reactor, ReactorError, WeakReactor};
 use crate::reactor_threads::sealed::{Back, Sealed, Target};
 use crate::reactor_threads::ReactorThreads;
@@ -375,7 +376,7 @@ where
                 };
                 let poll = PollOnReactor(Some(self));
                 // Refused (stopped): the call is dropped, and its drop abandons the task.
-                let _ = reactor.push_call(Box::new(move || poll.run()));
+                let _ = reactor.push_call(Job::new(move || poll.run()));
             }
         }
     }

@@ -15,6 +15,7 @@ use std::panic::Location;
 
 pub(crate) use catch::{catch_outcome, catch_step};
 pub(crate) use engine::{JoinKind, Step};
+pub(crate) use in_place::InlineFnOnceN;
 pub use outcome::{IntoOutcome, Outcome};
 pub(crate) use unhandled::report as report_unhandled;
 pub use unhandled::{clear_unhandled_failure_hook, set_unhandled_failure_hook};

@@ -350,7 +350,7 @@ impl ThreadPool {
     where
         F: FnOnce() + Send + 'static,
     {
-        self.submit(Box::new(f))
+        self.submit(Job::new(f))
     }
 
     /// Runs `f` on a worker thread, then `on_result` on the same thread with
@@ -416,7 +416,7 @@ impl ThreadPool {
         R: IntoOutcome<T>,
         C: FnOnce(Result<T, Failure>) + Send + 'static,
     {
-        self.submit(Box::new(move || {
+        self.submit(Job::new(move || {
             match crate::deferred::catch_outcome(|| f().into_outcome()) {
                 Outcome::Value(value) => on_result(Ok(value)),
                 Outcome::Failure(failure) => on_result(Err(failure)),

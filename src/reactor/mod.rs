@@ -439,7 +439,7 @@ impl Reactor {
     where
         F: FnOnce() + Send + 'static,
     {
-        self.inner.push_call(Box::new(f)).map_err(|job| {
+        self.inner.push_call(Job::new(f)).map_err(|job| {
             drop(job);
             ReactorError::Stopped
         })
@@ -518,7 +518,7 @@ impl Reactor {
     where
         F: FnOnce() + Send + 'static,
     {
-        let job: Job = Box::new(f);
+        let job = Job::new(f);
         let mut state = self.inner.state.lock();
         match state.phase {
             Phase::NotStarted => {
@@ -633,11 +633,9 @@ impl Reactor {
     }
 
     /// For `defer_to_thread`: a job is going out to a thread; its result
-    /// comes back as a call that says so ([`Task::returns_from_thread`]).
+    /// comes back as a call that says so ([`Job::returns_from_thread`]).
     /// While any is out, the loop spins briefly before it sleeps (design
     /// note 7).
-    ///
-    /// [`Task::returns_from_thread`]: crate::job::Task::returns_from_thread
     #[inline]
     pub(crate) fn job_out(&self) {
         self.inner.out.fetch_add(1, Ordering::Relaxed);

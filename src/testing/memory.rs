@@ -125,7 +125,7 @@ impl MemoryReactor {
     where
         F: FnOnce() + Send + 'static,
     {
-        self.push_call(Box::new(f)).map_err(|job| {
+        self.push_call(Job::new(f)).map_err(|job| {
             drop(job);
             ReactorError::Stopped
         })
@@ -142,7 +142,7 @@ impl MemoryReactor {
     where
         F: FnOnce() + Send + 'static,
     {
-        self.submit(Box::new(f))
+        self.submit(Job::new(f))
     }
 
     /// Runs the oldest queued pool job, here; returns whether there was one

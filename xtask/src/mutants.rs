@@ -139,6 +139,11 @@ pub const MUTANTS: &[Mutant] = &[
         breaks: "a reactor turn takes one batch and uncounts every call it counted, so a call counted and not yet queued is left queued uncounted and the reactor sleeps over it",
         model: "threads::two_results_delivered_while_the_reactor_takes_batches_all_run_in_order",
     },
+    Mutant {
+        name: "threads_unrun_not_failed",
+        breaks: "a defer_to_thread job dropped unrun (refused by a pool that a stop on another thread closed) leaves its Deferred pending for ever instead of failing it with PoolStoppedError",
+        model: "threads::a_job_and_its_result_racing_a_pool_stop_are_dropped_once",
+    },
 ];
 
 /// How one mutant fared.

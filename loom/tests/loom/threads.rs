@@ -381,6 +381,77 @@ fn defer_to_thread_of_a_deferred_fired_elsewhere_calls_back_on_the_reactor() {
     });
 }
 
+/// Counts its drops in a shared counter (std: see `support`).
+struct Counted(Arc<AtomicUsize>);
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// Model 9e (issue 19: one allocation per job): a `defer_to_thread_pool`
+/// job, kept inline in the pool's queue slot with its work's captures,
+/// submitted while another thread stops the pool; its result comes back
+/// inline in the reactor's queue, to a reactor that never runs and is then
+/// dropped. Either the pool refuses the job (its drop, inside the submit,
+/// fails the Deferred with `PoolStoppedError`), or the stop's drain runs it
+/// on the worker, which queues the result on the reactor, whose drop fires
+/// the Deferred with it on this thread. In every order: the Deferred fires
+/// once; the work's captures are dropped once (run or not); the result is
+/// dropped once (with the Deferred), or never made.
+#[test]
+fn a_job_and_its_result_racing_a_pool_stop_are_dropped_once() {
+    model(|| {
+        let pool = Arc::new(pool(0, 1));
+        let reactor = Reactor::new();
+        let (captures, results) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let stopper = {
+            let pool = Arc::clone(&pool);
+            thread::spawn(move || pool.stop().unwrap())
+        };
+        let (guard, made) = (Counted(Arc::clone(&captures)), Arc::clone(&results));
+        let d: Deferred<Counted> = deferred::defer_to_thread_pool(&reactor, &pool, move || {
+            let _keep = &guard;
+            Counted(made)
+        });
+        let fired = Arc::new(Mutex::new(None));
+        {
+            let fired = Arc::clone(&fired);
+            d.add_both(move |result: Result<Counted, deferred::Failure>| {
+                let seen = match &result {
+                    Ok(_) => Ok(()),
+                    Err(failure) => Err(failure.check::<PoolStoppedError>()),
+                };
+                assert!(fired.lock().unwrap().replace(seen).is_none(), "fired twice");
+                result
+            });
+        }
+        stopper.join().unwrap();
+        // The pool has stopped and joined its worker: a job it accepted has
+        // run, and its result waits in the reactor's queue.
+        drop(reactor);
+        let seen = fired
+            .lock()
+            .unwrap()
+            .take()
+            .expect("the Deferred must fire");
+        assert_eq!(
+            captures.load(Ordering::SeqCst),
+            1,
+            "the work's captures, once"
+        );
+        drop(d);
+        match seen {
+            Ok(()) => assert_eq!(results.load(Ordering::SeqCst), 1, "the result, once"),
+            Err(stopped) => {
+                assert!(stopped, "refused: PoolStoppedError");
+                assert_eq!(results.load(Ordering::SeqCst), 0, "refused: no result");
+            }
+        }
+    });
+}
+
 /// Model 8d (issue 13 item 8): a submit racing `start` on a pool built
 /// unstarted (as the reactor's own pool waits for `run`). Either the submit
 /// finds the pool started and starts a worker, or `start` finds the job
