@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use deferred::{
     defer_to_thread, defer_to_thread_pool, react, Deferred, DeferredState, Failure, PanicError,
-    PoolStoppedError, Reactor, ThreadPool,
+    PoolStoppedError, Reactor, ReactorError, ReactorThreads, ThreadPool,
 };
 
 fn stop_on(reactor: &Reactor) -> impl FnOnce() + Send + 'static {
@@ -450,4 +450,66 @@ fn call_in_thread_with_callback_hands_on_result_the_result_of_a_returned_deferre
     );
     fire.callback(5).unwrap(); // on_result runs here, on the thread that fires it
     assert_eq!(rx.try_recv().unwrap().unwrap(), 5);
+}
+
+/// Runs `f` with `reactor` as a `dyn ReactorThreads`: through the
+/// reactor's own implementation, or (`by_ref`) through the one for a
+/// reference to it.
+fn as_dyn<R>(reactor: &Reactor, by_ref: bool, f: impl FnOnce(&dyn ReactorThreads) -> R) -> R {
+    if by_ref {
+        f(&reactor)
+    } else {
+        f(reactor)
+    }
+}
+
+/// Through `dyn ReactorThreads` (the boxed methods, which generic code
+/// reaches and `defer_to_thread` does not), for the reactor and for a
+/// reference to it: a call runs on the reactor thread, a job in its pool,
+/// the thread test answers for the caller's thread, and after the stop
+/// both are refused.
+#[test]
+fn through_dyn_reactor_threads_the_reactor_runs_calls_and_jobs_and_knows_its_thread() {
+    for by_ref in [false, true] {
+        let reactor = Reactor::new();
+        let (tx, rx) = mpsc::channel();
+        // Not a timing: a call or a job lost would leave `run` waiting for
+        // ever, and the test should fail instead.
+        let r = reactor.clone();
+        reactor
+            .call_later(Duration::from_secs(60), move || {
+                let _ = r.stop();
+            })
+            .unwrap();
+        as_dyn(&reactor, by_ref, |threads| {
+            assert!(!threads.is_in_reactor_thread(), "before the loop");
+            let r = reactor.clone();
+            threads
+                .call_from_thread_boxed(Box::new(move || {
+                    let on_reactor = as_dyn(&r, by_ref, |t| t.is_in_reactor_thread());
+                    tx.send(("call", on_reactor)).unwrap();
+                    let r2 = r.clone();
+                    let job = Box::new(move || {
+                        let on_reactor = as_dyn(&r2, by_ref, |t| t.is_in_reactor_thread());
+                        tx.send(("job", on_reactor)).unwrap();
+                        r2.call_from_thread(stop_on(&r2)).unwrap();
+                    });
+                    as_dyn(&r, by_ref, |t| t.call_in_thread_boxed(job)).unwrap();
+                }))
+                .unwrap();
+        });
+        reactor.run().unwrap();
+        let got: Vec<_> = rx.try_iter().collect();
+        assert_eq!(got, [("call", true), ("job", false)], "by_ref {by_ref}");
+        as_dyn(&reactor, by_ref, |threads| {
+            assert_eq!(
+                threads.call_from_thread_boxed(Box::new(|| ())),
+                Err(ReactorError::Stopped)
+            );
+            assert_eq!(
+                threads.call_in_thread_boxed(Box::new(|| ())),
+                Err(PoolStoppedError)
+            );
+        });
+    }
 }
