@@ -19,6 +19,7 @@ use deferred::{
     LoopingCallError, NotAcquiredError, QueueOverflow, QueueUnderflow, ReactorError,
     ReactorThreadError, TimeoutError, ZeroIntervalError, ZeroTokensError,
 };
+use deferred::{PoolStoppedError, StopFromWorkerError};
 
 /// `error`'s message, and that it names no cause (each of these is a
 /// root cause).
@@ -36,6 +37,18 @@ fn the_bridge_errors_say_what_happened() {
     assert_eq!(
         message(&ReactorThreadError),
         "blocking_call_from_thread called on the reactor thread, which would wait for itself"
+    );
+}
+
+#[test]
+fn the_pool_errors_say_what_happened() {
+    assert_eq!(
+        message(&PoolStoppedError),
+        "the thread pool is stopped and refuses new work"
+    );
+    assert_eq!(
+        message(&StopFromWorkerError),
+        "thread pool stop called from one of its own workers: stopping without waiting for the workers"
     );
 }
 
