@@ -176,4 +176,23 @@ mod tests {
             }
         }
     }
+
+    /// A queue holding only a `Vec` (what a put-back batch whose head was
+    /// taken leaves) keeps its entries, in order, when an empty batch is put
+    /// back in front of it, and takes more behind them. (The engine never
+    /// puts an empty batch back, but the queue's contract does not say so.)
+    #[test]
+    fn an_empty_batch_put_back_in_front_of_a_queue_of_only_a_vec_keeps_it() {
+        let mut q = Queue::default();
+        for i in 0..4 {
+            q.push_back(i);
+        }
+        let mut batch = q.take_batch();
+        assert_eq!(batch.pop_front(), Some(0));
+        q.put_back_in_front(batch);
+        let empty = Queue::default().take_batch();
+        q.put_back_in_front(empty);
+        q.push_back(4);
+        assert_eq!(drain(&mut q), [1, 2, 3, 4]);
+    }
 }

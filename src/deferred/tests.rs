@@ -913,3 +913,14 @@ fn an_outcome_debug_prints_its_variant_and_contents() {
     let waiting = format!("{:?}", Outcome::Deferred(Deferred::<u8>::new()));
     assert!(waiting.starts_with("Deferred("), "{waiting}");
 }
+
+/// `ptr_eq` says whether two handles are one Deferred: a clone is, another
+/// Deferred is not, even one in the same state with the same result.
+#[test]
+fn ptr_eq_tells_a_clone_from_another_deferred() {
+    let d = succeed(1_u8);
+    let twin = succeed(1_u8);
+    assert!(d.ptr_eq(&d.clone()));
+    assert!(!d.ptr_eq(&twin));
+    assert!(!twin.ptr_eq(&d));
+}
