@@ -714,6 +714,124 @@ fn stop_from_another_thread_ends_a_loop_on_the_test_clock() {
     assert!(clock.delayed_calls().is_empty());
 }
 
+/// A clock that, when a call is due, only takes it (its handle then reads
+/// called, so a cancel fails) and runs it when the test says: the window in
+/// which a clock has taken the loop's call but not yet run it (the design
+/// note of looping_call.rs), which otherwise only another thread opens.
+#[derive(Clone)]
+struct LateClock {
+    clock: testing::Clock,
+    taken: Arc<Mutex<Vec<TimerJob>>>,
+}
+
+impl LateClock {
+    fn new() -> Self {
+        LateClock {
+            clock: testing::Clock::new(),
+            taken: Arc::new(Mutex::new(Vec::new())),
+        }
+    }
+
+    /// Advances the inner clock: the calls due are taken, not run.
+    fn advance(&self, by: Duration) {
+        self.clock.advance(by);
+    }
+
+    /// Runs the calls taken so far.
+    fn run_taken(&self) {
+        let jobs = std::mem::take(&mut *self.taken.lock().unwrap());
+        for job in jobs {
+            job();
+        }
+    }
+}
+
+impl ReactorTime for LateClock {
+    fn now(&self) -> Duration {
+        self.clock.now()
+    }
+
+    fn call_later_boxed(&self, delay: Duration, f: TimerJob) -> Result<DelayedCall, ReactorError> {
+        let taken = Arc::clone(&self.taken);
+        (self.clock).call_later_boxed(delay, Box::new(move || taken.lock().unwrap().push(f)))
+    }
+
+    fn delayed_calls(&self) -> Vec<DelayedCall> {
+        ReactorTime::delayed_calls(&self.clock)
+    }
+}
+
+/// A call the clock took before `stop`, run after the loop was started
+/// again, does nothing: its ticket is stale. (Catches `stop`'s
+/// `ticket += 1` turned `-=`, and `run`'s `||` turned `&&`.)
+#[test]
+fn a_call_taken_before_stop_and_run_after_a_restart_does_nothing() {
+    let clock = LateClock::new();
+    let (calls, f) = counter();
+    let lc = LoopingCall::new(&clock, f);
+    let first = lc.start(secs(1), false).unwrap();
+    clock.advance(secs(1));
+    lc.stop().unwrap();
+    assert_eq!(first.result().unwrap().unwrap(), lc);
+    let _second = lc.start(secs(1), false).unwrap();
+    clock.run_taken();
+    assert_eq!(calls.load(Ordering::SeqCst), 0);
+    assert_eq!(clock.delayed_calls().len(), 1);
+    clock.advance(secs(1));
+    clock.run_taken();
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+    assert_eq!(clock.delayed_calls().len(), 1);
+    lc.stop().unwrap();
+}
+
+/// The same, with the old call run from inside the first call of a loop
+/// restarted with `now`, before that call schedules the next one: `stop`'s
+/// own ticket is what makes it stale there. (Catches `stop`'s
+/// `ticket += 1` turned `*=`: the old call found the function taken.)
+#[test]
+fn a_call_taken_before_stop_and_run_inside_the_restarted_loops_first_call_does_nothing() {
+    let clock = LateClock::new();
+    let calls = Arc::new(AtomicUsize::new(0));
+    let (c, late) = (Arc::clone(&calls), clock.clone());
+    let lc = LoopingCall::new(&clock, move || {
+        if c.fetch_add(1, Ordering::SeqCst) == 0 {
+            late.run_taken();
+        }
+    });
+    lc.start(secs(1), false).unwrap();
+    clock.advance(secs(1));
+    lc.stop().unwrap();
+    let second = lc.start(secs(1), true).unwrap();
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+    assert!(lc.is_running());
+    assert!(second.result().is_none());
+    assert_eq!(clock.delayed_calls().len(), 1);
+    lc.stop().unwrap();
+    assert_eq!(second.result().unwrap().unwrap(), lc);
+}
+
+/// A call the clock took before `reset`, run after it, does nothing: the
+/// loop's next call is the one the reset scheduled. (Catches `reset`'s
+/// `ticket += 1` turned `-=`: the old call took the new call's ticket.)
+#[test]
+fn a_call_taken_before_reset_and_run_after_it_does_nothing() {
+    let clock = LateClock::new();
+    let (calls, f) = counter();
+    let lc = LoopingCall::new(&clock, f);
+    lc.start(secs(2), false).unwrap();
+    clock.advance(secs(2));
+    lc.reset().unwrap();
+    clock.run_taken();
+    assert_eq!(calls.load(Ordering::SeqCst), 0);
+    let next = clock.delayed_calls();
+    assert_eq!(next.len(), 1);
+    assert_eq!(next[0].time(), secs(4));
+    clock.advance(secs(2));
+    clock.run_taken();
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+    lc.stop().unwrap();
+}
+
 #[test]
 fn a_loop_shows_its_state() {
     let clock = testing::Clock::new();
