@@ -907,3 +907,24 @@ fn first_success_defaults_to_all_failed_with_none() {
         FirstSuccess::AllFailed(failures) if failures.is_empty()
     ));
 }
+
+/// A `DeferredList` builder's `Debug` shows how many inputs it joins and
+/// which options are set (issue 21: cargo-mutants emptied it and no test
+/// noticed).
+#[test]
+fn a_deferred_list_builder_debug_shows_its_inputs_and_options() {
+    let inputs: Vec<Deferred<u8>> = (0..2).map(|_| Deferred::new()).collect();
+    let list = DeferredList::new(inputs.clone());
+    assert_eq!(
+        format!("{list:?}"),
+        "DeferredList { inputs: 2, fire_on_one_errback: false, consume_errors: false, keep_values: false }"
+    );
+    let list = list
+        .fire_on_one_errback(true)
+        .consume_errors(true)
+        .keep_values();
+    assert_eq!(
+        format!("{list:?}"),
+        "DeferredList { inputs: 2, fire_on_one_errback: true, consume_errors: true, keep_values: true }"
+    );
+}
