@@ -766,6 +766,32 @@ fn a_million_deferreds_chained_fired_later_run_and_drop_on_a_small_stack() {
     });
 }
 
+/// A line of unfired Deferreds without cancellers, each reachable only
+/// through the handler queued on the one before it, dropped from its head:
+/// the plain case of `Inner::drop` (no failure, no debug record, no
+/// canceller, handlers queued) must still go through the drop queue. Three
+/// mutants (issue 21: in `Inner::drop`'s test, `|| canceller` → `&&
+/// canceller` and `!handlers.is_empty()` → `handlers.is_empty()`; in
+/// `drop_slow`'s early return, `&&` → `||`) dropped the handlers in place
+/// and recursed a million frames deep, yet passed the library's other unit
+/// tests: their deep lines have a canceller, a failure, or a vector of
+/// handles keeping each Deferred alive.
+#[test]
+fn a_million_unfired_deferreds_each_held_by_the_last_ones_handler_drop_on_a_small_stack() {
+    on_small_stack(|| {
+        let head = Deferred::<u64>::new();
+        let mut last = head.clone();
+        for _ in 0..DEEP {
+            let next = Deferred::<u64>::new();
+            let held = next.clone();
+            last.add_callback(move |_| held);
+            last = next;
+        }
+        drop(last);
+        drop(head);
+    });
+}
+
 #[test]
 fn a_million_then_links_run_and_drop_on_a_small_stack() {
     on_small_stack(|| {
