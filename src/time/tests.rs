@@ -281,6 +281,27 @@ fn a_looping_call_on_a_saturated_clock_runs_once_then_fails_with_clock_exhausted
         .check::<ClockExhaustedError>());
 }
 
+/// Only a non-zero interval ends a loop on a saturated clock: a zero
+/// interval calls again at once anywhere, there too, until the loop stops
+/// itself. (Catches `delay > 0` turned `>=` in `schedule_from`.)
+#[test]
+fn a_zero_interval_loop_on_a_saturated_clock_runs_until_it_stops_itself() {
+    let clock = testing::Clock::new();
+    clock.advance(Duration::MAX);
+    let runs = Arc::new(AtomicUsize::new(0));
+    let r = Arc::clone(&runs);
+    let lc = LoopingCall::with_loop(&clock, move |lc| {
+        if r.fetch_add(1, Ordering::SeqCst) == 2 {
+            lc.stop().unwrap();
+        }
+    });
+    let done = lc.start(Duration::ZERO, true).unwrap();
+    clock.advance(Duration::ZERO);
+    assert_eq!(runs.load(Ordering::SeqCst), 3);
+    assert_eq!(done.result().unwrap().unwrap(), lc);
+    assert!(clock.delayed_calls().is_empty());
+}
+
 #[test]
 fn a_counting_looping_call_on_a_saturated_clock_gets_the_passed_intervals_once() {
     let clock = testing::Clock::new();
