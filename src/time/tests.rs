@@ -302,6 +302,59 @@ fn a_zero_interval_loop_on_a_saturated_clock_runs_until_it_stops_itself() {
     assert!(clock.delayed_calls().is_empty());
 }
 
+/// A counting loop started away from time zero counts intervals from its
+/// start: 1 at once, 1 an interval later, 3 after three intervals late.
+/// (Catches `t - start` turned `t + start` in `count`: the same at a start
+/// of zero, where every other test starts.)
+#[test]
+fn a_counting_loop_started_late_counts_from_its_start() {
+    let clock = testing::Clock::new();
+    clock.advance(Duration::from_millis(400));
+    let counts = Arc::new(Mutex::new(Vec::new()));
+    let c = Arc::clone(&counts);
+    let lc = LoopingCall::with_count(&clock, move |n| c.lock().unwrap().push(n));
+    lc.start(secs(1), true).unwrap();
+    clock.advance(secs(1));
+    clock.advance(secs(3));
+    assert_eq!(*counts.lock().unwrap(), [1, 1, 3]);
+    lc.stop().unwrap();
+}
+
+/// A counting loop whose call finds no whole interval passed skips the
+/// function: here the interval grew to 3 s after a call scheduled at the
+/// old 1 s. (Catches `count > 0` turned `>=`: the function got 0.)
+#[test]
+fn a_counting_loop_skips_a_call_that_finds_no_whole_interval_passed() {
+    let clock = testing::Clock::new();
+    let counts = Arc::new(Mutex::new(Vec::new()));
+    let c = Arc::clone(&counts);
+    let lc = LoopingCall::with_count(&clock, move |n| c.lock().unwrap().push(n));
+    lc.start(secs(1), false).unwrap();
+    clock.advance(secs(1));
+    assert_eq!(*counts.lock().unwrap(), [1]);
+    lc.set_interval(secs(3));
+    clock.advance(secs(1));
+    assert_eq!(
+        *counts.lock().unwrap(),
+        [1],
+        "no whole 3 s interval since 1 s"
+    );
+    clock.advance(secs(1));
+    assert_eq!(*counts.lock().unwrap(), [1, 1]);
+    lc.stop().unwrap();
+}
+
+/// Two loops are never equal, even on one clock with the same function;
+/// handles of one loop are. (Catches `eq` always `true`.)
+#[test]
+fn loops_compare_by_identity() {
+    let clock = testing::Clock::new();
+    let a = LoopingCall::new(&clock, || ());
+    let b = LoopingCall::new(&clock, || ());
+    assert_eq!(a, a.clone());
+    assert_ne!(a, b);
+}
+
 #[test]
 fn a_counting_looping_call_on_a_saturated_clock_gets_the_passed_intervals_once() {
     let clock = testing::Clock::new();
