@@ -943,3 +943,59 @@ fn stop_on_a_worker_is_refused_after_another_worker_exited() {
     pool.stop().unwrap();
     assert_eq!(pool.stats().threads, 0);
 }
+
+/// Shrinking the maximum below the threads running: once they finish their
+/// jobs, the queued jobs run on at most the new maximum at a time (a worker
+/// above the maximum claims no job, it exits; issue 21: cargo-mutants made
+/// the `ABOVE_MAX` flag 0 and no test noticed). Each queued job waits up to
+/// 1 s for a second one to start beside it; none may.
+#[test]
+fn queued_jobs_run_within_a_lowered_maximum() {
+    let pool = ThreadPool::builder()
+        .max_threads(2)
+        .keep_alive(Duration::from_secs(600))
+        .build()
+        .unwrap();
+    let started = Arc::new(Barrier::new(3));
+    let (release_tx, release_rx) = mpsc::channel::<()>();
+    let release_rx = Arc::new(Mutex::new(release_rx));
+    for _ in 0..2 {
+        let (started, release) = (Arc::clone(&started), Arc::clone(&release_rx));
+        pool.call_in_thread(move || {
+            started.wait();
+            let _ = release.lock().unwrap().recv();
+        })
+        .unwrap();
+    }
+    started.wait();
+    let running = Arc::new(AtomicUsize::new(0));
+    let most = Arc::new(AtomicUsize::new(0));
+    let (done_tx, done_rx) = mpsc::channel();
+    for _ in 0..4 {
+        let (running, most, done) = (Arc::clone(&running), Arc::clone(&most), done_tx.clone());
+        pool.call_in_thread(move || {
+            let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+            most.fetch_max(now, Ordering::SeqCst);
+            let until = Instant::now() + Duration::from_secs(1);
+            while running.load(Ordering::SeqCst) < 2 && Instant::now() < until {
+                std::thread::yield_now();
+            }
+            most.fetch_max(running.load(Ordering::SeqCst), Ordering::SeqCst);
+            running.fetch_sub(1, Ordering::SeqCst);
+            done.send(()).unwrap();
+        })
+        .unwrap();
+    }
+    pool.adjust_pool_size(0, 1).unwrap();
+    release_tx.send(()).unwrap();
+    release_tx.send(()).unwrap();
+    for _ in 0..4 {
+        done_rx.recv().unwrap();
+    }
+    assert_eq!(
+        most.load(Ordering::SeqCst),
+        1,
+        "queued jobs ran side by side"
+    );
+    pool.stop().unwrap();
+}
