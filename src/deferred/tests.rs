@@ -635,6 +635,65 @@ fn states_are_reported() {
     assert!(format!("{d:?}").contains("Fired"));
 }
 
+/// `take_result` (trial's `successResultOf` and kin) on a Deferred whose
+/// handler is running takes nothing and says `Running`, as `state` does;
+/// unfired, it says `Pending` (issue 21: its guard `!state.called()` →
+/// `true` said `Pending` for both, and passed the library's other unit
+/// tests).
+#[test]
+fn take_result_tells_a_running_chain_from_an_unfired_one() {
+    let d = Deferred::<i64>::new();
+    assert!(matches!(d.take_result(false), Err(DeferredState::Pending)));
+    let me = d.clone();
+    let seen = Arc::new(Mutex::new(None));
+    let s = seen.clone();
+    d.add_callback(move |v| {
+        *s.lock().unwrap() = Some(me.take_result(false).map(|_| ()));
+        v
+    });
+    d.callback(1).unwrap();
+    assert!(matches!(
+        *seen.lock().unwrap(),
+        Some(Err(DeferredState::Running))
+    ));
+    assert_eq!(success_result_of(&d), 1);
+}
+
+/// Between `chain_deferred`'s fire of its target and the target's loop
+/// (the caller's loop runs it next), the target holds its result with its
+/// handlers about to run: `Running`, not `Fired`. Its canceller is dropped
+/// there, so a destructor in it can look (issue 21: `state`'s guard
+/// `state.running` → `false` passed the library's other unit tests).
+#[test]
+fn a_chained_target_whose_handlers_are_about_to_run_is_running() {
+    /// Records, when dropped, the state of the Deferred its slot names.
+    struct Look {
+        target: Arc<Mutex<Option<crate::WeakDeferred<u32>>>>,
+        seen: Arc<Mutex<Vec<DeferredState>>>,
+    }
+    impl Drop for Look {
+        fn drop(&mut self) {
+            let target = self.target.lock().unwrap().take();
+            if let Some(target) = target.and_then(|weak| weak.upgrade()) {
+                self.seen.lock().unwrap().push(target.state());
+            }
+        }
+    }
+    let (slot, seen) = (Arc::new(Mutex::new(None)), Arc::new(Mutex::new(Vec::new())));
+    let look = Look {
+        target: Arc::clone(&slot),
+        seen: Arc::clone(&seen),
+    };
+    let target = Deferred::<u32>::with_canceller(move |_| drop(look));
+    *slot.lock().unwrap() = Some(target.downgrade());
+    target.add_callback(|v| v + 1);
+    let source = Deferred::<u32>::new();
+    source.chain_deferred(&target);
+    source.callback(1).unwrap();
+    assert_eq!(*seen.lock().unwrap(), vec![DeferredState::Running]);
+    assert_eq!(success_result_of(&target), 2);
+}
+
 /// Runs `f` on a thread with a 256 KiB stack: deep chains must not recurse.
 fn on_small_stack(f: impl FnOnce() + Send + 'static) {
     std::thread::Builder::new()
