@@ -877,3 +877,18 @@ fn ordinary_calls_leave_the_count_of_jobs_out_alone() {
     reactor.run().unwrap();
     assert_eq!(reactor.inner.out.load(Ordering::Relaxed), 0);
 }
+
+/// A `defer_to_thread_pool` job refused by a stopped pool (dropped unrun)
+/// uncounts the job it counted out: no result will come back, and a count
+/// left up would keep the reactor spinning before every sleep.
+#[test]
+fn a_job_refused_by_a_stopped_pool_uncounts_itself() {
+    let reactor = Reactor::new();
+    let pool = crate::ThreadPool::builder().build().unwrap();
+    pool.stop().unwrap();
+    let d = crate::defer_to_thread_pool(&reactor, &pool, || 1_u8);
+    let failure = d.result().expect("fired at once").unwrap_err();
+    assert!(failure.check::<crate::PoolStoppedError>());
+    d.add_errback(|_| 0_u8); // handled
+    assert_eq!(reactor.inner.out.load(Ordering::Relaxed), 0);
+}
