@@ -892,3 +892,40 @@ fn a_job_refused_by_a_stopped_pool_uncounts_itself() {
     d.add_errback(|_| 0_u8); // handled
     assert_eq!(reactor.inner.out.load(Ordering::Relaxed), 0);
 }
+
+/// What the target held right after the fire (`None`: not yet there).
+type Seen = Arc<Mutex<Option<Option<Result<u8, crate::Failure>>>>>;
+
+/// Fires `inner` on the reactor thread once `d` waits on the relay of the
+/// Deferred its work returned, and notes what `d` holds right after.
+fn fire_when_waiting(r: Reactor, d: crate::Deferred<u8>, inner: crate::Deferred<u8>, seen: Seen) {
+    if d.state() != crate::DeferredState::Waiting {
+        let r2 = r.clone();
+        r.call_from_thread(move || fire_when_waiting(r2, d, inner, seen))
+            .unwrap();
+        return;
+    }
+    inner.callback(7).unwrap();
+    *seen.lock().unwrap() = Some(d.result());
+    r.stop().unwrap();
+}
+
+/// A Deferred that `defer_to_thread`'s work returned, fired on the reactor
+/// thread, fires the target there at once, not a turn later through the
+/// call queue (`relay_to_reactor` runs the fire in place on that thread).
+#[test]
+fn a_returned_deferred_fired_on_the_reactor_thread_fires_the_target_at_once() {
+    let reactor = Reactor::new();
+    let inner = crate::Deferred::<u8>::new();
+    let i = inner.clone();
+    let d: crate::Deferred<u8> = defer_to_thread(&reactor, move || i);
+    let seen = Arc::new(Mutex::new(None));
+    let (r, s) = (reactor.clone(), Arc::clone(&seen));
+    let d2 = d.clone();
+    reactor
+        .call_when_running(move || fire_when_waiting(r, d2, inner, s))
+        .unwrap();
+    reactor.run().unwrap();
+    let seen = seen.lock().unwrap().take().expect("fired");
+    assert_eq!(seen.map(|r| r.ok()), Some(Some(7)));
+}
