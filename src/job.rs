@@ -14,8 +14,9 @@ use crate::deferred::InlineFnOnceN;
 /// Words of captures a job keeps inline, in the queue slot itself: enough
 /// for `defer_to_thread`'s work (the Deferred's handle, the reactor's weak
 /// handle, and a closure of up to two words) and for its delivery (the
-/// handle and the outcome of a result of up to two words). A larger closure
-/// is boxed, as every job was before.
+/// handle and the outcome of a result of up to three words, such as a
+/// `String`; `threads::tests::small_work_and_its_result_travel_inline`
+/// pins both). A larger closure is boxed, as every job was before.
 const JOB_WORDS: usize = 5;
 
 /// Something to run once, on whichever thread takes it: a closure kept

@@ -167,7 +167,7 @@ pub(crate) struct InlineFnOnceN<A, R, const W: usize> {
 unsafe impl<A, R, const W: usize> Send for InlineFnOnceN<A, R, W> {}
 
 impl<A, R, const W: usize> InlineFnOnceN<A, R, W> {
-    /// Stores `f`: inline if it fits in three words, boxed otherwise.
+    /// Stores `f`: inline if it fits in `W` words, boxed otherwise.
     #[inline(always)]
     pub(crate) fn new<F>(f: F) -> Self
     where

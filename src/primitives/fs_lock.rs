@@ -130,6 +130,19 @@ struct Attempt {
     timeout: Option<DelayedCall>,
 }
 
+impl Attempt {
+    /// Takes its next try and its timeout off the clock (an attempt that
+    /// ends, by whoever ends it or by the last handle's drop).
+    fn cancel_calls(&mut self) {
+        for call in [self.retry.take(), self.timeout.take()]
+            .into_iter()
+            .flatten()
+        {
+            let _ = call.cancel();
+        }
+    }
+}
+
 impl DeferredFilesystemLock {
     /// A lock on the file at `path`, polling on `clock` (the
     /// [`Reactor`](crate::Reactor), or a [`testing::Clock`](crate::testing::Clock))
@@ -437,13 +450,11 @@ impl Shared {
                 _ => None,
             }
         };
-        let Some(attempt) = ended else {
+        let Some(mut attempt) = ended else {
             return false;
         };
         // Outside the lock: a clock's cancel takes the clock's own lock.
-        for call in [attempt.retry, attempt.timeout].into_iter().flatten() {
-            let _ = call.cancel();
-        }
+        attempt.cancel_calls();
         true
     }
 
@@ -463,12 +474,10 @@ impl Shared {
 /// `CancelledError`.
 impl Drop for Shared {
     fn drop(&mut self) {
-        let Some(attempt) = self.attempt.get_mut().current.take() else {
+        let Some(mut attempt) = self.attempt.get_mut().current.take() else {
             return;
         };
-        for call in [attempt.retry, attempt.timeout].into_iter().flatten() {
-            let _ = call.cancel();
-        }
+        attempt.cancel_calls();
         attempt.locked.cancel();
     }
 }
