@@ -199,20 +199,7 @@ impl<T> Queue<T> {
     /// could spin for as long as other threads keep the pusher off its own.
     #[inline]
     pub(crate) fn pop_promised(&self) -> T {
-        if let Some(value) = self.pop() {
-            return value;
-        }
-        let backoff = Backoff::new();
-        loop {
-            if backoff.is_completed() {
-                pause();
-            } else {
-                backoff.snooze();
-            }
-            if let Some(value) = self.pop() {
-                return value;
-            }
-        }
+        wait_for_promised(|| self.pop())
     }
 }
 
@@ -250,22 +237,10 @@ impl<T> Batch<T> {
     #[inline]
     pub(crate) fn take_promised(&self, into: &mut Vec<T>) {
         debug_assert!(into.is_empty(), "a batch is taken into an empty vector");
-        self.take_all(into);
-        if !into.is_empty() {
-            return;
-        }
-        let backoff = Backoff::new();
-        loop {
-            if backoff.is_completed() {
-                pause();
-            } else {
-                backoff.snooze();
-            }
+        wait_for_promised(|| {
             self.take_all(into);
-            if !into.is_empty() {
-                return;
-            }
-        }
+            (!into.is_empty()).then_some(())
+        });
     }
 
     /// Swaps the queue's vector with `into` (empty): one lock.
@@ -278,6 +253,28 @@ impl<T> Batch<T> {
 /// Spin-then-yield for a thread about to park: crossbeam's.
 #[cfg(not(deferred_loom))]
 pub(crate) use crossbeam_utils::Backoff;
+
+/// Polls `take` until it finds what another thread promised to push (see
+/// [`Queue::pop_promised`]): at once, then spinning, then yielding, then
+/// [`pause`]s. One loop for both queues, so the reasoning about a pusher of a
+/// lower priority lives in one place.
+#[inline]
+fn wait_for_promised<T>(mut take: impl FnMut() -> Option<T>) -> T {
+    if let Some(value) = take() {
+        return value;
+    }
+    let backoff = Backoff::new();
+    loop {
+        if backoff.is_completed() {
+            pause();
+        } else {
+            backoff.snooze();
+        }
+        if let Some(value) = take() {
+            return value;
+        }
+    }
+}
 
 /// Gives up the core for a moment, to any thread of any priority (see
 /// [`Queue::pop_promised`]).
