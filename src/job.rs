@@ -46,8 +46,8 @@ impl Job {
     #[inline]
     pub(crate) fn returning(f: impl FnOnce() + Send + 'static) -> Job {
         Job {
-            call: InlineFnOnceN::new(move |()| f()),
             returning: true,
+            ..Job::new(f)
         }
     }
 
