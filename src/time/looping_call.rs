@@ -7,8 +7,11 @@
 //! (taken out of the state while it runs, and put back after), so it may
 //! stop, reset or inspect its own loop. Each scheduled call carries a
 //! ticket; `stop` and `reset` take a new one, so a call that the clock had
-//! already taken to run when it was cancelled (a race only another thread
-//! can produce) finds a stale ticket and does nothing. The clock is called
+//! already taken to run when it was cancelled finds a stale ticket and does
+//! nothing. Another thread opens that window (a reactor thread has taken
+//! the call while this thread stops the loop), and so does a clock of the
+//! user's own on one thread, one that takes due calls and runs them later
+//! (the tests' `LateClock`). The clock is called
 //! with the lock held, so that `stop` from another thread sees either no
 //! call or the call that will run; every clock in this crate only queues
 //! under its own lock there and calls nothing back.
@@ -377,8 +380,9 @@ impl LoopingCall {
             state.ticket += 1;
             let d = state.deferred.take();
             drop(state);
-            // Already taken to run, if another thread raced us: its stale
-            // ticket makes it do nothing.
+            // Already taken to run, if another thread raced us or the
+            // clock runs what it takes later: its stale ticket makes it do
+            // nothing.
             let _ = call.cancel();
             self.finish(d, Ok(()));
         }

@@ -791,7 +791,8 @@ fn stop_from_another_thread_ends_a_loop_on_the_test_clock() {
 /// A clock that, when a call is due, only takes it (its handle then reads
 /// called, so a cancel fails) and runs it when the test says: the window in
 /// which a clock has taken the loop's call but not yet run it (the design
-/// note of looping_call.rs), which otherwise only another thread opens.
+/// note of looping_call.rs), which a reactor thread racing a `stop` opens
+/// too.
 #[derive(Clone)]
 struct LateClock {
     clock: testing::Clock,

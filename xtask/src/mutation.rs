@@ -17,6 +17,7 @@
 //! own sharding), so that a run can be split. `--in-diff FILE` runs only
 //! the mutants on the lines a diff touches (CI's step for every change).
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
@@ -121,8 +122,19 @@ target/mutation/<files>-<shard>/mutants.out/.
   --list            list the mutants (of the shard) without running them
   --timeout SECONDS test timeout per mutant (default: cargo-mutants' own,
                     from the baseline run)
+  --check-equivalent
+                    only check mutation/equivalent.txt against the source
+                    (every line names one mutant there), running no mutant
   --excluded        print the files of src/ that are not mutated, and why
-  -h, --help        this text";
+  -h, --help        this text
+
+A line of mutation/equivalent.txt names a mutant by its file and description
+without line and column, so that it outlives edits elsewhere in the file.
+Where several mutants of one file share a description (twins: the same
+operator twice in a function, a function under two cfgs), each is named
+with its place among them in file order, `DESCRIPTION (K of N)`, and a line
+explains that one only; a line that names no mutant of the source (stale,
+or a twin without its place) fails every run.";
 
 /// A shard of the mutants: `k` of `n`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -163,6 +175,8 @@ pub struct Options {
     pub base: Option<String>,
     /// With `base`: at most about this many mutants (one shard of them).
     pub max_mutants: Option<usize>,
+    /// Only check `mutation/equivalent.txt` against the source.
+    pub check_equivalent: bool,
 }
 
 /// Reads the arguments after `mutation`.
@@ -176,6 +190,7 @@ pub fn parse(args: &[String]) -> Result<Options, String> {
                 options.shard = Some(Shard::parse(text)?);
             }
             "--list" => options.list = true,
+            "--check-equivalent" => options.check_equivalent = true,
             "--file" => {
                 let path = args.next().ok_or("--file needs a path")?;
                 if !is_mutated(path) {
@@ -379,6 +394,48 @@ pub fn without_position(line: &str) -> String {
     }
 }
 
+/// The name `mutation/equivalent.txt` knows each mutant of `listing` by
+/// (cargo-mutants' `--list` of every mutated file: `FILE:LINE:COLUMN:
+/// DESCRIPTION` a line), keyed by its line in the listing: its name
+/// [`without_position`], and where several mutants of one file share that
+/// name (twins), ` (K of N)` after it, K its place among them in file order.
+/// Without the place, one line of reasons would explain every twin, and a
+/// twin that a test catches today could survive tomorrow unseen.
+pub fn names(listing: &str) -> BTreeMap<String, String> {
+    // Each name's mutants: (line, column) and their line in the listing.
+    type Places<'a> = Vec<((u64, u64), &'a str)>;
+    let mut twins: BTreeMap<String, Places> = BTreeMap::new();
+    for line in listing.lines().map(str::trim) {
+        let mut parts = line.splitn(4, ':');
+        let (Some(_), Some(l), Some(c), Some(_)) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            continue;
+        };
+        let (Ok(l), Ok(c)) = (l.parse(), c.parse()) else {
+            continue;
+        };
+        twins
+            .entry(without_position(line))
+            .or_default()
+            .push(((l, c), line));
+    }
+    let mut names = BTreeMap::new();
+    for (name, mut places) in twins {
+        places.sort();
+        let n = places.len();
+        for (k, (_, line)) in places.into_iter().enumerate() {
+            let named = if n == 1 {
+                name.clone()
+            } else {
+                format!("{name} ({} of {n})", k + 1)
+            };
+            names.insert(line.to_owned(), named);
+        }
+    }
+    names
+}
+
 /// The explained survivors in `text` (the part of each line before `#`).
 pub fn explained(text: &str) -> Vec<String> {
     text.lines()
@@ -388,16 +445,82 @@ pub fn explained(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// What is wrong with the lines of `explained` against the mutants' `names`
+/// (from [`names`]): a line that names no mutant (its code changed or went,
+/// or it names twins without the place of the one it explains), or a line
+/// given twice. Empty when every line names exactly one mutant.
+pub fn check_explained(explained: &[String], names: &BTreeMap<String, String>) -> Vec<String> {
+    let known: std::collections::BTreeSet<&str> = names.values().map(String::as_str).collect();
+    let mut problems = Vec::new();
+    for (i, line) in explained.iter().enumerate() {
+        if explained[..i].contains(line) {
+            problems.push(format!("{line}: given twice"));
+        } else if !known.contains(line.as_str()) {
+            let twins = names
+                .values()
+                .filter(|n| {
+                    n.strip_prefix(line.as_str())
+                        .is_some_and(|rest| rest.starts_with(" ("))
+                })
+                .count();
+            problems.push(if twins > 1 {
+                format!(
+                    "{line}: {twins} mutants of the file share this description; name the one \
+                     explained with its place, `{line} (K of {twins})`, a line for each"
+                )
+            } else {
+                format!(
+                    "{line}: names no mutant of the source (its code changed or went: judge it \
+                     again, or remove the line)"
+                )
+            });
+        }
+    }
+    problems
+}
+
 /// The survivors in `missed` (cargo-mutants' `missed.txt`) that `explained`
-/// does not name.
-pub fn unexplained(missed: &str, explained: &[String]) -> Vec<String> {
+/// does not name, each known by its name in `names` (a survivor missing from
+/// `names` by its name [`without_position`]).
+pub fn unexplained(
+    missed: &str,
+    explained: &[String],
+    names: &BTreeMap<String, String>,
+) -> Vec<String> {
     missed
         .lines()
         .map(str::trim)
         .filter(|line| !line.is_empty())
-        .filter(|line| !explained.contains(&without_position(line)))
+        .filter(|line| {
+            let name = names
+                .get(*line)
+                .cloned()
+                .unwrap_or_else(|| without_position(line));
+            !explained.contains(&name)
+        })
         .map(str::to_owned)
         .collect()
+}
+
+/// Every mutant of every mutated file (`cargo mutants --list`), by the
+/// name `mutation/equivalent.txt` knows it by ([`names`]).
+fn list_names(output: &Path) -> Result<BTreeMap<String, String>, String> {
+    let listing = command(
+        &Options {
+            list: true,
+            ..Options::default()
+        },
+        output,
+    )
+    .output()
+    .map_err(|e| format!("cargo mutants --list: {e}"))?;
+    if !listing.status.success() {
+        return Err(format!(
+            "cargo mutants --list: {}",
+            String::from_utf8_lossy(&listing.stderr).trim()
+        ));
+    }
+    Ok(names(&String::from_utf8_lossy(&listing.stdout)))
 }
 
 /// `target/mutation/<files>-<shard>`: `all` or the files named, and the shard.
@@ -463,6 +586,33 @@ pub fn run(args: &[String]) -> ExitCode {
         eprintln!("xtask mutation: {}: {e}", output.display());
         return ExitCode::FAILURE;
     }
+    // The lines are checked first, against every mutant of the source, so
+    // that a stale or ambiguous line fails at once, not after the run.
+    header("mutation: the explained survivors against the source");
+    let names = match list_names(&output) {
+        Ok(names) => names,
+        Err(problem) => {
+            eprintln!("xtask mutation: {problem}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let explained =
+        explained(&std::fs::read_to_string(root().join(EQUIVALENT)).unwrap_or_default());
+    let problems = check_explained(&explained, &names);
+    for problem in &problems {
+        println!("{EQUIVALENT}: {problem}");
+    }
+    if !problems.is_empty() {
+        return ExitCode::FAILURE;
+    }
+    println!(
+        "{} lines, each naming one of the {} mutants",
+        explained.len(),
+        names.len()
+    );
+    if options.check_equivalent {
+        return ExitCode::SUCCESS;
+    }
     match prepare_diff(&mut options, &output) {
         Ok(None) => {
             println!("xtask mutation: no mutant on the lines of src/ changed since the base");
@@ -507,9 +657,7 @@ pub fn run(args: &[String]) -> ExitCode {
     }
     header("mutation summary");
     let missed = std::fs::read_to_string(results.join("missed.txt")).unwrap_or_default();
-    let explained =
-        explained(&std::fs::read_to_string(root().join(EQUIVALENT)).unwrap_or_default());
-    let unexplained = unexplained(&missed, &explained);
+    let unexplained = unexplained(&missed, &explained, &names);
     let caught = count_lines(&results.join("caught.txt"));
     let unviable = count_lines(&results.join("unviable.txt"));
     println!(
@@ -565,6 +713,7 @@ mod tests {
                 in_diff: None,
                 base: None,
                 max_mutants: None,
+                check_equivalent: false,
             }
         );
         assert!(parse(&args(&["--shard"])).is_err());
@@ -744,9 +893,74 @@ mod tests {
         let missed =
             "src/a.rs:10:5: replace f -> bool with true\nsrc/a.rs:20:5: replace g -> u32 with 0\n";
         assert_eq!(
-            unexplained(missed, &explained),
+            unexplained(missed, &explained, &names(missed)),
             ["src/a.rs:20:5: replace g -> u32 with 0"]
         );
+    }
+
+    /// Twins (one file, one description) are named by their place in file
+    /// order, line then column (not the listing's order), so that a line of
+    /// reasons explains one of them, never all.
+    #[test]
+    fn twins_are_named_by_their_place_and_a_line_explains_one() {
+        let listing = "src/a.rs:49:17: replace && with || in run\n\
+                       src/a.rs:48:17: replace && with || in run\n\
+                       src/a.rs:48:9: replace && with || in run\n\
+                       src/b.rs:7:1: replace && with || in run\n\
+                       src/a.rs:60:5: replace g -> u32 with 0\n\
+                       Found 5 mutants\n";
+        let names = names(listing);
+        assert_eq!(names.len(), 5);
+        assert_eq!(
+            names["src/a.rs:48:9: replace && with || in run"],
+            "src/a.rs: replace && with || in run (1 of 3)"
+        );
+        assert_eq!(
+            names["src/a.rs:48:17: replace && with || in run"],
+            "src/a.rs: replace && with || in run (2 of 3)"
+        );
+        assert_eq!(
+            names["src/a.rs:49:17: replace && with || in run"],
+            "src/a.rs: replace && with || in run (3 of 3)"
+        );
+        assert_eq!(
+            names["src/b.rs:7:1: replace && with || in run"],
+            "src/b.rs: replace && with || in run"
+        );
+        let explained = explained("src/a.rs: replace && with || in run (2 of 3)  # looser\n");
+        assert_eq!(check_explained(&explained, &names), Vec::<String>::new());
+        let missed = "src/a.rs:48:17: replace && with || in run\n\
+                      src/a.rs:49:17: replace && with || in run\n";
+        assert_eq!(
+            unexplained(missed, &explained, &names),
+            ["src/a.rs:49:17: replace && with || in run"],
+            "the twin the line does not name is not explained by it"
+        );
+    }
+
+    /// A line that names twins without a place, names no mutant (stale), or
+    /// is given twice, is a problem the run reports before any mutant runs.
+    #[test]
+    fn a_stale_ambiguous_or_repeated_line_is_a_problem() {
+        let names = names(
+            "src/a.rs:48:17: replace && with || in run\n\
+             src/a.rs:49:17: replace && with || in run\n\
+             src/a.rs:60:5: replace g -> u32 with 0\n",
+        );
+        let explained = explained(
+            "src/a.rs: replace && with || in run  # ambiguous\n\
+             src/a.rs: replace h -> u32 with 0  # stale\n\
+             src/a.rs: replace g -> u32 with 0  # fine\n\
+             src/a.rs: replace g -> u32 with 0  # twice\n\
+             src/a.rs: replace && with || in run (3 of 2)  # no such place\n",
+        );
+        let problems = check_explained(&explained, &names);
+        assert_eq!(problems.len(), 4, "{problems:#?}");
+        assert!(problems[0].contains("2 mutants of the file share this description"));
+        assert!(problems[0].contains("(K of 2)"));
+        assert!(problems[1].starts_with("src/a.rs: replace h -> u32 with 0: names no mutant"));
+        assert!(problems[2].ends_with("given twice"));
+        assert!(problems[3].contains("names no mutant"));
     }
 
     #[test]
