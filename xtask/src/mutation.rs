@@ -299,22 +299,7 @@ fn prepare_diff(options: &mut Options, output: &Path) -> Result<Option<String>, 
         "the mutants on the lines of src/ changed since {}",
         commit.trim()
     );
-    let listing = command(
-        &Options {
-            list: true,
-            ..options.clone()
-        },
-        output,
-    )
-    .output()
-    .map_err(|e| format!("cargo mutants --list: {e}"))?;
-    if !listing.status.success() {
-        return Err(format!(
-            "cargo mutants --list: {}",
-            String::from_utf8_lossy(&listing.stderr).trim()
-        ));
-    }
-    let count = String::from_utf8_lossy(&listing.stdout)
+    let count = list(options, output)?
         .lines()
         .filter(|l| l.starts_with("src/"))
         .count();
@@ -502,13 +487,12 @@ pub fn unexplained(
         .collect()
 }
 
-/// Every mutant of every mutated file (`cargo mutants --list`), by the
-/// name `mutation/equivalent.txt` knows it by ([`names`]).
-fn list_names(output: &Path) -> Result<BTreeMap<String, String>, String> {
+/// The mutants `options` select (`cargo mutants --list`), a line each.
+fn list(options: &Options, output: &Path) -> Result<String, String> {
     let listing = command(
         &Options {
             list: true,
-            ..Options::default()
+            ..options.clone()
         },
         output,
     )
@@ -520,7 +504,13 @@ fn list_names(output: &Path) -> Result<BTreeMap<String, String>, String> {
             String::from_utf8_lossy(&listing.stderr).trim()
         ));
     }
-    Ok(names(&String::from_utf8_lossy(&listing.stdout)))
+    Ok(String::from_utf8_lossy(&listing.stdout).into_owned())
+}
+
+/// Every mutant of every mutated file, by the name
+/// `mutation/equivalent.txt` knows it by ([`names`]).
+fn list_names(output: &Path) -> Result<BTreeMap<String, String>, String> {
+    Ok(names(&list(&Options::default(), output)?))
 }
 
 /// `target/mutation/<files>-<shard>`: `all` or the files named, and the shard.
