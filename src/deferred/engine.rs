@@ -1123,8 +1123,11 @@ impl<T: Send + 'static> Inner<T> {
             Slot::Consumed => DeferredState::Consumed,
             Slot::Ready(_) if state.running => DeferredState::Running,
             Slot::Ready(_) if self.paused() => DeferredState::Paused,
-            // Handlers queued, not paused, nobody running them: a fire on
-            // another thread is about to run them; the result is theirs.
+            // Handlers queued, not paused, nobody running them: never seen
+            // under the lock (whatever makes a chain startable claims it
+            // before letting the lock go: note 2; the argument is in
+            // mutation/equivalent.txt). Kept so that, were it ever seen,
+            // the result stays with its handlers rather than be taken.
             Slot::Ready(_) if !state.handlers.is_empty() => DeferredState::Running,
             Slot::Ready(_) => DeferredState::Fired,
         };
