@@ -831,6 +831,33 @@ fn every_delivered_result_uncounts_its_job() {
     }
 }
 
+/// Design note 7: a reactor spins before it sleeps only where the process
+/// may use more than one core; made on a thread allowed one CPU (as under
+/// `taskset -c 0`, which `available_parallelism` reads through the thread's
+/// affinity), it never spins: there the spin would only hold the core the
+/// worker needs. The spin decides nothing a test could time, so the flag
+/// itself is what is checked.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_reactor_made_where_one_core_is_allowed_does_not_spin() {
+    use rustix::thread::{sched_getaffinity, sched_setaffinity, CpuSet};
+
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    assert_eq!(Reactor::new().inner.spins, cores > 1, "{cores} cores");
+    let on_one_core = std::thread::spawn(|| {
+        let allowed = sched_getaffinity(None).unwrap();
+        let cpu = (0..CpuSet::MAX_CPU)
+            .find(|&cpu| allowed.is_set(cpu))
+            .unwrap();
+        let mut one = CpuSet::new();
+        one.set(cpu);
+        sched_setaffinity(None, &one).unwrap();
+        assert_eq!(std::thread::available_parallelism().unwrap().get(), 1);
+        Reactor::new().inner.spins
+    });
+    assert!(!on_one_core.join().unwrap());
+}
+
 /// A result or call queued while the reactor is awake costs its caller no
 /// wake-up (design note 2: only the caller that clears `SLEEPING` takes the
 /// reactor's lock to notify): holding that lock does not hold the caller
