@@ -694,6 +694,82 @@ fn a_chained_target_whose_handlers_are_about_to_run_is_running() {
     assert_eq!(success_result_of(&target), 2);
 }
 
+/// Runs its closure when dropped: a canceller capturing one runs it where
+/// the engine drops the canceller, once the Deferred is fired.
+struct OnDrop(Option<Box<dyn FnOnce() + Send>>);
+impl Drop for OnDrop {
+    fn drop(&mut self) {
+        if let Some(f) = self.0.take() {
+            f();
+        }
+    }
+}
+
+/// `chain_deferred`'s target, fired by the hand-over with `queued` handlers
+/// (none or one) queued; its canceller's drop looks at its state and adds a
+/// handler to it. The log says in which order things happened.
+fn chain_to_a_target_whose_canceller_adds_a_handler(queued: usize) -> Vec<String> {
+    let log = Log::default();
+    let slot: Arc<Mutex<Option<crate::WeakDeferred<u32>>>> = Arc::new(Mutex::new(None));
+    let (l, s) = (log.clone(), Arc::clone(&slot));
+    let look = OnDrop(Some(Box::new(move || {
+        let target = s.lock().unwrap().take().and_then(|weak| weak.upgrade());
+        let Some(target) = target else { return };
+        l.push(format!("{:?}", target.state()));
+        let l2 = l.clone();
+        target.add_callback(move |v| {
+            l2.push(format!("added in the drop got {v}"));
+            v
+        });
+        l.push("drop ends");
+    })));
+    let target = Deferred::<u32>::with_canceller(move |_| drop(look));
+    *slot.lock().unwrap() = Some(target.downgrade());
+    for _ in 0..queued {
+        let l = log.clone();
+        target.add_callback(move |v| {
+            l.push(format!("queued got {v}"));
+            v + 1
+        });
+    }
+    let source = Deferred::<u32>::new();
+    source.chain_deferred(&target);
+    source.callback(1).unwrap();
+    assert_eq!(success_result_of(&target), 1 + queued as u32);
+    log.take()
+}
+
+/// A target `chain_deferred` fires with nothing queued is fired and idle
+/// as soon as its result is in: not claimed for the caller's loop, so a
+/// handler added then (here by its canceller's drop) runs at once, as on
+/// any fired Deferred (issue 21: `can_start`'s first `&&` → `||`, which
+/// claimed a loop with nothing to run, said `Running` and ran it later).
+#[test]
+fn a_chained_target_with_nothing_queued_is_fired_and_runs_an_added_handler_at_once() {
+    assert_eq!(
+        chain_to_a_target_whose_canceller_adds_a_handler(0),
+        ["Fired", "added in the drop got 1", "drop ends"]
+    );
+}
+
+/// A target `chain_deferred` fires with handlers queued is claimed for the
+/// caller's loop: a handler added before that loop runs it (here by the
+/// canceller's drop) is queued behind them, and nobody else runs the chain
+/// meanwhile (issue 21: `can_start`'s `&& !state.running` → `||`, which let
+/// the add claim a chain already claimed, and ran it inside the drop).
+#[test]
+fn a_handler_added_to_a_chained_target_before_its_loop_runs_is_queued() {
+    assert_eq!(
+        chain_to_a_target_whose_canceller_adds_a_handler(1),
+        [
+            "Running",
+            "drop ends",
+            "queued got 1",
+            "added in the drop got 2"
+        ]
+    );
+}
+
 /// Runs `f` on a thread with a 256 KiB stack: deep chains must not recurse.
 fn on_small_stack(f: impl FnOnce() + Send + 'static) {
     std::thread::Builder::new()
