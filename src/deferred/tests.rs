@@ -770,6 +770,55 @@ fn a_handler_added_to_a_chained_target_before_its_loop_runs_is_queued() {
     );
 }
 
+/// A `chain_deferred` target claimed for the caller's loop holds its
+/// result with its handlers still to run: a handler that returns it (here
+/// one of another Deferred, added by the target's canceller's drop, which
+/// runs there) waits for those handlers, and gets what they make (issue 21:
+/// `take_for_waiter`'s `!self.called() || self.running` → `&&` took the
+/// result before them, and the target's loop then found none).
+#[test]
+fn a_handler_returning_a_chained_target_before_its_loop_runs_waits_for_its_handlers() {
+    let got = Arc::new(Mutex::new(None));
+    let slot: Arc<Mutex<Option<crate::WeakDeferred<u32>>>> = Arc::new(Mutex::new(None));
+    let (g, s) = (Arc::clone(&got), Arc::clone(&slot));
+    let look = OnDrop(Some(Box::new(move || {
+        let target = s.lock().unwrap().take().and_then(|weak| weak.upgrade());
+        let Some(target) = target else { return };
+        let waiter = succeed(0u32);
+        waiter.add_callback(move |_| target);
+        waiter.add_callback(move |v| {
+            *g.lock().unwrap() = Some(v);
+            v
+        });
+    })));
+    let target = Deferred::<u32>::with_canceller(move |_| drop(look));
+    *slot.lock().unwrap() = Some(target.downgrade());
+    target.add_callback(|v| v + 1);
+    let source = Deferred::<u32>::new();
+    source.chain_deferred(&target);
+    source.callback(1).unwrap();
+    assert_eq!(*got.lock().unwrap(), Some(2));
+    assert_eq!(target.state(), DeferredState::Consumed);
+}
+
+/// Debug mode switched on and off again before the fire (`set_debug`)
+/// leaves the Deferred unfired and out of debug mode, so that on again it
+/// records where it is fired (issue 21: `set_debug`'s `life &= !DEBUG` →
+/// `|=` set every other bit of `life`, `FIRED` among them: the Deferred
+/// read as fired, and kept its debug bit).
+#[test]
+fn debug_switched_on_and_off_before_the_fire_leaves_a_deferred_unfired() {
+    let d = Deferred::<u8>::new();
+    d.set_debug(true);
+    d.set_debug(false);
+    assert_eq!(d.state(), DeferredState::Pending);
+    assert_eq!(d.first_fired_at(), None);
+    d.set_debug(true);
+    d.callback(1).unwrap();
+    assert!(d.first_fired_at().is_some());
+    assert_eq!(success_result_of(&d), 1);
+}
+
 /// Runs `f` on a thread with a 256 KiB stack: deep chains must not recurse.
 fn on_small_stack(f: impl FnOnce() + Send + 'static) {
     std::thread::Builder::new()
