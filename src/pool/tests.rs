@@ -999,3 +999,58 @@ fn queued_jobs_run_within_a_lowered_maximum() {
     );
     pool.stop().unwrap();
 }
+
+/// A thread start joins only the handles of workers that exited: with one
+/// worker gone idle and the other running a job, the start of a new one
+/// joins the gone one's thread, never the running one's (issue 21:
+/// cargo-mutants made `reserve_thread`'s `*i == gone` into `!=` and no
+/// test noticed; the submit then waited for a running worker to exit).
+/// The submit runs on a thread of its own, so that such a wait fails the
+/// test instead of hanging it.
+#[test]
+fn a_thread_start_joins_only_exited_workers_never_a_running_one() {
+    let pool = Arc::new(
+        ThreadPool::builder()
+            .min_threads(1)
+            .max_threads(2)
+            .keep_alive(Duration::ZERO)
+            .build()
+            .unwrap(),
+    );
+    occupy_threads(&pool, 2);
+    eventually(
+        "both jobs ran and the worker above the minimum exited",
+        || {
+            let stats = pool.stats();
+            stats.completed == 2 && stats.threads == 1
+        },
+    );
+    let gate = Gate::default();
+    let (started_tx, started_rx) = mpsc::channel();
+    {
+        let gate = gate.clone();
+        pool.call_in_thread(move || {
+            started_tx.send(()).unwrap();
+            gate.wait();
+        })
+        .unwrap();
+    }
+    started_rx.recv().unwrap();
+    // The one worker left is busy: this job needs a new thread.
+    let (ran_tx, ran_rx) = mpsc::channel();
+    let submitter = {
+        let pool = Arc::clone(&pool);
+        std::thread::spawn(move || {
+            pool.call_in_thread(move || ran_tx.send(()).unwrap())
+                .unwrap();
+        })
+    };
+    let ran = ran_rx.recv_timeout(Duration::from_secs(20));
+    gate.open();
+    assert!(
+        ran.is_ok(),
+        "starting a thread waited for a running worker to exit"
+    );
+    submitter.join().unwrap();
+    pool.stop().unwrap();
+}
