@@ -797,13 +797,10 @@ impl Inner {
     fn sleep<'a>(&'a self, state: MutexGuard<'a, State>) -> MutexGuard<'a, State> {
         let timeout = match state.timers.next_due() {
             None => None,
-            Some(due) => {
-                let now = self.now();
-                if due <= now {
-                    return state;
-                }
-                Some(Duration::from_nanos(due - now))
-            }
+            Some(due) => match until_due(due, self.now()) {
+                None => return state,
+                timeout => timeout,
+            },
         };
         if !self.flag_if_none_pending(SLEEPING, mutant::on("reactor_sleeps_over_a_call")) {
             return state;
@@ -973,6 +970,15 @@ impl fmt::Debug for Reactor {
             )
             .finish_non_exhaustive()
     }
+}
+
+/// How long the reactor sleeps for a timer due at `due` when its clock
+/// reads `now` (both in nanoseconds since the reactor was made); `None` if
+/// the timer is due already. A function of its own so that the arithmetic
+/// is tested as such: a reactor made moments ago reads a `now` near zero,
+/// where a sleep of `due + now` looks right.
+fn until_due(due: Nanos, now: Nanos) -> Option<Duration> {
+    (due > now).then(|| Duration::from_nanos(due - now))
 }
 
 /// Runs a reactor until the Deferred that `main` returns fires, and returns

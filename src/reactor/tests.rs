@@ -956,3 +956,25 @@ fn a_returned_deferred_fired_on_the_reactor_thread_fires_the_target_at_once() {
     let seen = seen.lock().unwrap().take().expect("fired");
     assert_eq!(seen.map(|r| r.ok()), Some(Some(7)));
 }
+
+/// The reactor sleeps until its next timer is due, from the clock's
+/// reading, and not at all for a timer due already (design note 5). Each
+/// case pins an arithmetic mutant that a reactor made moments ago would
+/// hide: there `now` is near zero, so `due + now` or `due / now` sleep
+/// about as long as `due - now`.
+#[test]
+fn the_sleep_lasts_until_the_next_timer_is_due() {
+    const MS: u64 = 1_000_000;
+    assert_eq!(
+        until_due(310 * MS, 300 * MS),
+        Some(Duration::from_millis(10))
+    );
+    assert_eq!(
+        until_due(300 * MS + 1, 300 * MS),
+        Some(Duration::from_nanos(1))
+    );
+    assert_eq!(until_due(300 * MS, 300 * MS), None, "due now: no sleep");
+    assert_eq!(until_due(290 * MS, 300 * MS), None, "overdue: no sleep");
+    assert_eq!(until_due(u64::MAX, 0), Some(Duration::from_nanos(u64::MAX)));
+    assert_eq!(until_due(0, u64::MAX), None);
+}
