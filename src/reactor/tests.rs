@@ -831,6 +831,34 @@ fn every_delivered_result_uncounts_its_job() {
     }
 }
 
+/// The stop hooks (`add_stop_hook`, which `blocking_call_from_thread` uses
+/// to release its caller at a stop): each gets an id of its own; a hook
+/// removed by its id does not run at the stop, and only it: the others
+/// run, once; after they ran, a new hook is refused (handed back).
+#[test]
+fn a_removed_stop_hook_does_not_run_and_the_others_do() {
+    let reactor = Reactor::new();
+    let ran = Arc::new(Mutex::new(Vec::new()));
+    let hook = |tag: &'static str| {
+        let ran = Arc::clone(&ran);
+        Job::new(move || ran.lock().unwrap().push(tag))
+    };
+    let ids: Vec<u64> = ["a", "b", "c"]
+        .into_iter()
+        .map(|tag| reactor.add_stop_hook(hook(tag)).ok().expect("added"))
+        .collect();
+    assert!(
+        ids[0] != ids[1] && ids[1] != ids[2] && ids[0] != ids[2],
+        "{ids:?}"
+    );
+    reactor.remove_stop_hook(ids[1]);
+    reactor.call_when_running(stopper(&reactor)).unwrap();
+    reactor.run().unwrap();
+    assert_eq!(*ran.lock().unwrap(), ["a", "c"]);
+    assert!(reactor.add_stop_hook(hook("d")).is_err());
+    assert_eq!(*ran.lock().unwrap(), ["a", "c"]);
+}
+
 /// Design note 7: a reactor spins before it sleeps only where the process
 /// may use more than one core; made on a thread allowed one CPU (as under
 /// `taskset -c 0`, which `available_parallelism` reads through the thread's
