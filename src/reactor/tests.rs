@@ -831,6 +831,57 @@ fn every_delivered_result_uncounts_its_job() {
     }
 }
 
+/// Blocks until the reactor thread sleeps: it set `SLEEPING` under the lock
+/// and holds the lock until its wait begins (design note 2), so a caller
+/// that takes the lock after this returns finds it waiting.
+fn wait_until_asleep(reactor: &Reactor) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while reactor.inner.inbound.load(Ordering::Acquire) & SLEEPING == 0 {
+        assert!(std::time::Instant::now() < deadline, "the reactor sleeps");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+/// Design note 2, for what changes under the lock: a `stop`, a new timer,
+/// and a timer reset to an earlier time, each made from another thread
+/// while the reactor sleeps (untimed, or until an hour-long timer), wake it
+/// (`wake_locked`), so `run` returns. The reactor is seen asleep first: a
+/// stop made while it was still turning would be seen without a wake-up.
+#[test]
+fn a_sleeping_reactor_wakes_for_a_stop_a_timer_or_an_earlier_reset_from_another_thread() {
+    for case in ["stop", "timer", "reset"] {
+        let reactor = Reactor::new();
+        let hour = reactor
+            .call_later(Duration::from_secs(3600), stopper(&reactor))
+            .unwrap();
+        if case != "reset" {
+            hour.cancel().unwrap();
+        }
+        let (done, returned) = mpsc::channel();
+        let r = reactor.clone();
+        let running = std::thread::spawn(move || {
+            let result = r.run();
+            done.send(()).unwrap();
+            result
+        });
+        wait_until_running(&reactor);
+        wait_until_asleep(&reactor);
+        match case {
+            "stop" => reactor.stop().unwrap(),
+            "timer" => drop(
+                reactor
+                    .call_later(Duration::ZERO, stopper(&reactor))
+                    .unwrap(),
+            ),
+            _ => hour.reset(Duration::ZERO).unwrap(),
+        }
+        returned
+            .recv_timeout(Duration::from_secs(20))
+            .unwrap_or_else(|_| panic!("{case}: the sleeping reactor was not woken"));
+        running.join().unwrap().unwrap();
+    }
+}
+
 /// The stop hooks (`add_stop_hook`, which `blocking_call_from_thread` uses
 /// to release its caller at a stop): each gets an id of its own; a hook
 /// removed by its id does not run at the stop, and only it: the others
