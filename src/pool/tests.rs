@@ -650,6 +650,32 @@ fn start_starts_the_minimum_and_threads_for_the_queued_jobs_up_to_the_maximum() 
     assert_eq!(pool.stats().completed, 5);
 }
 
+/// `start` starts one thread for each queued job no searching or idle
+/// worker covers, and no more: one job, one thread, however high the
+/// maximum. (`grow_for_queue`'s `searching + idle` turned into `searching *
+/// idle` made a pool with no sleeper start a thread per loop while the job
+/// stayed queued, up to the maximum, and passed every other test. The first
+/// thread may claim the job before the loop looks again, so the mutant is
+/// caught most of the time, not every time; the unmutated pool passes
+/// always: a thread starts only while more jobs are queued than workers
+/// are searching or asleep.)
+#[test]
+fn start_starts_one_thread_for_one_queued_job() {
+    let pool = ThreadPool::builder()
+        .max_threads(64)
+        .keep_alive(Duration::from_secs(600))
+        .build_unstarted()
+        .unwrap();
+    let gate = Gate::default();
+    let waiting = gate.clone();
+    pool.call_in_thread(move || waiting.wait()).unwrap();
+    pool.start().unwrap();
+    assert_eq!(pool.stats().threads, 1, "one job, one thread");
+    gate.open();
+    pool.stop().unwrap();
+    assert_eq!(pool.stats().completed, 1);
+}
+
 #[test]
 fn adjust_pool_size_on_an_unstarted_pool_changes_only_the_numbers() {
     let pool = ThreadPool::builder().build_unstarted().unwrap();
