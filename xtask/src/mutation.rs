@@ -367,16 +367,22 @@ pub fn command(options: &Options, output: &Path) -> Command {
 /// f -> u32 with 1` becomes `src/a.rs: replace f -> u32 with 1`), so that
 /// the list of explained survivors outlives edits elsewhere in the file.
 pub fn without_position(line: &str) -> String {
+    split_position(line).map_or_else(|| line.to_owned(), |(_, name)| name)
+}
+
+/// A mutant's line and column, and its name [`without_position`]; `None`
+/// for a line without them (a listing's summary line).
+fn split_position(line: &str) -> Option<((u64, u64), String)> {
     let mut parts = line.splitn(4, ':');
-    match (parts.next(), parts.next(), parts.next(), parts.next()) {
-        (Some(file), Some(l), Some(c), Some(rest))
-            if l.chars().all(|ch| ch.is_ascii_digit())
-                && c.chars().all(|ch| ch.is_ascii_digit()) =>
-        {
-            format!("{file}:{rest}")
-        }
-        _ => line.to_owned(),
-    }
+    let (Some(file), Some(l), Some(c), Some(rest)) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return None;
+    };
+    let (Ok(l), Ok(c)) = (l.parse(), c.parse()) else {
+        return None;
+    };
+    Some(((l, c), format!("{file}:{rest}")))
 }
 
 /// The name `mutation/equivalent.txt` knows each mutant of `listing` by
@@ -391,19 +397,9 @@ pub fn names(listing: &str) -> BTreeMap<String, String> {
     type Places<'a> = Vec<((u64, u64), &'a str)>;
     let mut twins: BTreeMap<String, Places> = BTreeMap::new();
     for line in listing.lines().map(str::trim) {
-        let mut parts = line.splitn(4, ':');
-        let (Some(_), Some(l), Some(c), Some(_)) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
-            continue;
-        };
-        let (Ok(l), Ok(c)) = (l.parse(), c.parse()) else {
-            continue;
-        };
-        twins
-            .entry(without_position(line))
-            .or_default()
-            .push(((l, c), line));
+        if let Some((place, name)) = split_position(line) {
+            twins.entry(name).or_default().push((place, line));
+        }
     }
     let mut names = BTreeMap::new();
     for (name, mut places) in twins {
