@@ -656,9 +656,11 @@ fn start_starts_the_minimum_and_threads_for_the_queued_jobs_up_to_the_maximum() 
 /// idle` made a pool with no sleeper start a thread per loop while the job
 /// stayed queued, up to the maximum, and passed every other test. The first
 /// thread may claim the job before the loop looks again, so the mutant is
-/// caught most of the time, not every time; the unmutated pool passes
-/// always: a thread starts only while more jobs are queued than workers
-/// are searching or asleep.)
+/// caught most of the time, not every time;
+/// `grow_for_queue_starts_no_thread_for_a_job_a_sleeping_worker_covers`
+/// catches it every time (short of its sleeper waking spuriously and
+/// claiming the job first). The unmutated pool passes always: a thread starts
+/// only while more jobs are queued than workers are searching or asleep.)
 #[test]
 fn start_starts_one_thread_for_one_queued_job() {
     let pool = ThreadPool::builder()
@@ -1161,4 +1163,96 @@ fn cover_locked_calls_a_sleeper_only_for_a_job_no_worker_is_coming_for() {
     // No sleeper: nobody to call.
     assert_eq!(cover(0, 0), 0);
     pool.stop().unwrap();
+}
+
+/// `find_worker` at the maximum starts no thread, even for a job nobody is
+/// coming for: the pool's one thread busy on a gated job, a second job
+/// counted and pushed by hand (what a submit does that read the word, with
+/// `CAN_GROW` set, before that thread was counted: only such a race brings
+/// a submit to `find_worker` at the maximum), then `find_worker` called as
+/// that submit would. The job waits for the busy worker, which takes it
+/// after its own. (Issue 21: cargo-mutants turned `may_grow() && threads <
+/// max` into `||`, and `<` into `<=`, and no test noticed: the extra thread
+/// saw `ABOVE_MAX` and exited at once. `next_index` counts every thread
+/// ever reserved, so the check does not depend on when that thread runs.)
+#[test]
+fn find_worker_at_the_maximum_starts_no_thread_for_a_queued_job() {
+    let pool = ThreadPool::builder()
+        .max_threads(1)
+        .keep_alive(Duration::from_secs(600))
+        .build()
+        .unwrap();
+    let shared = &pool.shared;
+    let gate = Gate::default();
+    let waiting = gate.clone();
+    let (ran_tx, ran_rx) = mpsc::channel();
+    let running = ran_tx.clone();
+    pool.call_in_thread(move || {
+        running.send("first").unwrap();
+        waiting.wait();
+    })
+    .unwrap();
+    // The worker has claimed the first job: it is busy, neither searching
+    // nor asleep, and the only thread the maximum allows.
+    assert_eq!(ran_rx.recv_timeout(Duration::from_secs(20)), Ok("first"));
+    shared.word.fetch_add(ONE_QUEUED, Ordering::AcqRel);
+    shared
+        .queue
+        .push(Job::new(move || ran_tx.send("second").unwrap()));
+    shared.find_worker();
+    let (reserved, threads) = {
+        let state = shared.state.lock();
+        (state.next_index, state.threads)
+    };
+    // Opened before asserting, so that a failure does not leave the drop's
+    // stop waiting for the gated job.
+    gate.open();
+    assert_eq!(
+        (reserved, threads),
+        (1, 1),
+        "find_worker started a thread above the maximum"
+    );
+    assert_eq!(ran_rx.recv_timeout(Duration::from_secs(20)), Ok("second"));
+    pool.stop().unwrap();
+    assert_eq!(pool.stats().completed, 2);
+    assert_eq!(shared.state.lock().next_index, 1, "one thread, ever");
+}
+
+/// `grow_for_queue` starts no thread for a job a sleeping worker covers:
+/// one worker asleep (at the minimum, so without a keep-alive timeout), one
+/// job counted and pushed by hand (a submit that has not yet called the
+/// sleeper, as `adjust_pool_size`, `start` or `stop` may find it), then
+/// `grow_for_queue` called: one job, one idle worker, no thread starts; the
+/// call the submit then makes wakes the sleeper for it. (Issue 21:
+/// `searching + idle` turned into `searching * idle`, 0 here, started a
+/// thread; `start_starts_one_thread_for_one_queued_job` caught it only
+/// when the loop looked again before the first thread claimed its job. If
+/// the sleeper wakes spuriously it becomes a searcher, which covers the job
+/// the same way (searching 1, idle 0: `*` gives 0 again), or claims it, and
+/// then nothing is uncovered: the unmutated pool passes either way.)
+#[test]
+fn grow_for_queue_starts_no_thread_for_a_job_a_sleeping_worker_covers() {
+    let pool = ThreadPool::builder()
+        .min_threads(1)
+        .max_threads(2)
+        .build()
+        .unwrap();
+    let shared = &pool.shared;
+    // Asleep, not merely searching (design note 6: it spins first).
+    eventually("the worker sleeps", || shared.state.lock().idle == 1);
+    let (ran_tx, ran_rx) = mpsc::channel();
+    shared.word.fetch_add(ONE_QUEUED, Ordering::AcqRel);
+    shared
+        .queue
+        .push(Job::new(move || ran_tx.send(()).unwrap()));
+    shared.grow_for_queue();
+    assert_eq!(
+        shared.state.lock().next_index,
+        1,
+        "grow_for_queue started a thread for a job a sleeper covers"
+    );
+    shared.find_worker();
+    assert_eq!(ran_rx.recv_timeout(Duration::from_secs(20)), Ok(()));
+    pool.stop().unwrap();
+    assert_eq!(shared.state.lock().next_index, 1, "one thread, ever");
 }
