@@ -1256,3 +1256,57 @@ fn grow_for_queue_starts_no_thread_for_a_job_a_sleeping_worker_covers() {
     pool.stop().unwrap();
     assert_eq!(shared.state.lock().next_index, 1, "one thread, ever");
 }
+
+/// `grow_for_queue` counts each searching and each sleeping worker as
+/// covering one queued job, added: with three workers searching, two
+/// asleep and six jobs queued, one job is uncovered and exactly one thread
+/// starts for it. (`searching * idle`, 6 here, started none: the other
+/// direction of the mutant the test above catches.) Real searchers do not
+/// hold still (they claim a job or sleep within microseconds), so the
+/// three are counted by hand and taken back before the jobs run. The jobs
+/// wait at a gate, so a worker that claims one stays busy: a sleeper woken
+/// spuriously, or called by the chain wake, moves from idle to searching
+/// and then takes one job and leaves the searchers, so one job stays
+/// uncovered whatever the sleepers do, and the unmutated pool always
+/// starts its one thread (the maximum allows no second).
+#[test]
+fn grow_for_queue_counts_searchers_and_sleepers_added_not_multiplied() {
+    const SEARCHERS: u64 = 3;
+    let pool = ThreadPool::builder()
+        .min_threads(2)
+        .max_threads(3)
+        .build()
+        .unwrap();
+    let shared = &pool.shared;
+    eventually("both workers sleep", || shared.state.lock().idle == 2);
+    let gate = Gate::default();
+    let ran = Arc::new(AtomicUsize::new(0));
+    shared
+        .word
+        .fetch_add(SEARCHERS * ONE_SEARCHING, Ordering::AcqRel);
+    for _ in 0..6 {
+        let (gate, ran) = (gate.clone(), Arc::clone(&ran));
+        shared.word.fetch_add(ONE_QUEUED, Ordering::AcqRel);
+        shared.queue.push(Job::new(move || {
+            gate.wait();
+            ran.fetch_add(1, Ordering::SeqCst);
+        }));
+    }
+    shared.grow_for_queue();
+    let reserved = shared.state.lock().next_index;
+    // The searchers counted by hand leave; the workers' own counts are
+    // theirs to change, so the count never goes below what they added.
+    shared
+        .word
+        .fetch_sub(SEARCHERS * ONE_SEARCHING, Ordering::AcqRel);
+    // Opened before asserting, so that a failure does not leave the drop's
+    // stop waiting for the gated jobs.
+    gate.open();
+    assert_eq!(
+        reserved, 3,
+        "grow_for_queue did not start one thread for the one uncovered job"
+    );
+    pool.stop().unwrap();
+    assert_eq!(ran.load(Ordering::SeqCst), 6);
+    assert_eq!(shared.state.lock().next_index, 3);
+}
