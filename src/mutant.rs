@@ -63,6 +63,7 @@ planted!(
     "threads_result_lost_at_drop",
     "reactor_batch_skips_promised",
     "threads_unrun_not_failed",
+    "pool_stop_skips_unstored",
 );
 
 /// `a == b` for strings, in a `const fn`.

@@ -878,7 +878,13 @@ impl Shared {
         loop {
             match state.phase {
                 Phase::Stopped => return Ok(()),
-                Phase::Stopping if state.threads == 0 && state.unstored == 0 => {
+                // A worker can leave (`threads` down to 0) before its
+                // starter stores its handle: wait for that one too, or it is
+                // never joined.
+                Phase::Stopping
+                    if state.threads == 0
+                        && (state.unstored == 0 || mutant::on("pool_stop_skips_unstored")) =>
+                {
                     state.phase = Phase::Joining;
                     let handles = std::mem::take(&mut state.handles);
                     state.exited.clear();

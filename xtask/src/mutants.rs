@@ -144,6 +144,11 @@ pub const MUTANTS: &[Mutant] = &[
         breaks: "a defer_to_thread job dropped unrun (refused by a pool that a stop on another thread closed) leaves its Deferred pending for ever instead of failing it with PoolStoppedError",
         model: "threads::a_job_and_its_result_racing_a_pool_stop_are_dropped_once",
     },
+    Mutant {
+        name: "pool_stop_skips_unstored",
+        breaks: "stop joins once no worker is counted, without waiting for a handle still on its way: a worker that left before its starter stored its handle is never joined",
+        model: "threads::pool_stop_racing_a_worker_start_joins_the_worker_thread",
+    },
 ];
 
 /// How one mutant fared.

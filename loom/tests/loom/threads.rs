@@ -5,6 +5,7 @@
 //! models make threads exit through the protocol itself: `stop`, a zero
 //! keep-alive, or a shrink.
 
+use std::cell::RefCell;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -578,6 +579,70 @@ fn run_a_job_that_waits_for_a_later_job(pool: &ThreadPool) {
 #[test]
 fn a_sleep_undone_by_a_racing_submit_leaves_the_sleepers_counted_right() {
     model(|| run_a_job_that_waits_for_a_later_job(&pool(1, 2)));
+}
+
+/// Model 8h (issue 21: `stop` waits for a handle on its way): a submit that
+/// starts the pool's one worker (zero keep-alive), then `stop` once the job
+/// has run. The worker can leave its loop, no longer counted in `threads`,
+/// before its starter (the submitting thread) stores its join handle;
+/// `stop` must wait for that handle too (`unstored`) and join it. So when
+/// `stop` returns, the worker thread has ended, its thread-local destructors
+/// (user code, here one the job set) included; the count is read before
+/// joining the submitter, which would store the handle. cargo-mutants found
+/// that `stop` going on at `threads == 0 || unstored == 0` passed every test
+/// and model: it returns with that handle still to come, never joined.
+/// (Waiting for the job, rather than racing the submit, keeps the bug
+/// within two preemptions: the starter's, then the leaving worker's.)
+#[test]
+fn pool_stop_racing_a_worker_start_joins_the_worker_thread() {
+    model(|| {
+        let pool = Arc::new(pool(0, 1));
+        let ended = Arc::new(AtomicUsize::new(0));
+        let ran = Signal::default();
+        let submitter = {
+            let (pool, ended, ran) = (Arc::clone(&pool), Arc::clone(&ended), ran.clone());
+            thread::spawn(move || {
+                pool.call_in_thread(move || {
+                    AT_THREAD_END.with(|d| d.count_into(ended));
+                    ran.set();
+                })
+                .unwrap();
+            })
+        };
+        ran.wait();
+        pool.stop().unwrap();
+        assert_eq!(
+            ended.load(Ordering::SeqCst),
+            1,
+            "the worker thread had not ended when stop returned"
+        );
+        submitter.join().unwrap();
+        let stats = pool.stats();
+        assert_eq!((stats.threads, stats.completed), (0, 1));
+    });
+}
+
+/// A thread-local whose destructor, run as its thread ends (loom runs them
+/// before it marks the thread finished, so before a join returns), adds one
+/// to the counter a job gave it.
+struct CountAtThreadEnd(RefCell<Option<Arc<AtomicUsize>>>);
+
+impl CountAtThreadEnd {
+    fn count_into(&self, counter: Arc<AtomicUsize>) {
+        *self.0.borrow_mut() = Some(counter);
+    }
+}
+
+impl Drop for CountAtThreadEnd {
+    fn drop(&mut self) {
+        if let Some(counter) = self.0.get_mut().take() {
+            counter.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+}
+
+loom::thread_local! {
+    static AT_THREAD_END: CountAtThreadEnd = CountAtThreadEnd(RefCell::new(None));
 }
 
 // The pool and reactor smoke models (formerly tests/threads_loom.rs): small
