@@ -68,7 +68,8 @@ impl fmt::Display for PoolSizeError {
 impl Error for PoolSizeError {}
 
 /// [`ThreadPool::stop`](super::ThreadPool::stop) called from one of the pool's
-/// own workers (directly, or by dropping the last handle in a job).
+/// own workers (directly, or by dropping the last handle in a job), or from
+/// a job its submitter runs because no thread could start.
 ///
 /// A thread cannot join itself, so `stop` did what it could without
 /// waiting: the pool refuses new work, and its workers (the calling one

@@ -44,10 +44,12 @@
 //! 4. **Stop drains, then joins.** `stop` sets `CLOSED` (submits are refused
 //!    from then on), wakes every sleeper, and waits on `done` until no worker
 //!    is left and no freshly spawned thread's handle is still on its way into
-//!    `handles`. A worker exits at stop only with the leaving
-//!    compare-and-swap of note 2, that is once no job is queued, and no job
-//!    can be counted after `CLOSED`. Then `stop` joins every handle. A
-//!    second `stop` waits for the first.
+//!    `handles` (`unstored`, which also counts a starter whose spawn failed
+//!    while it runs the queue itself, having no worker to leave it to). A
+//!    worker exits at stop only with the leaving compare-and-swap of note 2,
+//!    that is once no job is queued, and no job can be counted after
+//!    `CLOSED`. Then `stop` joins every handle. A second `stop` waits for
+//!    the first.
 //! 5. **No time in the protocol.** Keep-alive is a timed wait; under loom a
 //!    timed wait never times out, so shrinking the pool with
 //!    [`adjust_pool_size`](ThreadPool::adjust_pool_size) (which wakes idle
@@ -226,8 +228,10 @@ struct State {
     next_index: usize,
     /// Join handles of threads started and not yet joined, by index.
     handles: Vec<(usize, JoinHandle<()>)>,
-    /// Threads counted in `threads` whose handle is not in `handles` yet:
-    /// `stop` waits for them too, so that it joins every thread.
+    /// Thread starts not finished yet: reserved (counted in `threads`
+    /// until the spawn fails) and their handle not in `handles` yet, or a
+    /// failed one whose starter runs the queue itself. `stop` waits for them
+    /// too, so that it joins every thread and outlasts every job.
     unstored: usize,
     /// Indices of workers that exited while the pool stayed open; their
     /// handles are joined by the next thread start, so churn does not
@@ -330,7 +334,9 @@ impl ThreadPool {
     ///
     /// If the operating system refuses to start a thread while the pool has
     /// none, the queued jobs run on the submitting thread, before this
-    /// returns, rather than wait forever (the refusal is logged).
+    /// returns, rather than wait forever (the refusal is logged); `stop`
+    /// waits for them as for a worker's, and refuses to run from one of
+    /// them ([`StopFromWorkerError`]).
     ///
     /// ```
     /// let pool = deferred::ThreadPool::builder().build().unwrap();
@@ -515,8 +521,10 @@ impl ThreadPool {
     /// # Errors
     ///
     /// [`StopFromWorkerError`] when called on one of this pool's own worker
-    /// threads (a thread cannot join itself): the pool is stopping, but this
-    /// call did not wait.
+    /// threads (a thread cannot join itself), or from a job that a submitter
+    /// runs because no thread could start (see
+    /// [`call_in_thread`](Self::call_in_thread)): the pool is stopping, but
+    /// this call did not wait.
     ///
     /// ```
     /// let pool = deferred::ThreadPool::builder().max_threads(1).build().unwrap();
@@ -754,21 +762,21 @@ impl Shared {
         let shared = Arc::clone(self);
         let spawned = builder.spawn(move || worker::run(shared, index));
         let mut state = self.state.lock();
-        state.unstored -= 1;
         match spawned {
-            Ok(handle) => {
-                state.handles.push((index, handle));
-                self.notify_if_gone(&state);
-            }
+            Ok(handle) => state.handles.push((index, handle)),
             Err(error) => {
                 log::error!("thread pool could not start a worker thread: {error}");
                 state.threads -= 1;
                 self.word.fetch_sub(ONE_SEARCHING, Ordering::AcqRel);
                 self.sync_flags(&state);
-                self.notify_if_gone(&state);
                 if state.threads == 0 {
                     // No worker will ever come for the queue: rather than lose
-                    // the jobs, run them here.
+                    // the jobs, run them here, as a worker would: still
+                    // counted in `unstored`, so that `stop` waits for them,
+                    // and among the workers, so that a `stop` from one of
+                    // them is refused rather than wait for itself.
+                    let me = thread::current().id();
+                    state.worker_ids.push(me);
                     drop(state);
                     let mut count = 0;
                     while self.claim(false).is_some() {
@@ -776,9 +784,17 @@ impl Shared {
                         count += 1;
                     }
                     self.completed.fetch_add(count, Ordering::AcqRel);
+                    state = self.state.lock();
+                    // One entry: a job run here may have run this fallback
+                    // again, nested, and pushed its own.
+                    if let Some(at) = state.worker_ids.iter().position(|id| *id == me) {
+                        state.worker_ids.swap_remove(at);
+                    }
                 }
             }
         }
+        state.unstored -= 1;
+        self.notify_if_gone(&state);
     }
 
     /// Claims a queued job, if there is one, for a worker that is searching

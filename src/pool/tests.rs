@@ -494,6 +494,68 @@ fn when_no_thread_can_start_the_job_runs_on_the_submitter_instead_of_being_lost(
     pool.stop().unwrap();
 }
 
+/// Jobs that a submitter runs because no thread can start are jobs the
+/// pool accepted: a `stop` from another thread waits for them, as for a
+/// worker's, instead of returning while one still runs (it counted only
+/// workers and handles on their way, and the submitter was neither).
+#[cfg(all(target_os = "linux", target_pointer_width = "64"))]
+#[test]
+fn stop_waits_for_the_jobs_a_submitter_runs_when_no_thread_can_start() {
+    let pool = Arc::new(ThreadPool::builder().stack_size(1 << 60).build().unwrap());
+    let (running_tx, running_rx) = mpsc::channel();
+    let (stopped_tx, stopped_rx) = mpsc::channel::<()>();
+    let finished = Arc::new(AtomicUsize::new(0));
+    let submitter = {
+        let (pool, finished) = (Arc::clone(&pool), Arc::clone(&finished));
+        std::thread::spawn(move || {
+            pool.call_in_thread(move || {
+                running_tx.send(()).unwrap();
+                // A stop that does not wait for this job returns during
+                // this wait (and the check below fails); one that waits
+                // returns after it. The bound keeps the right stop from
+                // waiting for ever: it is not a timing assertion.
+                let _ = stopped_rx.recv_timeout(Duration::from_secs(2));
+                finished.fetch_add(1, Ordering::SeqCst);
+            })
+            .unwrap();
+        })
+    };
+    running_rx.recv().unwrap();
+    pool.stop().unwrap();
+    let finished_at_stop = finished.load(Ordering::SeqCst);
+    let _ = stopped_tx.send(());
+    submitter.join().unwrap();
+    assert_eq!(
+        finished_at_stop, 1,
+        "stop returned while a job it accepted still ran"
+    );
+    assert_eq!(pool.stats().completed, 1);
+}
+
+/// A job a submitter runs because no thread can start, stopping its own
+/// pool: the stop cannot wait for the job that calls it, so it is refused
+/// as from a worker (`StopFromWorkerError`: the pool is stopping), and a
+/// `stop` from the same thread once the job is done waits for nothing.
+#[cfg(all(target_os = "linux", target_pointer_width = "64"))]
+#[test]
+fn stop_from_a_job_its_submitter_runs_is_refused_as_from_a_worker() {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let pool = Arc::new(ThreadPool::builder().stack_size(1 << 60).build().unwrap());
+        let (inner_tx, inner_rx) = mpsc::channel();
+        let inside = Arc::clone(&pool);
+        pool.call_in_thread(move || inner_tx.send(inside.stop()).unwrap())
+            .unwrap();
+        let from_the_job = inner_rx.try_recv().unwrap();
+        let stopping = pool.is_stopped();
+        tx.send((from_the_job, stopping, pool.stop())).unwrap();
+    });
+    let outcome = rx
+        .recv_timeout(Duration::from_secs(20))
+        .expect("the job's stop, or the one after it, must not wait for ever");
+    assert_eq!(outcome, (Err(StopFromWorkerError), true, Ok(())));
+}
+
 #[test]
 fn pool_types_are_send_and_sync() {
     fn is_send_sync<T: Send + Sync>() {}
