@@ -64,6 +64,7 @@ planted!(
     "reactor_batch_skips_promised",
     "threads_unrun_not_failed",
     "pool_stop_skips_unstored",
+    "engine_add_beside_runner",
 );
 
 /// `a == b` for strings, in a `const fn`.

@@ -646,7 +646,19 @@ impl<T: Send + 'static> Inner<T> {
             report_dropped_entry(first);
             return;
         }
-        if state.called() && !state.running && state.handlers.is_empty() && !self.paused() {
+        // The fast path is for an idle chain only. A chain can hold its
+        // result with `running` set and nothing queued while its loop is out
+        // of the lock on another thread (in `wait_on` after a continuation
+        // stored the result; between `then`'s hand-over and the resume of
+        // the Deferred it fired): the handler is queued for that loop
+        // (note 2). Taking the result here (the planted mutant) would run
+        // it beside that loop (loom model 5c).
+        let claimed = if mutant::on("engine_add_beside_runner") {
+            false
+        } else {
+            state.running
+        };
+        if state.called() && !claimed && state.handlers.is_empty() && !self.paused() {
             if let Slot::Ready(_) = state.slot {
                 let Slot::Ready(input) = std::mem::replace(&mut state.slot, Slot::Empty) else {
                     unreachable!("matched just above")
@@ -813,6 +825,18 @@ impl<T: Send + 'static> Inner<T> {
     /// release and re-acquire). Precondition: the caller claimed the loop.
     fn run_with<'a>(self: &'a Arc<Self>, mut state: MutexGuard<'a, State<T>>) -> Next {
         loop {
+            // Note 2: only the loop's owner takes the result out, so it
+            // finds it here at the top of every pass, even when it is about
+            // to stop. Asserted in loom builds too (release ones, without
+            // debug assertions): it is how a model sees another thread take
+            // the result of a chain this loop holds, which in release leaves
+            // no other trace (loom model 5c, the planted mutant
+            // `engine_add_beside_runner`).
+            #[cfg(any(debug_assertions, deferred_loom))]
+            assert!(
+                matches!(state.slot, Slot::Ready(_)),
+                "runner found no result"
+            );
             if self.paused() || state.handlers.is_empty() {
                 state.running = false;
                 return None;
@@ -820,10 +844,10 @@ impl<T: Send + 'static> Inner<T> {
             let mut current = match std::mem::replace(&mut state.slot, Slot::Empty) {
                 Slot::Ready(result) => result,
                 other => {
-                    // Unreachable by note 2; keep the state rather than lose it.
+                    // Unreachable by note 2 (asserted above in debug and
+                    // loom builds); keep the state rather than lose it.
                     state.slot = other;
                     state.running = false;
-                    debug_assert!(false, "runner found no result");
                     return None;
                 }
             };

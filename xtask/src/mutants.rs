@@ -149,6 +149,11 @@ pub const MUTANTS: &[Mutant] = &[
         breaks: "stop joins once no worker is counted, without waiting for a handle still on its way: a worker that left before its starter stored its handle is never joined",
         model: "threads::pool_stop_racing_a_worker_start_joins_the_worker_thread",
     },
+    Mutant {
+        name: "engine_add_beside_runner",
+        breaks: "a handler added to a chain that holds its result while another thread's loop owns it (running set, nothing queued) takes the result and runs on the adding thread, beside that loop, instead of being queued for it",
+        model: "deferred::a_handler_added_while_another_thread_owns_the_loop_is_queued_for_it",
+    },
 ];
 
 /// How one mutant fared.

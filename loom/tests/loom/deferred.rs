@@ -408,6 +408,113 @@ fn cancel_of_waiting_outer_reaches_inner_across_threads() {
     });
 }
 
+/// Model 5c: a handler added on one thread to a chain whose loop another
+/// thread owns is queued for that loop, even at the moment the chain holds
+/// its result with nothing queued and the loop is out of the lock (note 2 of
+/// `src/deferred/engine.rs`; semantics, "Threads": adders queue behind the
+/// running loop). Two such windows: `then`'s hand-over fires the derived
+/// Deferred and leaves it, claimed, for the firing thread's loop to resume
+/// (thread A fires the source, B adds to the derived one); and `wait_on`,
+/// where a continuation run on another thread stores the result while the
+/// waiter's loop is between its locks (A fires the outer Deferred, whose
+/// handler returns the inner one; C fires the inner one; B adds to the
+/// outer). Each handler runs once, in order, with its predecessor's result.
+/// An adder that took the result there (the planted mutant
+/// `engine_add_beside_runner`, cargo-mutants' "delete !" of `!claimed` in
+/// `add_to_fired`) runs its handler beside the loop, which then finds the
+/// slot empty: the runner's check ("runner found no result", asserted in
+/// loom builds too) fails the model; in release nothing else shows it. Both
+/// threads are seen running the added handler (it runs on the adder when
+/// the chain is idle by then).
+#[test]
+fn a_handler_added_while_another_thread_owns_the_loop_is_queued_for_it() {
+    let seen = std::sync::Arc::new(std::sync::Mutex::new([false; 2]));
+    let record = {
+        let seen = seen.clone();
+        move |adder: loom::thread::ThreadId| {
+            let on_adder = loom::thread::current().id() == adder;
+            seen.lock().unwrap()[usize::from(on_adder)] = true;
+        }
+    };
+    let then_record = record.clone();
+    exhaustive(move || {
+        let source = Deferred::<i64>::new();
+        let log = Log::new();
+        let derived = {
+            let log = log.clone();
+            source.then(move |r: Result<i64, deferred::Failure>| {
+                let v = r.expect("the source fires with a value");
+                log.push(Call {
+                    handler: 0,
+                    input: Ok(v),
+                    output: Ok(v + 1),
+                });
+                Ok::<i64, deferred::Failure>(v + 1)
+            })
+        };
+        let adder = {
+            let (derived, log, record) = (derived.clone(), log.clone(), then_record.clone());
+            thread::spawn(move || {
+                let me = loom::thread::current().id();
+                derived.add_callback(log.callback(1, move |v| {
+                    record(me);
+                    v * 10
+                }));
+            })
+        };
+        source.callback(1).unwrap();
+        adder.join().unwrap();
+        assert_fold(&log, &[0, 1], &derived);
+        assert_eq!(result_of(&derived), Some(Ok(20)));
+        assert_eq!(derived.state(), DeferredState::Fired);
+        assert_eq!(source.state(), DeferredState::Consumed);
+    });
+    assert_eq!(*seen.lock().unwrap(), [true; 2], "then: both runners seen");
+    *seen.lock().unwrap() = [false; 2];
+    exhaustive(move || {
+        let outer = Deferred::<i64>::new();
+        let inner = Deferred::<i64>::new();
+        let log = Log::new();
+        {
+            let (inner, log) = (inner.clone(), log.clone());
+            outer.add_callback(move |v: i64| {
+                log.push(Call {
+                    handler: 0,
+                    input: Ok(v),
+                    output: Ok(v),
+                });
+                inner
+            });
+        }
+        let firer = {
+            let inner = inner.clone();
+            thread::spawn(move || inner.callback(10).unwrap())
+        };
+        let adder = {
+            let (outer, log, record) = (outer.clone(), log.clone(), record.clone());
+            thread::spawn(move || {
+                let me = loom::thread::current().id();
+                outer.add_callback(log.callback(1, move |v| {
+                    record(me);
+                    v + 1
+                }));
+            })
+        };
+        outer.callback(1).unwrap();
+        firer.join().unwrap();
+        adder.join().unwrap();
+        assert_eq!(log.inputs(), [(0, Ok(1)), (1, Ok(10))]);
+        assert_eq!(result_of(&outer), Some(Ok(11)));
+        assert_eq!(outer.state(), DeferredState::Fired);
+        assert_eq!(inner.state(), DeferredState::Consumed);
+    });
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [true; 2],
+        "wait_on: both runners seen"
+    );
+}
+
 /// Model 6: the last handle is dropped on one thread while another fires
 /// the Deferred with a failure and drops its own handle. Whichever thread
 /// drops last, the unhandled failure is reported exactly once.
