@@ -734,8 +734,11 @@ fn start_starts_one_thread_for_one_queued_job() {
     let waiting = gate.clone();
     pool.call_in_thread(move || waiting.wait()).unwrap();
     pool.start().unwrap();
-    assert_eq!(pool.stats().threads, 1, "one job, one thread");
+    let threads = pool.stats().threads;
+    // Opened before asserting: a failure must not leave the drop's stop
+    // waiting for the gated job (it hung under the mutant until this).
     gate.open();
+    assert_eq!(threads, 1, "one job, one thread");
     pool.stop().unwrap();
     assert_eq!(pool.stats().completed, 1);
 }
