@@ -1057,3 +1057,49 @@ fn the_sleep_lasts_until_the_next_timer_is_due() {
     assert_eq!(until_due(u64::MAX, 0), Some(Duration::from_nanos(u64::MAX)));
     assert_eq!(until_due(0, u64::MAX), None);
 }
+
+/// Design note 7: the spin before sleeping is brief, once per sleep. A
+/// reactor whose only business is a `defer_to_thread` job still out (its
+/// worker blocked) sleeps: it is seen asleep with the job counted out, and
+/// the job's result, once released, wakes it and is delivered. A loop that
+/// spun again after each spin while a job is out (the spin's guard
+/// `!spun && out > 0` with `||`) would burn a core for as long as the job
+/// takes, and on one core hold it from the worker: it is never seen asleep.
+#[test]
+fn a_reactor_waiting_for_a_job_still_out_sleeps() {
+    let reactor = Reactor::new();
+    let (release, gate) = mpsc::channel::<u8>();
+    let (started, job_started) = mpsc::channel();
+    let (delivered, got) = mpsc::channel();
+    let r = reactor.clone();
+    reactor
+        .call_when_running(move || {
+            let r2 = r.clone();
+            defer_to_thread(&r, move || {
+                started.send(()).unwrap();
+                gate.recv().unwrap()
+            })
+            .add_callback(move |v| {
+                delivered.send(v).unwrap();
+                r2.stop().unwrap();
+                v
+            });
+        })
+        .unwrap();
+    let running = run_in_background(&reactor);
+    job_started
+        .recv_timeout(Duration::from_secs(20))
+        .expect("the job starts");
+    // The reactor ran the call that sent the job out before the job
+    // started, and clears SLEEPING whenever it wakes: a sleep seen now
+    // began after the job went out.
+    wait_until_asleep(&reactor);
+    assert_eq!(
+        reactor.inner.out.load(Ordering::Relaxed),
+        1,
+        "the job is out"
+    );
+    release.send(7).unwrap();
+    assert_eq!(got.recv_timeout(Duration::from_secs(20)), Ok(7));
+    running.join().unwrap().unwrap();
+}
