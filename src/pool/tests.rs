@@ -50,6 +50,14 @@ fn occupy_threads(pool: &ThreadPool, n: usize) {
     }
 }
 
+/// Counts a job in the word and pushes it, as `submit` does, but finds it
+/// no worker: the state a submit leaves between its push and its
+/// `find_worker`, which the tests of the race-only branches set up by hand.
+fn queue_by_hand(shared: &Shared, job: impl FnOnce() + Send + 'static) {
+    shared.word.fetch_add(ONE_QUEUED, Ordering::AcqRel);
+    shared.queue.push(Job::new(job));
+}
+
 fn pool(min: usize, max: usize) -> ThreadPool {
     ThreadPool::builder()
         .min_threads(min)
@@ -1260,10 +1268,7 @@ fn find_worker_at_the_maximum_starts_no_thread_for_a_queued_job() {
     // The worker has claimed the first job: it is busy, neither searching
     // nor asleep, and the only thread the maximum allows.
     assert_eq!(ran_rx.recv_timeout(Duration::from_secs(20)), Ok("first"));
-    shared.word.fetch_add(ONE_QUEUED, Ordering::AcqRel);
-    shared
-        .queue
-        .push(Job::new(move || ran_tx.send("second").unwrap()));
+    queue_by_hand(shared, move || ran_tx.send("second").unwrap());
     shared.find_worker();
     let (reserved, threads) = {
         let state = shared.state.lock();
@@ -1306,10 +1311,7 @@ fn grow_for_queue_starts_no_thread_for_a_job_a_sleeping_worker_covers() {
     // Asleep, not merely searching (design note 6: it spins first).
     eventually("the worker sleeps", || shared.state.lock().idle == 1);
     let (ran_tx, ran_rx) = mpsc::channel();
-    shared.word.fetch_add(ONE_QUEUED, Ordering::AcqRel);
-    shared
-        .queue
-        .push(Job::new(move || ran_tx.send(()).unwrap()));
+    queue_by_hand(shared, move || ran_tx.send(()).unwrap());
     shared.grow_for_queue();
     assert_eq!(
         shared.state.lock().next_index,
@@ -1351,11 +1353,10 @@ fn grow_for_queue_counts_searchers_and_sleepers_added_not_multiplied() {
         .fetch_add(SEARCHERS * ONE_SEARCHING, Ordering::AcqRel);
     for _ in 0..6 {
         let (gate, ran) = (gate.clone(), Arc::clone(&ran));
-        shared.word.fetch_add(ONE_QUEUED, Ordering::AcqRel);
-        shared.queue.push(Job::new(move || {
+        queue_by_hand(shared, move || {
             gate.wait();
             ran.fetch_add(1, Ordering::SeqCst);
-        }));
+        });
     }
     shared.grow_for_queue();
     let reserved = shared.state.lock().next_index;
