@@ -1302,11 +1302,7 @@ fn find_worker_at_the_maximum_starts_no_thread_for_a_queued_job() {
 /// then nothing is uncovered: the unmutated pool passes either way.)
 #[test]
 fn grow_for_queue_starts_no_thread_for_a_job_a_sleeping_worker_covers() {
-    let pool = ThreadPool::builder()
-        .min_threads(1)
-        .max_threads(2)
-        .build()
-        .unwrap();
+    let pool = pool(1, 2);
     let shared = &pool.shared;
     // Asleep, not merely searching (design note 6: it spins first).
     eventually("the worker sleeps", || shared.state.lock().idle == 1);
@@ -1339,11 +1335,7 @@ fn grow_for_queue_starts_no_thread_for_a_job_a_sleeping_worker_covers() {
 #[test]
 fn grow_for_queue_counts_searchers_and_sleepers_added_not_multiplied() {
     const SEARCHERS: u64 = 3;
-    let pool = ThreadPool::builder()
-        .min_threads(2)
-        .max_threads(3)
-        .build()
-        .unwrap();
+    let pool = pool(2, 3);
     let shared = &pool.shared;
     eventually("both workers sleep", || shared.state.lock().idle == 2);
     let gate = Gate::default();
