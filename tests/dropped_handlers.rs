@@ -117,3 +117,42 @@ fn handlers_added_before_the_hand_on_run_and_nothing_is_logged() {
     });
     assert!(warnings(&records).is_empty(), "{records:?}");
 }
+
+/// A list's input whose value moved to the list takes no handler after
+/// that: the first one added later is refused at once, with the warning
+/// naming the combinator (nothing was queued before, so this is the
+/// Deferred's one warning). The hand-over turns the list's join, which
+/// could still have passed a failure on, into a take.
+#[test]
+fn a_handler_added_after_a_list_took_its_inputs_value_is_refused_at_once() {
+    for combinator in ["gather_results", "deferred_list"] {
+        let input = Deferred::<u8>::new();
+        let all = match combinator {
+            "gather_results" => gather_results(vec![input.clone()]).map(|_| ()),
+            _ => deferred_list(vec![input.clone()]).map(|_| ()),
+        };
+        input.callback(1).unwrap();
+        assert!(
+            all.result().unwrap().is_ok(),
+            "{combinator}: the list fired"
+        );
+        let warned = add_two_late_handlers(&input);
+        assert_eq!(warned.len(), 1, "{combinator}: {warned:?}");
+        assert!(warned[0].contains("a combinator"), "{}", warned[0]);
+        assert!(warned[0].contains("never run"), "{}", warned[0]);
+    }
+}
+
+/// The hand-over itself keeps the consumer `then` recorded: a Deferred
+/// fired after `map` took it still names `then/map/and_then` when a
+/// handler is added late (only a combinator's join becomes a take there).
+#[test]
+fn a_handler_added_after_then_took_the_fired_result_warns_naming_then() {
+    let d = Deferred::<u8>::new();
+    let next = d.map(|v| v + 1);
+    d.callback(1).unwrap();
+    assert_eq!(next.result().unwrap().unwrap(), 2);
+    let warned = add_two_late_handlers(&d);
+    assert_eq!(warned.len(), 1, "{warned:?}");
+    assert!(warned[0].contains("then/map/and_then"), "{}", warned[0]);
+}
