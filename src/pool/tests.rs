@@ -1368,3 +1368,36 @@ fn grow_for_queue_counts_searchers_and_sleepers_added_not_multiplied() {
     assert_eq!(ran.load(Ordering::SeqCst), 6);
     assert_eq!(shared.state.lock().next_index, 3);
 }
+
+/// `submit` leaves a job to a searching worker (design note 2: it will
+/// claim a job and look behind it) and starts no thread for it, even where
+/// one could start. The searcher is counted by hand (a real one claims a
+/// job or sleeps within microseconds), in a pool with no thread yet, so
+/// nothing but `submit` could start one: two jobs submitted while it is
+/// counted start none (`next_index` counts every thread ever reserved).
+/// Once the searcher is taken back, `find_worker`, as that searcher's chain
+/// wake would call it, starts the one thread, which runs both jobs.
+#[test]
+fn submit_leaves_jobs_to_a_searching_worker_and_starts_no_thread() {
+    let pool = pool(0, 1);
+    let shared = &pool.shared;
+    shared.word.fetch_add(ONE_SEARCHING, Ordering::AcqRel);
+    let (ran_tx, ran_rx) = mpsc::channel();
+    for _ in 0..2 {
+        let ran_tx = ran_tx.clone();
+        pool.call_in_thread(move || ran_tx.send(()).unwrap())
+            .unwrap();
+    }
+    let reserved = shared.state.lock().next_index;
+    shared.word.fetch_sub(ONE_SEARCHING, Ordering::AcqRel);
+    shared.find_worker();
+    for _ in 0..2 {
+        assert_eq!(ran_rx.recv_timeout(Duration::from_secs(20)), Ok(()));
+    }
+    assert_eq!(
+        reserved, 0,
+        "submit started a thread for a job a searching worker covers"
+    );
+    pool.stop().unwrap();
+    assert_eq!(shared.state.lock().next_index, 1, "one thread, ever");
+}
