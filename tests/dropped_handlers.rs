@@ -25,6 +25,16 @@ fn add_two_late_handlers(d: &Deferred<u8>) -> Vec<String> {
     warnings(&records)
 }
 
+/// The list `combinator` (`"gather_results"` or `"deferred_list"`) over
+/// `input` alone, its result dropped.
+fn list_over(combinator: &str, input: &Deferred<u8>) -> Deferred<()> {
+    match combinator {
+        "gather_results" => gather_results(vec![input.clone()]).map(|_| ()),
+        "deferred_list" => deferred_list(vec![input.clone()]).map(|_| ()),
+        _ => unreachable!("not a list combinator: {combinator}"),
+    }
+}
+
 #[test]
 fn a_handler_added_after_then_consumed_the_deferred_warns_once_naming_then() {
     let d = Deferred::<u8>::new();
@@ -68,10 +78,7 @@ fn a_handler_added_to_a_deferred_a_handler_returned_warns_naming_the_chaining() 
 fn a_handler_added_to_an_input_of_a_list_warns_naming_the_combinator_when_its_value_moves() {
     for combinator in ["gather_results", "deferred_list"] {
         let input = Deferred::<u8>::new();
-        let _all = match combinator {
-            "gather_results" => gather_results(vec![input.clone()]).map(|_| ()),
-            _ => deferred_list(vec![input.clone()]).map(|_| ()),
-        };
+        let _all = list_over(combinator, &input);
         let queued = add_two_late_handlers(&input);
         assert!(
             queued.is_empty(),
@@ -127,10 +134,7 @@ fn handlers_added_before_the_hand_on_run_and_nothing_is_logged() {
 fn a_handler_added_after_a_list_took_its_inputs_value_is_refused_at_once() {
     for combinator in ["gather_results", "deferred_list"] {
         let input = Deferred::<u8>::new();
-        let all = match combinator {
-            "gather_results" => gather_results(vec![input.clone()]).map(|_| ()),
-            _ => deferred_list(vec![input.clone()]).map(|_| ()),
-        };
+        let all = list_over(combinator, &input);
         input.callback(1).unwrap();
         assert!(
             all.result().unwrap().is_ok(),
