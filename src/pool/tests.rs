@@ -1401,3 +1401,31 @@ fn submit_leaves_jobs_to_a_searching_worker_and_starts_no_thread() {
     pool.stop().unwrap();
     assert_eq!(shared.state.lock().next_index, 1, "one thread, ever");
 }
+
+/// `submit` calls the sleeper of a pool that may still grow: one worker
+/// asleep at the minimum (so without a keep-alive timeout), room for a
+/// second, nothing queued and nobody searching, so the word holds exactly
+/// `SLEEPERS | CAN_GROW`. A submitted job must run. (Issue 21, stop 29: the
+/// wake test `before & (SLEEPERS | CAN_GROW) != 0` with its `&` → `^` is
+/// false for exactly that word, so the job was queued with nobody called
+/// and waited for ever; pools whose sleepers have a keep-alive timeout, or
+/// that may not grow, hid it: their sleeper wakes on its own, or the word
+/// differs.)
+#[test]
+fn a_submit_calls_the_sleeper_of_a_pool_that_may_still_grow() {
+    let pool = pool(1, 2);
+    let shared = &pool.shared;
+    eventually(
+        "one sleeper, room to grow, nothing queued or searching",
+        || shared.word.load(Ordering::Acquire) == SLEEPERS | CAN_GROW,
+    );
+    let (ran_tx, ran_rx) = mpsc::channel();
+    pool.call_in_thread(move || ran_tx.send(()).unwrap())
+        .unwrap();
+    assert_eq!(
+        ran_rx.recv_timeout(Duration::from_secs(20)),
+        Ok(()),
+        "the job was queued and no worker called for it"
+    );
+    pool.stop().unwrap();
+}
